@@ -1,0 +1,78 @@
+import { UsageError } from '../errors.js';
+import type { LedgerConfig } from '../ledger/config.js';
+import {
+  BEAD_STATUSES,
+  BUILTIN_BEAD_TYPES,
+  DEP_TYPES,
+  MAX_PRIORITY,
+  MIN_PRIORITY,
+  isBeadStatus,
+  isDepType,
+  type BeadStatus,
+  type DepType,
+} from './bead.js';
+
+/** Checks of values typed by a user, each failing with one line that says what is wrong and what is right. */
+
+export function parseTitle(raw: string): string {
+  const title = raw.replace(/\s+/g, ' ').trim();
+  if (title === '') throw new UsageError('the title must not be empty', 'give the bead a short title, e.g. gt create "Fix login bug"');
+  if (title.length > 500) throw new UsageError(`the title is ${title.length} characters long; at most 500 are allowed`, 'put the details in --description');
+  return title;
+}
+
+export function parsePriority(raw: string | number): number {
+  const text = String(raw).trim().toUpperCase().replace(/^P/, '');
+  const value = Number(text);
+  if (text === '' || !Number.isInteger(value) || value < MIN_PRIORITY || value > MAX_PRIORITY) {
+    throw new UsageError(`invalid priority '${raw}'`, `use ${MIN_PRIORITY} (most urgent) to ${MAX_PRIORITY}, or P0 to P4`);
+  }
+  return value;
+}
+
+export function parseStatus(raw: string): BeadStatus {
+  const value = raw.trim().toLowerCase().replace(/-/g, '_');
+  if (!isBeadStatus(value)) throw new UsageError(`invalid status '${raw}'`, `use one of: ${BEAD_STATUSES.join(', ')}`);
+  return value;
+}
+
+export function knownTypes(config: LedgerConfig): string[] {
+  return [...BUILTIN_BEAD_TYPES, ...config.types];
+}
+
+export function parseType(raw: string, config: LedgerConfig): string {
+  const value = raw.trim().toLowerCase();
+  const known = knownTypes(config);
+  if (!known.includes(value)) {
+    throw new UsageError(`invalid type '${raw}'`, `use one of: ${known.join(', ')} (declare more under 'types:' in gt.yaml on the ledger)`);
+  }
+  return value;
+}
+
+export function parseDepType(raw: string): DepType {
+  const value = raw.trim().toLowerCase();
+  if (!isDepType(value)) throw new UsageError(`invalid dependency type '${raw}'`, `use one of: ${DEP_TYPES.join(', ')}`);
+  return value;
+}
+
+/** `blocks:gt-4f2a`, or a bare id meaning `blocks`. */
+export function parseDepSpec(raw: string): { type: DepType; id: string } {
+  const colon = raw.indexOf(':');
+  if (colon < 0) return { type: 'blocks', id: raw.trim() };
+  const id = raw.slice(colon + 1).trim();
+  if (id === '') throw new UsageError(`dependency '${raw}' names no bead`, 'write it as <type>:<id>, e.g. blocks:gt-4f2a');
+  return { type: parseDepType(raw.slice(0, colon)), id };
+}
+
+export function parseLabel(raw: string): string {
+  const label = raw.trim();
+  if (label === '' || /[\s,]/.test(label)) {
+    throw new UsageError(`invalid label '${raw}'`, 'labels are single words without spaces or commas, e.g. auth or needs-review');
+  }
+  return label;
+}
+
+/** Splits comma-separated option values (`-l a,b -l c`). */
+export function splitList(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+}

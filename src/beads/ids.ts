@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { AmbiguousIdError, GtError, NotFoundError } from '../errors.js';
+
+/** Collision chance allowed for one new id against the ids already there. */
+const MAX_COLLISION_CHANCE = 1 / 10_000;
+const MIN_ID_LENGTH = 4;
+const MAX_ID_LENGTH = 12;
+
+/**
+ * Length of the random part so that a new id collides with one of `existing` ids with probability
+ * below 1 in 10,000: existing / 36^length < 1e-4.
+ */
+export function idLength(existing: number): number {
+  let length = MIN_ID_LENGTH;
+  while (length < MAX_ID_LENGTH && existing / 36 ** length >= MAX_COLLISION_CHANCE) length++;
+  return length;
+}
+
+function randomBase36(length: number): string {
+  const bytes = randomBytes(length * 2);
+  let out = '';
+  // 36 * 7 = 252: rejecting bytes >= 252 keeps every character equally likely.
+  for (const byte of bytes) {
+    if (byte >= 252) continue;
+    out += (byte % 36).toString(36);
+    if (out.length === length) return out;
+  }
+  return out + randomBase36(length - out.length);
+}
+
+/** A fresh random id `<prefix>-<base36>` (or `<prefix>-<infix>-<base36>`) not in `taken`. */
+export function generateId(prefix: string, taken: ReadonlySet<string>, infix?: string): string {
+  const head = infix ? `${prefix}-${infix}-` : `${prefix}-`;
+  const length = idLength(taken.size);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const id = `${head}${randomBase36(length + Math.floor(attempt / 10))}`;
+    if (!taken.has(id)) return id;
+  }
+  throw new GtError('could not find a free id after 100 attempts');
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The ids nearest to `query` by edit distance, for "did you mean" hints. */
+export function closestIds(query: string, ids: Iterable<string>, count = 3): string[] {
+  return [...ids]
+    .map((id) => ({ id, d: editDistance(query, id.slice(0, Math.max(query.length, 1) + 2)) }))
+    .sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1))
+    .slice(0, count)
+    .map((x) => x.id);
+}
+
+/**
+ * Resolves what a user typed to one id: the id itself, or a unique prefix of it, with or without the
+ * `<prefix>-` part (`4f2` finds `gt-4f2a`).
+ */
+export function resolveId(query: string, ids: Iterable<string>, what = 'bead'): string {
+  const all = [...ids];
+  const q = query.trim().toLowerCase();
+  if (all.includes(q)) return q;
+  let matches = all.filter((id) => id.toLowerCase().startsWith(q));
+  if (matches.length === 0) matches = all.filter((id) => id.toLowerCase().slice(id.indexOf('-') + 1).startsWith(q));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) throw new AmbiguousIdError(query, matches.sort());
+  throw new NotFoundError(what, query, closestIds(q, all));
+}

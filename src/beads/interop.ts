@@ -1,0 +1,599 @@
+/**
+ * Moving beads between gt and other files: Beads' (`bd`) JSONL export format, and plain JSON/YAML
+ * lists of our own bead objects.
+ *
+ * Import is pure: it parses, validates and converts, and reports every lossy or non-obvious mapping
+ * in `notes`. Checking the ids against the ledger, declaring new types in gt.yaml and committing are
+ * the caller's job.
+ */
+import { parseDocument, stringify as stringifyYaml } from 'yaml';
+import { UsageError } from '../errors.js';
+import {
+  BEAD_KEY_ORDER,
+  BUILTIN_BEAD_TYPES,
+  DEFAULT_PRIORITY,
+  MAX_PRIORITY,
+  MIN_PRIORITY,
+  STAMPED_FIELDS,
+  isBeadStatus,
+  isDepType,
+  normalizeBead,
+  type Bead,
+  type BeadStatus,
+  type Comment,
+  type Dep,
+  type DepType,
+  type StampedField,
+} from './bead.js';
+
+export type InteropFormat = 'jsonl' | 'json' | 'yaml';
+
+export interface ImportPlan {
+  /** Converted and normalized beads, in input order. */
+  beads: Bead[];
+  /** Records deliberately not imported (bd tombstones). */
+  skipped: { id: string; reason: string }[];
+  /** Every lossy or non-obvious mapping, aggregated with counts. */
+  notes: string[];
+  /** Types of imported beads that are not built in, sorted and unique: declare them in gt.yaml. */
+  undeclaredTypes: string[];
+}
+
+/** The interop format a file name implies, or undefined when its extension says nothing. */
+export function formatFromPath(path: string): InteropFormat | undefined {
+  const match = /\.([^./\\]+)$/.exec(path);
+  switch (match?.[1]?.toLowerCase()) {
+    case 'jsonl':
+    case 'ndjson':
+      return 'jsonl';
+    case 'json':
+      return 'json';
+    case 'yaml':
+    case 'yml':
+      return 'yaml';
+    default:
+      return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// bd vocabulary
+
+/** bd's type aliases (`bd create -t feat` etc.), resolved to the type they stand for. */
+const BD_TYPE_ALIASES: Readonly<Record<string, string>> = {
+  enhancement: 'feature',
+  feat: 'feature',
+  dec: 'decision',
+  adr: 'decision',
+};
+
+/** bd dependency types we have no equivalent for, and what they become. Unknown types become `related`. */
+const BD_DEP_TYPE_MAP: Readonly<Record<string, DepType>> = {
+  'relates-to': 'related',
+  'conditional-blocks': 'blocks',
+  'waits-for': 'blocks',
+};
+
+/** bd record fields this module reads; every other field with a value is reported as dropped. */
+const BD_READ_FIELDS = new Set([
+  'id',
+  'title',
+  'description',
+  'design',
+  'acceptance_criteria',
+  'notes',
+  'status',
+  'priority',
+  'issue_type',
+  'assignee',
+  'created_at',
+  'created_by',
+  'updated_at',
+  'closed_at',
+  'close_reason',
+  'external_ref',
+  'labels',
+  'dependencies',
+  'comments',
+  'pinned',
+]);
+
+const PINNED_LABEL = 'pinned';
+const BUILTIN_TYPES: ReadonlySet<string> = new Set(BUILTIN_BEAD_TYPES);
+const STAMPED: ReadonlySet<string> = new Set(STAMPED_FIELDS);
+
+// ---------------------------------------------------------------------------------------------
+// Notes: counted once per kind, rendered at the end in order of first occurrence.
+
+class Notes {
+  private readonly entries = new Map<string, { count: number; render: (n: number) => string }>();
+
+  add(key: string, render: (n: number) => string, count = 1): void {
+    const entry = this.entries.get(key);
+    if (entry) entry.count += count;
+    else this.entries.set(key, { count, render });
+  }
+
+  render(): string[] {
+    return [...this.entries.values()].map((e) => e.render(e.count));
+  }
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field readers. `where` names the line or item ("line 3 (bd-a1)"); `name` names the field.
+
+type Json = Record<string, unknown>;
+
+function fail(where: string, problem: string): never {
+  throw new UsageError(`${where}: ${problem}`);
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A string field that may be absent; null and "" count as absent. */
+function optString(obj: Json, key: string, where: string, name = key): string | undefined {
+  const value = obj[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') fail(where, `field '${name}' must be a string, got ${describe(value)}`);
+  return value === '' ? undefined : value;
+}
+
+/** A string field that must be present and not blank. */
+function reqString(obj: Json, key: string, where: string, name = key): string {
+  const value = optString(obj, key, where, name);
+  if (value === undefined || value.trim() === '') fail(where, `missing '${name}'`);
+  return value;
+}
+
+function list(obj: Json, key: string, where: string): unknown[] {
+  const value = obj[key];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) fail(where, `field '${key}' must be a list, got ${describe(value)}`);
+  return value;
+}
+
+function stringList(obj: Json, key: string, where: string): string[] {
+  return list(obj, key, where).map((item, i) => {
+    if (typeof item !== 'string' || item === '') {
+      fail(where, `field '${key}[${i}]' must be a non-empty string, got ${describe(item)}`);
+    }
+    return item;
+  });
+}
+
+function objectList(obj: Json, key: string, where: string): Json[] {
+  return list(obj, key, where).map((item, i) => {
+    if (!isObject(item)) fail(where, `field '${key}[${i}]' must be an object, got ${describe(item)}`);
+    return item;
+  });
+}
+
+function readPriority(obj: Json, where: string): number {
+  const value = obj['priority'];
+  if (value === undefined || value === null) return DEFAULT_PRIORITY;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= MIN_PRIORITY && value <= MAX_PRIORITY) {
+    return value;
+  }
+  if (typeof value === 'string') {
+    const match = /^[Pp]?([0-9])$/.exec(value.trim());
+    const n = match ? Number(match[1]) : NaN;
+    if (n >= MIN_PRIORITY && n <= MAX_PRIORITY) return n;
+  }
+  return fail(
+    where,
+    `field 'priority' must be an integer ${MIN_PRIORITY}–${MAX_PRIORITY} (or "P${MIN_PRIORITY}"–"P${MAX_PRIORITY}"), got ${describe(value)}`,
+  );
+}
+
+/** A comment id: a non-empty string, or an integer (bd's old auto-increment ids). */
+function readCommentId(comment: Json, where: string, name: string): { id: string; numeric: boolean } {
+  const value = comment['id'];
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return { id: String(value), numeric: true };
+  if (value === undefined || value === null || value === '') fail(where, `missing '${name}'`);
+  if (typeof value !== 'string') fail(where, `field '${name}' must be a string or an integer, got ${describe(value)}`);
+  return { id: value, numeric: false };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return `${typeof value} ${String(value)}`;
+}
+
+function hasValue(value: unknown): boolean {
+  if (value === undefined || value === null || value === '' || value === false) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import
+
+/** What both formats produce before the shared defaults and invariants are applied. */
+interface Draft {
+  id: string;
+  title: string;
+  type: string;
+  status: BeadStatus;
+  priority: number;
+  assignee?: string | undefined;
+  labels: string[];
+  description?: string | undefined;
+  acceptance?: string | undefined;
+  notes?: string | undefined;
+  deps: Dep[];
+  external_ref?: string | undefined;
+  /** Comments whose author / time may still be missing. */
+  comments: { id: string; author?: string | undefined; at?: string | undefined; text: string }[];
+  created_at?: string | undefined;
+  created_by?: string | undefined;
+  updated_at?: string | undefined;
+  closed_at?: string | undefined;
+  close_reason?: string | undefined;
+  edited?: Partial<Record<StampedField, string>> | undefined;
+}
+
+interface Context {
+  actor: string;
+  now: string;
+  notes: Notes;
+}
+
+export function planImport(text: string, format: InteropFormat, actor: string, now: string): ImportPlan {
+  const ctx: Context = { actor, now, notes: new Notes() };
+  const skipped: ImportPlan['skipped'] = [];
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const beads = format === 'jsonl' ? readBdJsonl(body, ctx, skipped) : readOwnList(body, format, ctx);
+  const undeclaredTypes = [...new Set(beads.map((b) => b.type).filter((t) => !BUILTIN_TYPES.has(t)))].sort();
+  return { beads, skipped, notes: ctx.notes.render(), undeclaredTypes };
+}
+
+/** Applies the defaults and invariants shared by all formats, and normalizes. */
+function finish(d: Draft, ctx: Context): Bead {
+  const { notes, actor, now } = ctx;
+  if (d.created_at === undefined || d.updated_at === undefined) {
+    notes.add('stamp-now', (n) => `${plural(n, 'bead', 'beads')} without created_at or updated_at stamped with the import time`);
+  }
+  if (d.created_by === undefined) {
+    notes.add('by-actor', (n) => `${plural(n, 'bead', 'beads')} without created_by attributed to '${actor}'`);
+  }
+  const created_by = d.created_by ?? actor;
+  const updated_at = d.updated_at ?? now;
+  let closed_at = d.closed_at;
+  if (d.status === 'closed' && closed_at === undefined) {
+    closed_at = updated_at;
+    notes.add('closed-at', (n) => `${plural(n, 'closed bead', 'closed beads')} without closed_at given closed_at = updated_at`);
+  } else if (d.status !== 'closed' && closed_at !== undefined) {
+    closed_at = undefined;
+    notes.add('not-closed', (n) => `${plural(n, 'bead that is not closed', 'beads that are not closed')} lost ${n === 1 ? 'its' : 'their'} closed_at`);
+  }
+  let commentsStamped = 0;
+  const comments: Comment[] = d.comments.map((c) => {
+    if (c.at === undefined) commentsStamped++;
+    return { id: c.id, author: c.author ?? created_by, at: c.at ?? now, text: c.text };
+  });
+  if (commentsStamped > 0) {
+    notes.add('comment-now', (n) => `${plural(n, 'comment', 'comments')} without a time stamped with the import time`, commentsStamped);
+  }
+  const before = d.deps.length;
+  const bead = normalizeBead(
+    ordered({ ...d, comments, created_at: d.created_at ?? now, created_by, updated_at, closed_at }),
+  );
+  if (bead.deps.length < before) {
+    notes.add('deps-merged', (n) => `${plural(n, 'duplicate dependency', 'duplicate dependencies')} (same type and target, after type mapping) merged`, before - bead.deps.length);
+  }
+  return bead;
+}
+
+/** The bead with its keys in canonical order, absent fields left out. */
+function ordered(source: object): Bead {
+  const out: Json = {};
+  for (const key of BEAD_KEY_ORDER) {
+    const value = (source as Json)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as unknown as Bead;
+}
+
+/** Throws on an id seen before in the file; remembers it otherwise. */
+function checkUnique(seen: Map<string, string>, id: string, where: string, place: string): void {
+  const first = seen.get(id);
+  if (first !== undefined) fail(where, `duplicate id '${id}' (first at ${first})`);
+  seen.set(id, place);
+}
+
+// --- bd JSONL
+
+function readBdJsonl(text: string, ctx: Context, skipped: ImportPlan['skipped']): Bead[] {
+  const beads: Bead[] = [];
+  const seen = new Map<string, string>();
+  const dropped = new Set<string>();
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (line.trim() === '') continue;
+    const lineNo = i + 1;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch (err) {
+      fail(`line ${lineNo}`, `invalid JSON: ${(err as Error).message}`);
+    }
+    if (!isObject(record)) fail(`line ${lineNo}`, `expected a JSON object, got ${describe(record)}`);
+    const id = reqString(record, 'id', `line ${lineNo}`);
+    const where = `line ${lineNo} (${id})`;
+    checkUnique(seen, id, where, `line ${lineNo}`);
+    const rawStatus = optString(record, 'status', where);
+    if (rawStatus === 'tombstone') {
+      skipped.push({ id, reason: 'tombstone (deleted in bd)' });
+      continue;
+    }
+    beads.push(finish(bdRecordToDraft(record, id, rawStatus, where, ctx), ctx));
+    for (const [key, value] of Object.entries(record)) {
+      if (!BD_READ_FIELDS.has(key) && hasValue(value)) dropped.add(key);
+    }
+  }
+  if (dropped.size > 0) {
+    const names = [...dropped].sort();
+    ctx.notes.add('dropped', () => `bd fields gt does not keep were dropped: ${names.join(', ')}`);
+  }
+  return beads;
+}
+
+function bdRecordToDraft(record: Json, id: string, rawStatus: string | undefined, where: string, ctx: Context): Draft {
+  const { notes } = ctx;
+  const title = reqString(record, 'title', where);
+  const labels = stringList(record, 'labels', where);
+
+  let status: BeadStatus;
+  const pinnedFlag = record['pinned'];
+  if (pinnedFlag !== undefined && pinnedFlag !== null && typeof pinnedFlag !== 'boolean') {
+    fail(where, `field 'pinned' must be true or false, got ${describe(pinnedFlag)}`);
+  }
+  if (rawStatus === undefined) status = 'open';
+  else if (rawStatus === 'pinned') status = 'open';
+  else if (isBeadStatus(rawStatus)) status = rawStatus;
+  else fail(where, `unknown status '${rawStatus}' (gt knows open, in_progress, blocked, deferred, hooked, closed; pinned and tombstone are mapped)`);
+  if (rawStatus === 'pinned' || pinnedFlag === true) {
+    labels.push(PINNED_LABEL);
+    notes.add('pinned', (n) => `${plural(n, 'pinned bead', 'pinned beads')} imported with label '${PINNED_LABEL}' (bd status 'pinned' becomes 'open')`);
+  }
+
+  const rawType = optString(record, 'issue_type', where) ?? 'task';
+  const alias = BD_TYPE_ALIASES[rawType];
+  if (alias !== undefined) {
+    notes.add(`alias:${rawType}`, (n) => `${plural(n, 'bead', 'beads')} of type '${rawType}' imported as '${alias}'`);
+  }
+  const type = alias ?? rawType;
+
+  let description = optString(record, 'description', where);
+  const design = optString(record, 'design', where);
+  if (design !== undefined) {
+    description = `${description === undefined ? '' : `${description}\n\n`}## Design\n\n${design}`;
+    notes.add('design', (n) => `${plural(n, 'bead', 'beads')} had bd 'design' text, appended to the description under a "## Design" heading`);
+  }
+
+  const deps: Dep[] = objectList(record, 'dependencies', where).map((dep, i) => {
+    const target = reqString(dep, 'depends_on_id', where, `dependencies[${i}].depends_on_id`);
+    const holder = optString(dep, 'issue_id', where, `dependencies[${i}].issue_id`);
+    if (holder !== undefined && holder !== id) {
+      notes.add('dep-holder', (n) => `${plural(n, 'dependency', 'dependencies')} whose issue_id names another bead kept on the bead that lists ${n === 1 ? 'it' : 'them'}`);
+    }
+    const rawType = optString(dep, 'type', where, `dependencies[${i}].type`) ?? 'blocks';
+    let type: DepType;
+    if (isDepType(rawType)) type = rawType;
+    else {
+      type = BD_DEP_TYPE_MAP[rawType] ?? 'related';
+      const mapped = type;
+      notes.add(`dep:${rawType}`, (n) => `${plural(n, 'dependency', 'dependencies')} of type '${rawType}' imported as '${mapped}'`);
+    }
+    const metadata = dep['metadata'];
+    if (hasValue(metadata) && metadata !== '{}') {
+      notes.add('dep-metadata', (n) => `${plural(n, 'dependency', 'dependencies')} lost ${n === 1 ? 'its' : 'their'} metadata`);
+    }
+    return { type, id: target };
+  });
+
+  const comments = readComments(record, where, notes, (c, i) => ({
+    author: optString(c, 'author', where, `comments[${i}].author`),
+    at: optString(c, 'created_at', where, `comments[${i}].created_at`),
+    issueId: optString(c, 'issue_id', where, `comments[${i}].issue_id`),
+  }));
+
+  return {
+    id,
+    title,
+    type,
+    status,
+    priority: readPriority(record, where),
+    assignee: optString(record, 'assignee', where),
+    labels,
+    description,
+    acceptance: optString(record, 'acceptance_criteria', where),
+    notes: optString(record, 'notes', where),
+    deps,
+    external_ref: optString(record, 'external_ref', where),
+    comments,
+    created_at: optString(record, 'created_at', where),
+    created_by: optString(record, 'created_by', where),
+    updated_at: optString(record, 'updated_at', where),
+    closed_at: optString(record, 'closed_at', where),
+    close_reason: optString(record, 'close_reason', where),
+  };
+}
+
+/** Comments of either format; `more` reads the format-specific author and time fields. */
+function readComments(
+  record: Json,
+  where: string,
+  notes: Notes,
+  more: (comment: Json, index: number) => { author: string | undefined; at: string | undefined },
+): Draft['comments'] {
+  const ids = new Set<string>();
+  return objectList(record, 'comments', where).map((c, i) => {
+    const { id, numeric } = readCommentId(c, where, `comments[${i}].id`);
+    if (ids.has(id)) fail(where, `duplicate comment id '${id}' in 'comments[${i}].id'`);
+    ids.add(id);
+    if (numeric) notes.add('comment-numeric', (n) => `${plural(n, 'numeric comment id', 'numeric comment ids')} converted to ${n === 1 ? 'a string' : 'strings'}`);
+    const text = c['text'];
+    if (text === undefined || text === null) fail(where, `missing 'comments[${i}].text'`);
+    if (typeof text !== 'string') fail(where, `field 'comments[${i}].text' must be a string, got ${describe(text)}`);
+    const { author, at } = more(c, i);
+    return { id, author, at, text };
+  });
+}
+
+// --- our own JSON / YAML lists
+
+const OWN_FIELDS: ReadonlySet<string> = new Set(BEAD_KEY_ORDER);
+
+function readOwnList(text: string, format: 'json' | 'yaml', ctx: Context): Bead[] {
+  let doc: unknown;
+  if (text.trim() === '') return [];
+  try {
+    if (format === 'json') doc = JSON.parse(text);
+    else {
+      // Errors only: warnings (e.g. unknown tags) must not end up on stderr.
+      const parsed = parseDocument(text);
+      const [error] = parsed.errors;
+      if (error) throw error;
+      doc = parsed.toJS();
+    }
+  } catch (err) {
+    const first = ((err as Error).message.split('\n')[0] ?? '').trim().replace(/:$/, '');
+    throw new UsageError(`invalid ${format === 'json' ? 'JSON' : 'YAML'}: ${first}`);
+  }
+  if (doc === null || doc === undefined) return [];
+  if (!Array.isArray(doc)) throw new UsageError(`expected a list of beads, got ${describe(doc)}`);
+  const seen = new Map<string, string>();
+  const ignored = new Set<string>();
+  const beads = doc.map((item: unknown, index) => {
+    const place = `item ${index}`;
+    if (!isObject(item)) fail(place, `expected a bead object, got ${describe(item)}`);
+    const id = reqString(item, 'id', place);
+    const where = `item ${index} (${id})`;
+    checkUnique(seen, id, where, place);
+    for (const [key, value] of Object.entries(item)) if (!OWN_FIELDS.has(key) && hasValue(value)) ignored.add(key);
+    return finish(ownItemToDraft(item, id, where, ctx), ctx);
+  });
+  if (ignored.size > 0) {
+    const names = [...ignored].sort();
+    ctx.notes.add('ignored', () => `unknown bead fields were ignored: ${names.join(', ')}`);
+  }
+  return beads;
+}
+
+function ownItemToDraft(item: Json, id: string, where: string, ctx: Context): Draft {
+  const status = optString(item, 'status', where) ?? 'open';
+  if (!isBeadStatus(status)) fail(where, `unknown status '${status}'`);
+  const deps: Dep[] = objectList(item, 'deps', where).map((dep, i) => {
+    const type = reqString(dep, 'type', where, `deps[${i}].type`);
+    if (!isDepType(type)) fail(where, `unknown dependency type '${type}' in 'deps[${i}].type'`);
+    return { type, id: reqString(dep, 'id', where, `deps[${i}].id`) };
+  });
+  const comments = readComments(item, where, ctx.notes, (c, i) => ({
+    author: optString(c, 'author', where, `comments[${i}].author`),
+    at: optString(c, 'at', where, `comments[${i}].at`),
+  }));
+  return {
+    id,
+    title: reqString(item, 'title', where),
+    type: optString(item, 'type', where) ?? 'task',
+    status,
+    priority: readPriority(item, where),
+    assignee: optString(item, 'assignee', where),
+    labels: stringList(item, 'labels', where),
+    description: optString(item, 'description', where),
+    acceptance: optString(item, 'acceptance', where),
+    notes: optString(item, 'notes', where),
+    deps,
+    external_ref: optString(item, 'external_ref', where),
+    comments,
+    created_at: optString(item, 'created_at', where),
+    created_by: optString(item, 'created_by', where),
+    updated_at: optString(item, 'updated_at', where),
+    closed_at: optString(item, 'closed_at', where),
+    close_reason: optString(item, 'close_reason', where),
+    edited: readEdited(item, where),
+  };
+}
+
+function readEdited(item: Json, where: string): Partial<Record<StampedField, string>> | undefined {
+  const value = item['edited'];
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) fail(where, `field 'edited' must be an object, got ${describe(value)}`);
+  const edited: Partial<Record<StampedField, string>> = {};
+  for (const [key, at] of Object.entries(value)) {
+    if (!STAMPED.has(key)) fail(where, `field 'edited.${key}' is not a stamped field (${STAMPED_FIELDS.join(', ')})`);
+    if (typeof at !== 'string' || at === '') fail(where, `field 'edited.${key}' must be a non-empty string, got ${describe(at)}`);
+    edited[key as StampedField] = at;
+  }
+  return Object.keys(edited).length > 0 ? edited : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export
+
+/**
+ * Writes beads in the given format, sorted by id. Beads are normalized first; empty optional text
+ * fields are left out. The bd format has no place for `edited`, so JSONL leaves it out.
+ */
+export function exportBeads(beads: Bead[], format: InteropFormat): string {
+  const clean = beads.map(cleanBead).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  switch (format) {
+    case 'jsonl':
+      return clean.map((b) => `${JSON.stringify(toBdRecord(b))}\n`).join('');
+    case 'json':
+      return `${JSON.stringify(clean, null, 2)}\n`;
+    case 'yaml':
+      return stringifyYaml(clean, { lineWidth: 0 });
+  }
+}
+
+const OPTIONAL_TEXT = ['assignee', 'description', 'acceptance', 'notes', 'external_ref', 'closed_at', 'close_reason'] as const;
+
+function cleanBead(bead: Bead): Bead {
+  const b: Bead = { ...normalizeBead(bead) };
+  for (const key of OPTIONAL_TEXT) if (b[key] === '') delete b[key];
+  if (b.edited !== undefined && Object.keys(b.edited).length === 0) delete b.edited;
+  return ordered(b);
+}
+
+/** One record as `bd export` writes it: bd's field names, empty optional fields left out. */
+function toBdRecord(b: Bead): Json {
+  const record: Json = {
+    id: b.id,
+    title: b.title,
+    description: b.description,
+    acceptance_criteria: b.acceptance,
+    notes: b.notes,
+    status: b.status,
+    priority: b.priority,
+    issue_type: b.type,
+    assignee: b.assignee,
+    created_at: b.created_at,
+    created_by: b.created_by,
+    updated_at: b.updated_at,
+    closed_at: b.closed_at,
+    close_reason: b.close_reason,
+    external_ref: b.external_ref,
+    labels: b.labels.length > 0 ? b.labels : undefined,
+    dependencies:
+      b.deps.length > 0 ? b.deps.map((d) => ({ issue_id: b.id, depends_on_id: d.id, type: d.type })) : undefined,
+    comments:
+      b.comments.length > 0
+        ? b.comments.map((c) => ({ id: c.id, issue_id: b.id, author: c.author, text: c.text, created_at: c.at }))
+        : undefined,
+  };
+  for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
+  return record;
+}

@@ -1,0 +1,107 @@
+import type { LedgerView } from '../ledger/view.js';
+import { BEAD_STATUSES, type Bead } from './bead.js';
+import { blockedBeads, compareByPriorityThenAge, computeBlockers, readyBeads } from './readiness.js';
+import { UsageError } from '../errors.js';
+
+export const SORT_KEYS = ['priority', 'created', 'updated', 'id', 'title', 'status'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export interface BeadFilter {
+  statuses?: string[];
+  types?: string[];
+  priorities?: number[];
+  assignee?: string;
+  /** Every label listed must be present. */
+  labels?: string[];
+  /** Case-insensitive substring of id, title, description or notes. */
+  text?: string;
+  /** Include closed beads (hidden by default unless a status filter asks for them). */
+  all?: boolean;
+  sort?: string;
+  reverse?: boolean;
+  limit?: number;
+}
+
+function parseSortKey(raw: string): SortKey {
+  if (!(SORT_KEYS as readonly string[]).includes(raw)) throw new UsageError(`cannot sort by '${raw}'`, `sort by one of: ${SORT_KEYS.join(', ')}`);
+  return raw as SortKey;
+}
+
+const STATUS_ORDER = new Map<string, number>(BEAD_STATUSES.map((s, i) => [s, i]));
+
+function comparator(key: SortKey): (a: Bead, b: Bead) => number {
+  const byString = (f: (b: Bead) => string) => (a: Bead, b: Bead) => (f(a) < f(b) ? -1 : f(a) > f(b) ? 1 : a.id < b.id ? -1 : 1);
+  switch (key) {
+    case 'priority':
+      return compareByPriorityThenAge;
+    case 'created':
+      return byString((b) => b.created_at);
+    case 'updated':
+      return byString((b) => b.updated_at);
+    case 'id':
+      return byString((b) => b.id);
+    case 'title':
+      return byString((b) => b.title.toLowerCase());
+    case 'status':
+      return (a, b) => (STATUS_ORDER.get(a.status)! - STATUS_ORDER.get(b.status)!) || compareByPriorityThenAge(a, b);
+  }
+}
+
+export function listBeads(view: LedgerView, filter: BeadFilter): Bead[] {
+  const statuses = filter.statuses && filter.statuses.length > 0 ? new Set(filter.statuses) : undefined;
+  const types = filter.types && filter.types.length > 0 ? new Set(filter.types) : undefined;
+  const priorities = filter.priorities && filter.priorities.length > 0 ? new Set(filter.priorities) : undefined;
+  const text = filter.text?.toLowerCase();
+  const result = [...view.beads.values()].filter((b) => {
+    if (statuses ? !statuses.has(b.status) : !filter.all && b.status === 'closed') return false;
+    if (types && !types.has(b.type)) return false;
+    if (priorities && !priorities.has(b.priority)) return false;
+    if (filter.assignee !== undefined && (b.assignee ?? '') !== filter.assignee) return false;
+    if (filter.labels && !filter.labels.every((l) => b.labels.includes(l))) return false;
+    if (text && ![b.id, b.title, b.description ?? '', b.notes ?? ''].some((s) => s.toLowerCase().includes(text))) return false;
+    return true;
+  });
+  result.sort(comparator(parseSortKey(filter.sort ?? 'priority')));
+  if (filter.reverse) result.reverse();
+  return filter.limit !== undefined && filter.limit >= 0 ? result.slice(0, filter.limit) : result;
+}
+
+export interface LedgerStats {
+  total: number;
+  by_status: Record<string, number>;
+  by_type: Record<string, number>;
+  by_priority: Record<string, number>;
+  ready: number;
+  blocked: number;
+  broken_files: number;
+}
+
+export function ledgerStats(view: LedgerView): LedgerStats {
+  const count = (key: (b: Bead) => string): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const b of view.beads.values()) out[key(b)] = (out[key(b)] ?? 0) + 1;
+    return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+  };
+  const byStatus = Object.fromEntries(BEAD_STATUSES.map((s) => [s, 0])) as Record<string, number>;
+  for (const b of view.beads.values()) byStatus[b.status] = (byStatus[b.status] ?? 0) + 1;
+  return {
+    total: view.beads.size,
+    by_status: byStatus,
+    by_type: count((b) => b.type),
+    by_priority: count((b) => `P${b.priority}`),
+    ready: readyBeads(view.beads).length,
+    blocked: blockedBeads(view.beads).length,
+    broken_files: view.problems.length,
+  };
+}
+
+/** The beads that `id` blocks or parents (its dependents), for `show`. */
+export function dependentsOf(view: LedgerView, id: string): { id: string; type: string; title: string; status: string }[] {
+  const out: { id: string; type: string; title: string; status: string }[] = [];
+  for (const b of view.beads.values()) {
+    for (const d of b.deps) if (d.id === id) out.push({ id: b.id, type: d.type, title: b.title, status: b.status });
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+export { readyBeads, blockedBeads, computeBlockers };

@@ -1,0 +1,87 @@
+import type { Bead } from './bead.js';
+
+/** Why a bead cannot be worked on now. */
+export interface Blocker {
+  /** The bead in the way (absent for the bead's own status). */
+  id?: string;
+  reason: 'blocked-by' | 'parent-blocked' | 'parent-deferred' | 'status-blocked' | 'missing-dependency';
+  /** Status of the bead in the way. */
+  status?: string;
+}
+
+function parentOf(bead: Bead): string | undefined {
+  return bead.deps.find((d) => d.type === 'parent-child')?.id;
+}
+
+/**
+ * The blockers of every bead that is not closed. A bead is blocked by each `blocks` dependency that is
+ * not closed, and by a parent that is itself blocked or deferred, through any depth of parents.
+ */
+export function computeBlockers(beads: ReadonlyMap<string, Bead>): Map<string, Blocker[]> {
+  const memo = new Map<string, Blocker[]>();
+  const visiting = new Set<string>();
+  const blockersOf = (bead: Bead): Blocker[] => {
+    const known = memo.get(bead.id);
+    if (known) return known;
+    if (visiting.has(bead.id)) return []; // A parent cycle on a hand-edited ledger must not hang us.
+    visiting.add(bead.id);
+    const found: Blocker[] = [];
+    if (bead.status === 'blocked') found.push({ reason: 'status-blocked' });
+    for (const dep of bead.deps) {
+      if (dep.type !== 'blocks') continue;
+      const target = beads.get(dep.id);
+      if (!target) found.push({ id: dep.id, reason: 'missing-dependency' });
+      else if (target.status !== 'closed') found.push({ id: dep.id, reason: 'blocked-by', status: target.status });
+    }
+    const parentId = parentOf(bead);
+    const parent = parentId ? beads.get(parentId) : undefined;
+    if (parent && parent.status !== 'closed') {
+      if (parent.status === 'deferred') found.push({ id: parent.id, reason: 'parent-deferred', status: parent.status });
+      else if (blockersOf(parent).length > 0) found.push({ id: parent.id, reason: 'parent-blocked', status: parent.status });
+    }
+    visiting.delete(bead.id);
+    memo.set(bead.id, found);
+    return found;
+  };
+  for (const bead of beads.values()) if (bead.status !== 'closed') blockersOf(bead);
+  return memo;
+}
+
+/** Highest priority (lowest number) first, then oldest. */
+export function compareByPriorityThenAge(a: Bead, b: Bead): number {
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Beads that can be started now: open and not blocked, most urgent and oldest first. */
+export function readyBeads(beads: ReadonlyMap<string, Bead>): Bead[] {
+  const blockers = computeBlockers(beads);
+  return [...beads.values()]
+    .filter((b) => b.status === 'open' && (blockers.get(b.id)?.length ?? 0) === 0)
+    .sort(compareByPriorityThenAge);
+}
+
+/** Beads that are not closed and cannot proceed, each with what stands in the way. */
+export function blockedBeads(beads: ReadonlyMap<string, Bead>): { bead: Bead; blockers: Blocker[] }[] {
+  const blockers = computeBlockers(beads);
+  return [...beads.values()]
+    .filter((b) => b.status !== 'closed' && b.status !== 'deferred' && (blockers.get(b.id)?.length ?? 0) > 0)
+    .sort(compareByPriorityThenAge)
+    .map((bead) => ({ bead, blockers: blockers.get(bead.id)! }));
+}
+
+export function describeBlocker(blocker: Blocker): string {
+  switch (blocker.reason) {
+    case 'blocked-by':
+      return `blocked by ${blocker.id} (${blocker.status})`;
+    case 'parent-blocked':
+      return `parent ${blocker.id} is blocked`;
+    case 'parent-deferred':
+      return `parent ${blocker.id} is deferred`;
+    case 'status-blocked':
+      return 'status is blocked';
+    case 'missing-dependency':
+      return `depends on ${blocker.id}, which does not exist`;
+  }
+}

@@ -1,0 +1,165 @@
+import type { Command } from 'commander';
+import { withLedger, globalsOf, readView } from '../context.js';
+import { collect, parseLimit } from '../options.js';
+import { beadLine, idWidthOf, printBeadList, printJson, printLine, shortTime, statusIcon } from '../output.js';
+import { blockedBeads, dependentsOf, ledgerStats, listBeads, readyBeads, SORT_KEYS } from '../../beads/queries.js';
+import { describeBlocker } from '../../beads/readiness.js';
+import { resolveId } from '../../beads/ids.js';
+import { parsePriority, parseStatus, splitList } from '../../beads/bead-input.js';
+import type { Bead } from '../../beads/bead.js';
+import type { LedgerView } from '../../ledger/view.js';
+import { LedgerFileError } from '../../errors.js';
+
+function lookup(view: LedgerView, query: string): Bead {
+  const id = resolveId(query, [...view.beads.keys(), ...view.brokenBeads.keys()]);
+  const bead = view.beads.get(id);
+  if (bead) return bead;
+  const problem = view.brokenBeads.get(id)!;
+  throw new LedgerFileError(problem.path, problem.line, problem.problem);
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((l) => `    ${l}`).join('\n');
+}
+
+function printBead(view: LedgerView, bead: Bead): void {
+  printLine(`${statusIcon(bead.status)} ${bead.id}  ${bead.title}`);
+  printLine(`  status: ${bead.status}   priority: P${bead.priority}   type: ${bead.type}${bead.assignee ? `   assignee: ${bead.assignee}` : ''}`);
+  if (bead.labels.length > 0) printLine(`  labels: ${bead.labels.join(', ')}`);
+  if (bead.external_ref) printLine(`  external: ${bead.external_ref}`);
+  printLine(`  created ${shortTime(bead.created_at)} by ${bead.created_by}, updated ${shortTime(bead.updated_at)}`);
+  if (bead.closed_at) printLine(`  closed ${shortTime(bead.closed_at)}${bead.close_reason ? `: ${bead.close_reason}` : ''}`);
+  for (const [label, text] of [['Description', bead.description], ['Acceptance', bead.acceptance], ['Notes', bead.notes]] as const) {
+    if (text) printLine(`\n  ${label}\n${indent(text)}`);
+  }
+  if (bead.deps.length > 0) {
+    printLine('\n  Depends on');
+    for (const d of bead.deps) {
+      const target = view.beads.get(d.id);
+      printLine(`    ${target ? statusIcon(target.status) : '?'} ${d.type} ${d.id}${target ? `  ${target.title} (${target.status})` : '  (missing)'}`);
+    }
+  }
+  const dependents = dependentsOf(view, bead.id);
+  if (dependents.length > 0) {
+    printLine('\n  Dependents');
+    for (const d of dependents) printLine(`    ${statusIcon(d.status)} ${d.id} (${d.type})  ${d.title}`);
+  }
+  if (bead.comments.length > 0) {
+    printLine('\n  Comments');
+    for (const c of bead.comments) printLine(`    ${c.author}, ${shortTime(c.at)}:\n${indent(indent(c.text))}`);
+  }
+}
+
+interface ListOptions {
+  status?: string[];
+  type?: string[];
+  priority?: string[];
+  assignee?: string;
+  label?: string[];
+  text?: string;
+  all?: boolean;
+  sort?: string;
+  reverse?: boolean;
+  limit?: number;
+}
+
+export function registerBeadReads(program: Command): void {
+  program
+    .command('show')
+    .description('show beads in full: fields, dependencies, dependents, comments')
+    .argument('<ids...>', 'bead ids (any unique prefixes)')
+    .option('--json', 'print a JSON array of the beads, each with its dependents')
+    .action(async (ids: string[], _options: unknown, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const view = await ledger.view();
+        const beads = ids.map((id) => lookup(view, id));
+        if (globalsOf(command).json) return printJson(beads.map((b) => ({ ...b, dependents: dependentsOf(view, b.id) })));
+        beads.forEach((b, i) => {
+          if (i > 0) printLine();
+          printBead(view, b);
+        });
+      });
+    });
+
+  program
+    .command('list')
+    .description('list beads (closed ones only with --all or --status closed)')
+    .option('-s, --status <statuses>', 'only these statuses (repeatable, or comma-separated)', collect)
+    .option('-t, --type <types>', 'only these types (repeatable, or comma-separated)', collect)
+    .option('-p, --priority <priorities>', 'only these priorities (repeatable, or comma-separated)', collect)
+    .option('-a, --assignee <agent>', 'only beads assigned to this agent ("" for unassigned)')
+    .option('-l, --label <labels>', 'only beads with all these labels (repeatable, or comma-separated)', collect)
+    .option('--text <text>', 'only beads whose id, title, description or notes contain this text')
+    .option('--all', 'include closed beads')
+    .option('--sort <key>', `order by ${SORT_KEYS.join(', ')}`, 'priority')
+    .option('-r, --reverse', 'reverse the order')
+    .option('-n, --limit <n>', 'show at most n beads', parseLimit)
+    .option('--json', 'print a JSON array of beads')
+    .action(async (options: ListOptions, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const view = await readView(ledger);
+        const beads = listBeads(view, {
+          statuses: splitList(options.status).map(parseStatus),
+          types: splitList(options.type),
+          priorities: splitList(options.priority).map(parsePriority),
+          ...(options.assignee !== undefined ? { assignee: options.assignee } : {}),
+          labels: splitList(options.label),
+          ...(options.text !== undefined ? { text: options.text } : {}),
+          ...(options.all ? { all: true } : {}),
+          ...(options.sort !== undefined ? { sort: options.sort } : {}),
+          ...(options.reverse ? { reverse: true } : {}),
+          ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        });
+        if (globalsOf(command).json) printJson(beads);
+        else printBeadList(beads, 'no beads match');
+      });
+    });
+
+  program
+    .command('ready')
+    .description('beads that can be started now: open, not deferred, nothing blocking them; most urgent and oldest first')
+    .option('-n, --limit <n>', 'show at most n beads', parseLimit)
+    .option('--json', 'print a JSON array of beads')
+    .action(async (options: { limit?: number }, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const view = await readView(ledger);
+        const ready = readyBeads(view.beads).slice(0, options.limit ?? Infinity);
+        if (globalsOf(command).json) printJson(ready);
+        else printBeadList(ready, 'nothing is ready');
+      });
+    });
+
+  program
+    .command('blocked')
+    .description('beads that cannot proceed, each with what blocks it')
+    .option('--json', 'print a JSON array of beads, each with blocked_by')
+    .action(async (_options: unknown, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const view = await readView(ledger);
+        const blocked = blockedBeads(view.beads);
+        if (globalsOf(command).json) return printJson(blocked.map(({ bead, blockers }) => ({ ...bead, blocked_by: blockers })));
+        if (blocked.length === 0) return printLine('nothing is blocked');
+        const width = idWidthOf(blocked.map((b) => b.bead));
+        for (const { bead, blockers } of blocked) {
+          printLine(beadLine(bead, width));
+          for (const b of blockers) printLine(`      ↳ ${describeBlocker(b)}`);
+        }
+      });
+    });
+
+  program
+    .command('stats')
+    .description('counts of beads by status, type and priority, and how many are ready or blocked')
+    .option('--json', 'print the counts as JSON')
+    .action(async (_options: unknown, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const stats = ledgerStats(await readView(ledger));
+        if (globalsOf(command).json) return printJson(stats);
+        printLine(`${stats.total} beads: ${stats.ready} ready, ${stats.blocked} blocked`);
+        printLine(`  by status:   ${Object.entries(stats.by_status).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+        printLine(`  by type:     ${Object.entries(stats.by_type).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`);
+        printLine(`  by priority: ${Object.entries(stats.by_priority).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`);
+        if (stats.broken_files > 0) printLine(`  ${stats.broken_files} broken files (see gt doctor)`);
+      });
+    });
+}

@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { withLedger, globalsOf } from '../context.js';
+import { printJson, printLine } from '../output.js';
+import { LEDGER_BRANCH } from '../../ledger/layout.js';
+
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .description(`create the ledger branch ${LEDGER_BRANCH} in this repository (running it again changes nothing)`)
+    .option('--prefix <prefix>', 'id prefix of new beads: 2 to 8 lowercase letters (default: from the directory name)')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { prefix?: string }, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const { created, config } = await ledger.init(options.prefix);
+        if (globalsOf(command).json) return printJson({ created, branch: LEDGER_BRANCH, ...config });
+        if (created) printLine(`initialized ledger ${LEDGER_BRANCH} (prefix ${config.prefix})`);
+        else printLine(`ledger ${LEDGER_BRANCH} already exists (prefix ${config.prefix}); nothing changed`);
+      });
+    });
+}

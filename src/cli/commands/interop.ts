@@ -1,0 +1,68 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { withLedger, globalsOf, readView } from '../context.js';
+import { printJson, printLine } from '../output.js';
+import { exportBeads, formatFromPath, planImport, type InteropFormat } from '../../beads/interop.js';
+import { applyImport } from '../../beads/bead-import.js';
+import { UsageError } from '../../errors.js';
+
+const FORMATS: readonly InteropFormat[] = ['jsonl', 'json', 'yaml'];
+
+function parseFormat(raw: string | undefined, path: string | undefined): InteropFormat {
+  if (raw !== undefined) {
+    if (!(FORMATS as readonly string[]).includes(raw)) throw new UsageError(`unknown format '${raw}'`, `use one of: ${FORMATS.join(', ')}`);
+    return raw as InteropFormat;
+  }
+  if (path === undefined || path === '-') return 'jsonl';
+  const guessed = formatFromPath(path);
+  if (!guessed) throw new UsageError(`cannot tell the format of ${path} from its name`, 'say it with --format jsonl|json|yaml');
+  return guessed;
+}
+
+export function registerInterop(program: Command): void {
+  program
+    .command('import')
+    .description("import beads from Beads' JSONL (bd export), or a JSON or YAML list; one commit, all or nothing")
+    .argument('<file>', 'the file to import ("-" for standard input)')
+    .option('--format <format>', 'jsonl, json or yaml (default: from the file name)')
+    .option('--json', 'print the import report as JSON')
+    .action(async (file: string, options: { format?: string }, command: Command) => {
+      const format = parseFormat(options.format, file);
+      let text: string;
+      try {
+        text = readFileSync(file === '-' ? 0 : file, 'utf8');
+      } catch (error) {
+        throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      await withLedger(command, async (ledger) => {
+        const { result } = await ledger.write((tx) => {
+          const report = applyImport(tx, planImport(text, format, tx.actor.name, tx.now));
+          const count = report.created.length + report.updated.length;
+          return { result: report, message: `import ${count} bead${count === 1 ? '' : 's'} from ${file === '-' ? 'stdin' : file}` };
+        });
+        if (globalsOf(command).json) return printJson(result);
+        printLine(`imported ${result.created.length} new, ${result.updated.length} updated, ${result.unchanged.length} unchanged, ${result.skipped.length} skipped`);
+        if (result.declaredTypes.length > 0) printLine(`declared types in gt.yaml: ${result.declaredTypes.join(', ')}`);
+        for (const s of result.skipped) printLine(`  skipped ${s.id}: ${s.reason}`);
+        for (const n of result.notes) printLine(`  note: ${n}`);
+      });
+    });
+
+  program
+    .command('export')
+    .description("export every bead (closed ones too) as Beads' JSONL, or a JSON or YAML list")
+    .option('--format <format>', 'jsonl, json or yaml (default: from --output, else jsonl)')
+    .option('-o, --output <file>', 'write to this file instead of standard output')
+    .action(async (options: { format?: string; output?: string }, command: Command) => {
+      const format = parseFormat(options.format ?? (globalsOf(command).json ? 'json' : undefined), options.output);
+      await withLedger(command, async (ledger) => {
+        const view = await readView(ledger);
+        const text = exportBeads([...view.beads.values()], format);
+        if (options.output) {
+          writeFileSync(options.output, text);
+          process.stderr.write(`exported ${view.beads.size} beads to ${options.output}\n`);
+        } else process.stdout.write(text);
+      });
+    });
+}
+

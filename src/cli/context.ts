@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { Ledger } from '../ledger/ledger.js';
+import type { LedgerView } from '../ledger/view.js';
+import { warnProblems } from './output.js';
+
+export interface GlobalOptions {
+  as?: string;
+  cwd?: string;
+  json?: boolean;
+}
+
+export function globalsOf(command: Command): GlobalOptions {
+  return command.optsWithGlobals() as GlobalOptions;
+}
+
+/** Opens the ledger of the repository around --cwd (default: here) as the chosen actor, and closes it after. */
+export async function withLedger<T>(command: Command, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
+  const globals = globalsOf(command);
+  const ledger = Ledger.open({ cwd: globals.cwd ?? process.cwd(), ...(globals.as !== undefined ? { actor: globals.as } : {}) });
+  try {
+    return await fn(ledger);
+  } finally {
+    ledger.close();
+  }
+}
+
+/** The actor's view, with broken files reported on stderr (they are skipped, everything else works). */
+export async function readView(ledger: Ledger): Promise<LedgerView> {
+  const view = await ledger.view();
+  warnProblems(view.problems);
+  return view;
+}

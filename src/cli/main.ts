@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { GtError } from '../errors.js';
+import { registerInit } from './commands/init.js';
+import { registerBeadWrites } from './commands/bead-write.js';
+import { registerBeadReads } from './commands/bead-read.js';
+import { registerRelations } from './commands/relations.js';
+import { registerHistory } from './commands/history.js';
+import { registerInterop } from './commands/interop.js';
+import { registerMaintenance } from './commands/maintenance.js';
+
+function buildProgram(): Command {
+  const program = new Command('gt')
+    .description("Gas Town's work model in plain git: beads (work items) as YAML on the gt/ledger branch")
+    .version('0.1.0')
+    .option('--as <agent>', 'act as this agent: write to gt/agents/<agent> (default: $GT_AGENT, else the overseer)')
+    .option('-C, --cwd <dir>', 'run in this directory instead of the current one')
+    .showHelpAfterError('(run gt --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'gt: ')) });
+  registerInit(program);
+  registerBeadWrites(program);
+  registerBeadReads(program);
+  registerRelations(program);
+  registerHistory(program);
+  registerInterop(program);
+  registerMaintenance(program);
+  for (const command of program.commands) {
+    command.exitOverride();
+    for (const sub of command.commands) sub.exitOverride();
+  }
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version "errors" are how commander says it is done.
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (error instanceof GtError) {
+      process.stderr.write(`gt: ${error.message}\n`);
+      if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
+      if (process.env.GT_DEBUG === '1') process.stderr.write(`${error.stack}\n`);
+      process.exitCode = error.exitCode;
+      return;
+    }
+    const err = error as Error;
+    process.stderr.write(`gt: internal error: ${err.message}\n`);
+    if (process.env.GT_DEBUG === '1') process.stderr.write(`${err.stack}\n`);
+    else process.stderr.write('  hint: run again with GT_DEBUG=1 for a stack trace, and report it\n');
+    process.exitCode = 1;
+  }
+}
+
+await main(process.argv);

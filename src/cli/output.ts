@@ -1,0 +1,70 @@
+import type { Bead } from '../beads/bead.js';
+import type { LedgerProblem } from '../ledger/view.js';
+
+/** Everything the CLI prints goes through here, so tests and pipes see the same text. */
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function printLine(text = ''): void {
+  process.stdout.write(`${text}\n`);
+}
+
+export function warn(text: string): void {
+  process.stderr.write(`gt: warning: ${text}\n`);
+}
+
+const STATUS_ICONS: Record<string, string> = {
+  open: '○',
+  in_progress: '◐',
+  blocked: '⊘',
+  deferred: '❄',
+  hooked: '⚓',
+  closed: '✓',
+};
+
+export function statusIcon(status: string): string {
+  return STATUS_ICONS[status] ?? '?';
+}
+
+/** One bead on one line, for lists: icon, id, priority, type, title, assignee, labels. */
+export function beadLine(bead: Bead, idWidth = 0): string {
+  const parts = [
+    statusIcon(bead.status),
+    bead.id.padEnd(idWidth),
+    `P${bead.priority}`,
+    bead.type.padEnd(8),
+    bead.title,
+  ];
+  if (bead.assignee) parts.push(`@${bead.assignee}`);
+  if (bead.labels.length > 0) parts.push(`[${bead.labels.join(', ')}]`);
+  return parts.join('  ');
+}
+
+export function idWidthOf(beads: readonly Bead[]): number {
+  return beads.reduce((w, b) => Math.max(w, b.id.length), 0);
+}
+
+export function printBeadList(beads: readonly Bead[], empty: string): void {
+  if (beads.length === 0) {
+    printLine(empty);
+    return;
+  }
+  const width = idWidthOf(beads);
+  process.stdout.write(`${beads.map((b) => beadLine(b, width)).join('\n')}\n`);
+}
+
+export function describeProblem(problem: LedgerProblem): string {
+  return `${problem.path}${problem.line !== undefined ? `:${problem.line}` : ''}: ${problem.problem}`;
+}
+
+/** Broken ledger files are reported on stderr by every command that reads the beads, once each. */
+export function warnProblems(problems: readonly LedgerProblem[]): void {
+  for (const p of problems.slice(0, 5)) warn(`${describeProblem(p)} (skipped; see gt doctor)`);
+  if (problems.length > 5) warn(`${problems.length - 5} more broken files (see gt doctor)`);
+}
+
+export function shortTime(iso: string | undefined): string {
+  return iso ? iso.replace('T', ' ').slice(0, 16) : '';
+}

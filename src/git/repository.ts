@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import { findRepository, type RepoPaths } from './repo-paths.js';
+import { RefStore } from './refs.js';
+import { LooseObjectWriter } from './object-writer.js';
+import type { ObjectReader } from './object-reader.js';
+import { hasNativeGit, NativeObjectReader } from './native-reader.js';
+import { IsoObjectReader } from './iso-reader.js';
+import { decodeCommit, decodeTree, type Commit, type TreeEntry } from './object-format.js';
+import { UsageError } from '../errors.js';
+
+export type GitBackend = 'native' | 'iso';
+
+export interface RepositoryOptions {
+  /** Which object reader to use; default: native when a git binary is present. */
+  backend?: GitBackend;
+  staleLockMs: number;
+}
+
+function chooseBackend(requested: string | undefined): GitBackend {
+  if (requested === undefined || requested === '' || requested === 'auto') return hasNativeGit() ? 'native' : 'iso';
+  if (requested === 'native' || requested === 'iso') return requested;
+  throw new UsageError(`GT_GIT_BACKEND must be native, iso or auto, not '${requested}'`);
+}
+
+/** One git repository as the ledger sees it: paths, refs, an object reader and a crash-safe writer. */
+export class Repository {
+  readonly refs: RefStore;
+  readonly writer: LooseObjectWriter;
+  readonly reader: ObjectReader;
+  /** Machine-local state of gt: index, locks, checkpoints. Never on the ledger. */
+  readonly stateDir: string;
+
+  private constructor(
+    readonly paths: RepoPaths,
+    options: RepositoryOptions,
+  ) {
+    this.refs = new RefStore(paths.commonDir, { staleLockMs: options.staleLockMs });
+    this.writer = new LooseObjectWriter(join(paths.commonDir, 'objects'));
+    const backend = options.backend ?? chooseBackend(process.env.GT_GIT_BACKEND);
+    this.reader = backend === 'native' ? new NativeObjectReader(paths.gitDir) : new IsoObjectReader(paths.commonDir);
+    this.stateDir = join(paths.commonDir, 'gt');
+  }
+
+  static open(cwd: string, options: RepositoryOptions): Repository {
+    return new Repository(findRepository(cwd), options);
+  }
+
+  async readCommit(oid: string): Promise<Commit> {
+    const obj = await this.reader.read(oid);
+    if (!obj || obj.type !== 'commit') throw new Error(`commit ${oid} is missing from the object store`);
+    return decodeCommit(obj.content);
+  }
+
+  async readTree(oid: string): Promise<TreeEntry[]> {
+    const obj = await this.reader.read(oid);
+    if (!obj || obj.type !== 'tree') throw new Error(`tree ${oid} is missing from the object store`);
+    return decodeTree(obj.content);
+  }
+
+  close(): void {
+    this.reader.close();
+  }
+}

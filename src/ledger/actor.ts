@@ -1,0 +1,30 @@
+import { UsageError } from '../errors.js';
+import type { Signature } from '../git/object-format.js';
+import { AGENT_NAME_PATTERN, OVERSEER } from './layout.js';
+
+/** Who runs a command: an agent (writes to its own branch) or the overseer (writes to the ledger). */
+export interface Actor {
+  name: string;
+  isOverseer: boolean;
+}
+
+export function resolveActor(requested: string | undefined): Actor {
+  const name = (requested ?? process.env.GT_AGENT ?? '').trim();
+  if (name === '' || name === OVERSEER) return { name: OVERSEER, isOverseer: true };
+  if (!AGENT_NAME_PATTERN.test(name)) {
+    throw new UsageError(
+      `invalid agent name '${name}'`,
+      'agent names are lowercase letters, digits, dot, dash or underscore, starting with a letter or digit',
+    );
+  }
+  return { name, isOverseer: false };
+}
+
+export function signatureOf(actor: Actor, when: Date): Signature {
+  return {
+    name: actor.name,
+    email: `${actor.name}@gt.local`,
+    timestamp: Math.floor(when.getTime() / 1000),
+    timezoneOffset: -when.getTimezoneOffset(),
+  };
+}

@@ -1,0 +1,90 @@
+import type { Ledger } from './ledger.js';
+import { mergeSnapshots } from './merge/tree-merge.js';
+import { withWriteLock } from './write-lock.js';
+import { staleLockMs } from './ledger.js';
+import { AGENT_REF_PREFIX, LEDGER_REF, agentFromRef, agentRef, idFromPath } from './layout.js';
+import type { MergeNote } from './entity-kind.js';
+import { NotFoundError, RefConflictError, RepositoryError } from '../errors.js';
+import { closestIds } from '../beads/ids.js';
+
+export interface AgentMergeReport {
+  agent: string;
+  /** `merged`: a merge commit landed; `up-to-date`: the branch had nothing the ledger lacks. */
+  outcome: 'merged' | 'up-to-date';
+  commit?: string;
+  /** Ids of the entities the merge changed on the ledger. */
+  changed: string[];
+  notes: MergeNote[];
+  renames: { from: string; to: string }[];
+}
+
+function describeNote(note: MergeNote): string {
+  if (note.field === 'id') return `${note.superseded} collided with another entity's id: the incoming one is now ${note.kept}`;
+  return `${note.id} ${note.field}: kept ${JSON.stringify(note.kept)} (newer edit) over ${JSON.stringify(note.superseded)}`;
+}
+
+/**
+ * Merges agent branches into the ledger, one merge commit each (field-level three-way merge), then
+ * moves each merged branch to the new ledger tip. Without names: every agent branch with changes.
+ */
+export async function mergeAgentBranches(ledger: Ledger, agents?: string[]): Promise<AgentMergeReport[]> {
+  return withWriteLock(ledger.repo.stateDir, staleLockMs(), async () => {
+    const branches = ledger.repo.refs.list(AGENT_REF_PREFIX);
+    const names = [...branches.keys()].map((ref) => agentFromRef(ref)!).sort();
+    const wanted = agents && agents.length > 0 ? agents : names;
+    for (const name of wanted) if (!branches.has(agentRef(name))) throw new NotFoundError('agent branch', name, closestIds(name, names));
+    const reports: AgentMergeReport[] = [];
+    for (const name of wanted) reports.push(await mergeOne(ledger, name));
+    await catchUpMergedBranches(ledger, reports);
+    return reports;
+  });
+}
+
+/** Branches merged earlier in this run sit on an older ledger commit: bring them to the final tip. */
+async function catchUpMergedBranches(ledger: Ledger, reports: AgentMergeReport[]): Promise<void> {
+  const tip = ledger.requireLedgerTip();
+  for (const report of reports) {
+    if (report.outcome !== 'merged') continue;
+    const ref = agentRef(report.agent);
+    const agentTip = ledger.repo.refs.resolve(ref);
+    if (!agentTip || agentTip === tip || (await ledger.mergeBase(agentTip, tip)) !== agentTip) continue;
+    try {
+      ledger.updateRef(ref, agentTip, tip, 'fast-forward to ledger after gt merge', new Date());
+    } catch (error) {
+      if (!(error instanceof RefConflictError)) throw error;
+    }
+  }
+}
+
+async function mergeOne(ledger: Ledger, agent: string): Promise<AgentMergeReport> {
+  const ref = agentRef(agent);
+  for (let attempt = 0; ; attempt++) {
+    const ledgerTip = ledger.requireLedgerTip();
+    const agentTip = ledger.repo.refs.resolve(ref)!;
+    const base = await ledger.mergeBase(agentTip, ledgerTip);
+    if (base === null) throw new RepositoryError(`${ref} shares no history with the ledger`);
+    if (base === agentTip) return { agent, outcome: 'up-to-date', changed: [], notes: [], renames: [] };
+    const ours = await ledger.snapshot(ledgerTip);
+    const merged = await mergeSnapshots(ledger.cache, await ledger.snapshot(base), ours, await ledger.snapshot(agentTip));
+    const tree = merged.changes.size > 0 ? await ledger.cache.writeTree(ours.tree, merged.changes) : ours.tree;
+    const changed = [...merged.changes.keys()].map((p) => idFromPath(p) ?? p).sort();
+    const subject = `merge gt/agents/${agent}: ${changed.length === 0 ? 'nothing new' : changed.length <= 5 ? changed.join(', ') : `${changed.length} entities`}`;
+    const body = merged.notes.map(describeNote);
+    const message = body.length > 0 ? `${subject}\n\n${body.join('\n')}\n` : subject;
+    const when = new Date();
+    const commit = ledger.commitTree(tree, [ledgerTip, agentTip], message, when);
+    try {
+      ledger.updateRef(LEDGER_REF, ledgerTip, commit, message, when);
+    } catch (error) {
+      if (error instanceof RefConflictError && attempt < 8) continue;
+      throw error;
+    }
+    try {
+      ledger.updateRef(ref, agentTip, commit, `fast-forward to ledger after ${subject}`, when);
+    } catch (error) {
+      // The agent wrote again meanwhile: its new work stays on its branch for the next merge.
+      if (!(error instanceof RefConflictError)) throw error;
+    }
+    return { agent, outcome: 'merged', commit, changed, notes: merged.notes, renames: merged.renames };
+  }
+}

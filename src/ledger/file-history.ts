@@ -1,0 +1,54 @@
+import type { Ledger } from './ledger.js';
+import { TREE_MODE } from '../git/object-format.js';
+import { decodeLedgerFile } from './snapshot.js';
+import { dirOf } from './layout.js';
+
+export interface FileRevision {
+  commit: string;
+  author: string;
+  /** ISO time of the commit's author date. */
+  at: string;
+  subject: string;
+  /** The file's parsed content after this commit (undefined when deleted or unreadable). */
+  after: unknown;
+  /** …and before it, at the commit's first parent. */
+  before: unknown;
+}
+
+async function valueAt(ledger: Ledger, commit: string | undefined, path: string): Promise<unknown> {
+  if (commit === undefined) return undefined;
+  const { tree } = await ledger.cache.commitInfo(commit);
+  const dir = dirOf(path);
+  let entries = await ledger.repo.readTree(tree);
+  let name = path;
+  if (dir !== '') {
+    const dirEntry = entries.find((e) => e.name === dir && e.mode === TREE_MODE);
+    if (!dirEntry) return undefined;
+    entries = await ledger.repo.readTree(dirEntry.oid);
+    name = path.slice(dir.length + 1);
+  }
+  const entry = entries.find((e) => e.name === name);
+  if (!entry) return undefined;
+  const blob = await ledger.repo.reader.read(entry.oid);
+  if (!blob) return undefined;
+  const decoded = decodeLedgerFile(path, blob.content.toString('utf8'));
+  return 'value' in decoded ? decoded.value : undefined;
+}
+
+/** Every commit of `ref` that changed `path`, newest first, with the file before and after. */
+export async function fileHistory(ledger: Ledger, ref: string, path: string): Promise<FileRevision[]> {
+  const commits = await ledger.repo.reader.pathHistory(ref, path);
+  const revisions: FileRevision[] = [];
+  for (const oid of commits) {
+    const commit = await ledger.cache.fullCommit(oid);
+    revisions.push({
+      commit: oid,
+      author: commit.author.name,
+      at: new Date(commit.author.timestamp * 1000).toISOString(),
+      subject: commit.message.split('\n')[0] ?? '',
+      after: await valueAt(ledger, oid, path),
+      before: await valueAt(ledger, commit.parents[0], path),
+    });
+  }
+  return revisions;
+}

@@ -1,0 +1,33 @@
+/** Where things live on the ledger branch and in the repository. */
+
+export const LEDGER_REF = 'refs/heads/gt/ledger';
+export const LEDGER_BRANCH = 'gt/ledger';
+export const AGENT_REF_PREFIX = 'refs/heads/gt/agents/';
+export const CONFIG_PATH = 'gt.yaml';
+export const OVERSEER = 'overseer';
+
+export const AGENT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export function agentRef(agent: string): string {
+  return `${AGENT_REF_PREFIX}${agent}`;
+}
+
+export function agentFromRef(ref: string): string | undefined {
+  return ref.startsWith(AGENT_REF_PREFIX) ? ref.slice(AGENT_REF_PREFIX.length) : undefined;
+}
+
+/** The directory of a path on the ledger ('' for files at the root). */
+export function dirOf(path: string): string {
+  const slash = path.indexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
+}
+
+export function entityPath(dir: string, id: string): string {
+  return `${dir}/${id}.yaml`;
+}
+
+/** The id an entity file holds, from its name; undefined for files that are not entity files. */
+export function idFromPath(path: string): string | undefined {
+  const match = /^[^/]+\/([^/]+)\.yaml$/.exec(path);
+  return match?.[1];
+}

@@ -1,0 +1,291 @@
+import { basename, dirname } from 'node:path';
+import { Repository, type GitBackend } from '../git/repository.js';
+import { LedgerIndex } from './index-cache.js';
+import { ObjectCache, type FileVersion, type Snapshot } from './snapshot.js';
+import { buildView, type LedgerView } from './view.js';
+import { mergeSnapshots } from './merge/tree-merge.js';
+import { withWriteLock } from './write-lock.js';
+import { resolveActor, signatureOf, type Actor } from './actor.js';
+import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentRef, entityPath } from './layout.js';
+import { LEDGER_SCHEMA_VERSION, PREFIX_PATTERN, type LedgerConfig } from './config.js';
+import { encodeConfig } from './config-codec.js';
+import { beadKind } from './kinds.js';
+import type { Bead } from '../beads/bead.js';
+import { RefConflictError, RepositoryError, UsageError } from '../errors.js';
+
+export interface LedgerOptions {
+  cwd: string;
+  /** Agent name; default GT_AGENT, else the overseer. */
+  actor?: string;
+  backend?: GitBackend;
+}
+
+/** Milliseconds after which a lock of a killed process is taken over (GT_LOCK_STALE_MS, at least 2000). */
+export function staleLockMs(): number {
+  const fromEnv = Number(process.env.GT_LOCK_STALE_MS);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? Math.max(2000, fromEnv) : 5000;
+}
+
+/** The changes one command makes, applied to the state it read; committed as one commit. */
+export class Transaction {
+  readonly beads: Map<string, Bead>;
+  private readonly changes = new Map<string, FileVersion>();
+  config: LedgerConfig;
+
+  constructor(
+    readonly view: LedgerView,
+    readonly actor: Actor,
+    readonly now: string,
+    /** Versions of an entity file on other agents' branches that differ from this view's. */
+    readonly pendingElsewhere: (path: string) => Promise<{ agent: string; value: unknown }[]> = async () => [],
+  ) {
+    this.beads = new Map(view.beads);
+    this.config = view.config;
+  }
+
+  putBead(bead: Bead): void {
+    this.beads.set(bead.id, bead);
+    this.changes.set(entityPath(beadKind.dir, bead.id), { text: beadKind.encode(bead), value: bead });
+  }
+
+  setConfig(config: LedgerConfig): void {
+    this.config = config;
+    this.changes.set(CONFIG_PATH, { text: encodeConfig(config), value: config });
+  }
+
+  get fileChanges(): ReadonlyMap<string, FileVersion> {
+    return this.changes;
+  }
+}
+
+export interface TxOutcome<T> {
+  result: T;
+  /** The commit message: first line says what happened (`create gt-4f2a: Fix login bug`). */
+  message: string;
+}
+
+interface WriteTarget {
+  ref: string;
+  expected: string | null;
+  parent: string;
+}
+
+function defaultPrefix(repo: Repository): string {
+  const dir = repo.paths.workTree ?? dirname(repo.paths.gitDir);
+  const letters = basename(dir).toLowerCase().replace(/[^a-z]/g, '').slice(0, 8);
+  return letters.length >= 2 ? letters : 'gt';
+}
+
+/**
+ * The work ledger of one repository, as one actor sees and changes it. Reads never lock; writes
+ * run under the write lock and land with a compare-and-swap of the actor's ref, retried if
+ * something else (native git, another machine's push) moved it in between.
+ */
+export class Ledger {
+  readonly repo: Repository;
+  readonly actor: Actor;
+  readonly cache: ObjectCache;
+  private readonly index: LedgerIndex;
+  private readonly liveCommits = new Set<string>();
+
+  private constructor(options: LedgerOptions) {
+    this.repo = Repository.open(options.cwd, {
+      staleLockMs: staleLockMs(),
+      ...(options.backend ? { backend: options.backend } : {}),
+    });
+    this.actor = resolveActor(options.actor);
+    this.index = LedgerIndex.load(this.repo.stateDir);
+    this.cache = new ObjectCache(this.repo, this.index);
+  }
+
+  static open(options: LedgerOptions): Ledger {
+    return new Ledger(options);
+  }
+
+  ledgerTip(): string | null {
+    return this.repo.refs.resolve(LEDGER_REF);
+  }
+
+  requireLedgerTip(): string {
+    const tip = this.ledgerTip();
+    if (!tip) throw new RepositoryError('this repository has no gt ledger yet', 'run `gt init` first');
+    this.liveCommits.add(tip);
+    return tip;
+  }
+
+  agentTips(): Map<string, string> {
+    return this.repo.refs.list(AGENT_REF_PREFIX);
+  }
+
+  async mergeBase(a: string, b: string): Promise<string | null> {
+    if (a === b) return a;
+    const cached = this.index.mergeBase(a, b);
+    if (cached !== undefined) return cached;
+    const base = await this.repo.reader.mergeBase(a, b);
+    this.index.setMergeBase(a, b, base);
+    return base;
+  }
+
+  async snapshot(commit: string): Promise<Snapshot> {
+    this.liveCommits.add(commit);
+    return this.cache.snapshot(commit);
+  }
+
+  /** What the actor sees now: the ledger, or for an agent the ledger merged with its unmerged work. */
+  async view(): Promise<LedgerView> {
+    const ledgerTip = this.requireLedgerTip();
+    if (this.actor.isOverseer) return this.viewOf(await this.snapshot(ledgerTip));
+    const agentTip = this.repo.refs.resolve(agentRef(this.actor.name));
+    if (!agentTip) return this.viewOf(await this.snapshot(ledgerTip));
+    const base = await this.mergeBase(agentTip, ledgerTip);
+    if (base === ledgerTip) return this.viewOf(await this.snapshot(agentTip));
+    if (base === agentTip) return this.viewOf(await this.snapshot(ledgerTip));
+    const ours = await this.snapshot(ledgerTip);
+    const merged = await mergeSnapshots(this.cache, base ? await this.snapshot(base) : null, ours, await this.snapshot(agentTip));
+    const files = new Map<string, FileVersion>([...ours.files].map(([p, oid]) => [p, { oid }]));
+    for (const [path, version] of merged.changes) {
+      if (version) files.set(path, version);
+      else files.delete(path);
+    }
+    return buildView(this.cache, files, agentTip);
+  }
+
+  private viewOf(snapshot: Snapshot): Promise<LedgerView> {
+    return buildView(this.cache, new Map([...snapshot.files].map(([p, oid]) => [p, { oid }])), snapshot.commit);
+  }
+
+  /** Runs `mutate` on the current state and commits what it changed as one commit. */
+  async write<T>(mutate: (tx: Transaction) => Promise<TxOutcome<T>> | TxOutcome<T>): Promise<{ result: T; commit: string | null }> {
+    return withWriteLock(this.repo.stateDir, staleLockMs(), async () => {
+      for (let attempt = 0; ; attempt++) {
+        const ledgerTip = this.requireLedgerTip();
+        const target = await this.writeTarget(ledgerTip);
+        const parent = await this.snapshot(target.parent);
+        const view = await this.viewOf(parent);
+        const when = new Date();
+        const tx = new Transaction(view, this.actor, when.toISOString(), (path) => this.pendingElsewhere(path, parent));
+        const { result, message } = await mutate(tx);
+        // Unchanged files drop out when the tree is written: an identical tree means nothing to commit.
+        const changes = tx.fileChanges;
+        if (changes.size === 0 && target.parent === target.expected) return { result, commit: null };
+        const tree = changes.size === 0 ? parent.tree : await this.cache.writeTree(parent.tree, changes);
+        if (tree === parent.tree && target.parent === target.expected) return { result, commit: null };
+        const commit = tree === parent.tree ? target.parent : this.commitTree(tree, [target.parent], message, when);
+        try {
+          this.updateRef(target.ref, target.expected, commit, message, when);
+          return { result, commit };
+        } catch (error) {
+          if (error instanceof RefConflictError && attempt < 8) continue;
+          throw error;
+        }
+      }
+    });
+  }
+
+  /**
+   * The versions of one file on the other agents' branches that differ from `reference`. Run under
+   * the write lock, this lets a claim see every local agent's unmerged claims.
+   */
+  private async pendingElsewhere(path: string, reference: Snapshot): Promise<{ agent: string; value: unknown }[]> {
+    const found: { agent: string; value: unknown }[] = [];
+    for (const [ref, tip] of this.agentTips()) {
+      const agent = ref.slice(AGENT_REF_PREFIX.length);
+      if (agent === this.actor.name || tip === reference.commit) continue;
+      const oid = (await this.snapshot(tip)).files.get(path);
+      if (oid === undefined || oid === reference.files.get(path)) continue;
+      const decoded = await this.cache.decode(path, oid);
+      if ('value' in decoded) found.push({ agent, value: decoded.value });
+    }
+    return found;
+  }
+
+  commitTree(tree: string, parents: string[], message: string, when: Date, author: Actor = this.actor): string {
+    const sig = signatureOf(author, when);
+    const commit = this.cache.writeCommit({ tree, parents, author: sig, committer: sig, message });
+    this.liveCommits.add(commit);
+    return commit;
+  }
+
+  updateRef(ref: string, expected: string | null, next: string, message: string, when: Date): void {
+    this.repo.refs.compareAndSwap({ ref, expected, next, message, who: signatureOf(this.actor, when) });
+    this.liveCommits.add(next);
+  }
+
+  /**
+   * Where an agent's next commit goes. Its branch is brought up to the ledger first: fast-forwarded
+   * when it has nothing unmerged, else its unmerged commits are replayed on the ledger tip. The
+   * ledger is never merged into an agent branch, so histories never criss-cross.
+   */
+  private async writeTarget(ledgerTip: string): Promise<WriteTarget> {
+    if (this.actor.isOverseer) return { ref: LEDGER_REF, expected: ledgerTip, parent: ledgerTip };
+    const ref = agentRef(this.actor.name);
+    const agentTip = this.repo.refs.resolve(ref);
+    if (!agentTip) return { ref, expected: null, parent: ledgerTip };
+    this.liveCommits.add(agentTip);
+    const base = await this.mergeBase(agentTip, ledgerTip);
+    if (base === ledgerTip) return { ref, expected: agentTip, parent: agentTip };
+    if (base === agentTip) return { ref, expected: agentTip, parent: ledgerTip };
+    if (base === null) {
+      throw new RepositoryError(`${ref} shares no history with the ledger`, `delete it with: git branch -D ${ref.replace('refs/heads/', '')}`);
+    }
+    return { ref, expected: agentTip, parent: await this.replay(base, agentTip, ledgerTip) };
+  }
+
+  /** Replays the commits between `base` and `tip` (first-parent) onto `onto`, keeping authors and messages. */
+  private async replay(base: string, tip: string, onto: string): Promise<string> {
+    // Each step replays one commit's own change: from its parent to itself.
+    let steps: { commit: string; from: string }[] = [];
+    for (let c: string | undefined = tip; c !== base; ) {
+      const parent: string | undefined = (await this.cache.commitInfo(c)).parents[0];
+      if (parent === undefined) {
+        // The base is not on the first-parent chain: carry everything over in one step.
+        steps = [{ commit: tip, from: base }];
+        break;
+      }
+      steps.unshift({ commit: c, from: parent });
+      c = parent;
+    }
+    let current = onto;
+    for (const step of steps) {
+      const ours = await this.snapshot(current);
+      const merged = await mergeSnapshots(this.cache, await this.snapshot(step.from), ours, await this.snapshot(step.commit));
+      if (merged.changes.size === 0) continue;
+      const tree = await this.cache.writeTree(ours.tree, merged.changes);
+      const original = await this.cache.fullCommit(step.commit);
+      current = this.cache.writeCommit({ ...original, tree, parents: [current] });
+    }
+    return current;
+  }
+
+  /** Creates the ledger branch; a second run changes nothing. */
+  async init(prefix?: string): Promise<{ created: boolean; config: LedgerConfig }> {
+    if (prefix !== undefined && !PREFIX_PATTERN.test(prefix)) {
+      throw new UsageError(`invalid prefix '${prefix}'`, 'a prefix is 2 to 8 lowercase letters, e.g. --prefix web');
+    }
+    return withWriteLock(this.repo.stateDir, staleLockMs(), async () => {
+      const tip = this.ledgerTip();
+      if (tip) return { created: false, config: (await this.view()).config };
+      const config: LedgerConfig = { schema: LEDGER_SCHEMA_VERSION, prefix: prefix ?? defaultPrefix(this.repo), types: [] };
+      const when = new Date();
+      const tree = await this.cache.writeTree(null, new Map([[CONFIG_PATH, { text: encodeConfig(config), value: config }]]));
+      const message = `init ledger (prefix ${config.prefix})`;
+      const commit = this.commitTree(tree, [], message, when);
+      this.updateRef(LEDGER_REF, null, commit, message, when);
+      return { created: true, config };
+    });
+  }
+
+  /** Saves the index (keeping what the current refs reach) and stops helper processes. */
+  close(): void {
+    const live = new Set(this.liveCommits);
+    const tip = this.ledgerTip();
+    if (tip) live.add(tip);
+    for (const agentTip of this.agentTips().values()) {
+      live.add(agentTip);
+      const base = tip ? this.index.mergeBase(agentTip, tip) : undefined;
+      if (base) live.add(base);
+    }
+    this.index.save(live);
+    this.repo.close();
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * Three-way, field-level merge of one bead. Every rule below is chosen so that merging any number of
+ * agent branches gives the same bead in whatever order they are merged: each field is settled by a
+ * rule that is commutative and associative given the base (latest stamp, status precedence, lowest
+ * priority, per-element set merge, union, maximum).
+ */
+import {
+  BEAD_KEY_ORDER,
+  STAMPED_FIELDS,
+  normalizeBead,
+  type Bead,
+  type BeadStatus,
+  type StampedField,
+} from '../../beads/bead.js';
+import { canonicalJson, mergeSets, unionById } from './set-merge.js';
+
+/** A value the merge had to drop because both sides changed the field differently. */
+export interface MergeNote {
+  beadId: string;
+  field: string;
+  kept: unknown;
+  superseded: unknown;
+}
+
+export interface BeadMergeResult {
+  bead: Bead;
+  notes: MergeNote[];
+}
+
+/**
+ * When two sides move a bead to different statuses, the one further along the lifecycle wins: a
+ * closure is never undone by a concurrent status change ("closed wins").
+ */
+const STATUS_RANK: Record<BeadStatus, number> = {
+  open: 0,
+  deferred: 1,
+  blocked: 2,
+  hooked: 3,
+  in_progress: 4,
+  closed: 5,
+};
+
+/** Same bead = same id, created_at and created_by. Different ones sharing an id are an id collision. */
+export function isSameBead(a: Bead, b: Bead): boolean {
+  return a.id === b.id && a.created_at === b.created_at && a.created_by === b.created_by;
+}
+
+/**
+ * base undefined = the bead was added on both sides (same identity); then any field whose values
+ * differ counts as changed on both sides. Returns `ours` itself when the merge changes nothing in it.
+ */
+export function mergeBead(base: Bead | undefined, ours: Bead, theirs: Bead): BeadMergeResult {
+  const notes: MergeNote[] = [];
+  const note = (field: string, kept: unknown, superseded: unknown): void => {
+    notes.push({ beadId: ours.id, field, kept, superseded });
+  };
+
+  const status = mergeScalar(base?.status, ours.status, theirs.status, (a, b) =>
+    STATUS_RANK[b] > STATUS_RANK[a] ? b : a,
+  );
+  if (status.superseded !== undefined) note('status', status.value, status.superseded.value);
+
+  const priority = mergeScalar(base?.priority, ours.priority, theirs.priority, Math.min);
+  if (priority.superseded !== undefined) note('priority', priority.value, priority.superseded.value);
+
+  const updatedAt = maxIso(ours.updated_at, theirs.updated_at);
+
+  const merged: Bead = {
+    id: ours.id,
+    title: ours.title,
+    type: ours.type,
+    status: status.value,
+    priority: priority.value,
+    labels: mergeSets(base?.labels, ours.labels, theirs.labels, (l) => l),
+    deps: mergeSets(base?.deps, ours.deps, theirs.deps, (d) => `${d.type}\u0000${d.id}`),
+    comments: unionById(ours.comments, theirs.comments, (a, b) => {
+      const [kept, superseded] = canonicalJson(b) > canonicalJson(a) ? [b, a] : [a, b];
+      note(`comments[${a.id}]`, kept, superseded);
+      return kept;
+    }),
+    created_at: ours.created_at,
+    created_by: ours.created_by,
+    updated_at: updatedAt,
+    closed_at: mergeClosedAt(status.value, ours, theirs, updatedAt),
+  };
+
+  const edited: Partial<Record<StampedField, string>> = {};
+  for (const f of STAMPED_FIELDS) {
+    const r = mergeStamped(f, base, ours, theirs);
+    setField(merged, f, r.value);
+    if (r.rawStamp !== undefined) edited[f] = r.rawStamp;
+    if (r.superseded !== undefined) note(f, r.value, r.superseded.value);
+  }
+  if (Object.keys(edited).length > 0) merged.edited = edited;
+
+  const bead = normalizeBead(inKeyOrder(merged));
+  return { bead: canonicalJson(bead) === canonicalJson(ours) ? ours : bead, notes };
+}
+
+interface ScalarMerge<T> {
+  value: T;
+  /** Set only when both sides changed the field to different values: the losing value, boxed so a
+   *  losing value that is itself `undefined` stays distinguishable from "nothing lost". */
+  superseded?: { value: T } | undefined;
+}
+
+/**
+ * Three-way merge of one value: a side that kept the base value yields to the other; when both
+ * changed it (or there is no base and they differ), `pick` settles it and must be commutative.
+ * `base` undefined means "no base", so T itself must not admit undefined.
+ */
+function mergeScalar<T>(
+  base: T | undefined,
+  ours: T,
+  theirs: T,
+  pick: (a: T, b: T) => T,
+  equal: (a: T, b: T) => boolean = Object.is,
+): ScalarMerge<T> {
+  if (equal(ours, theirs)) return { value: ours };
+  if (base !== undefined) {
+    if (equal(theirs, base)) return { value: ours };
+    if (equal(ours, base)) return { value: theirs };
+  }
+  const value = pick(ours, theirs);
+  return { value, superseded: { value: value === ours ? theirs : ours } };
+}
+
+interface Stamped<F extends StampedField> {
+  value: Bead[F];
+  /** When the value was last set: `edited[f]`, or the creation time for a never-edited field. */
+  stamp: string;
+  /** `edited[f]` itself, which is what the merged bead keeps (a never-edited field stays unstamped). */
+  rawStamp: string | undefined;
+}
+
+function stampedOf<F extends StampedField>(bead: Bead, f: F): Stamped<F> {
+  const rawStamp = bead.edited?.[f];
+  return { value: bead[f], stamp: rawStamp ?? bead.created_at, rawStamp };
+}
+
+/**
+ * Latest edit wins. A side changed the field when its value or its stamp moved since the base, so
+ * re-setting the base value after a concurrent edit still counts as the newer edit. Equal stamps
+ * fall back to comparing the values' JSON, which keeps the outcome independent of side order.
+ */
+function mergeStamped<F extends StampedField>(
+  f: F,
+  base: Bead | undefined,
+  ours: Bead,
+  theirs: Bead,
+): Stamped<F> & { superseded?: Stamped<F> | undefined } {
+  const o = stampedOf(ours, f);
+  const t = stampedOf(theirs, f);
+  const r = mergeScalar(
+    base === undefined ? undefined : stampedOf(base, f),
+    o,
+    t,
+    (a, b) => (compareStamped(b, a) > 0 ? b : a),
+    (a, b) => a.stamp === b.stamp && a.value === b.value,
+  );
+  // A stamp equal to created_at may be spelled out or not; prefer the explicit spelling so that the
+  // result does not depend on which side is ours.
+  const other = r.value === o ? t : o;
+  const rawStamp = r.value.rawStamp ?? (other.stamp === r.value.stamp ? other.rawStamp : undefined);
+  const lostValue = r.superseded !== undefined && r.superseded.value.value !== r.value.value;
+  return { ...r.value, rawStamp, superseded: lostValue ? r.superseded?.value : undefined };
+}
+
+function compareStamped<F extends StampedField>(a: Stamped<F>, b: Stamped<F>): number {
+  if (a.stamp !== b.stamp) return a.stamp < b.stamp ? -1 : 1;
+  const ja = canonicalJson(a.value);
+  const jb = canonicalJson(b.value);
+  return ja === jb ? 0 : ja < jb ? -1 : 1;
+}
+
+/**
+ * A closed bead was closed when the latest of the closing sides closed it; a side that is not closed
+ * says nothing about when the merged closure happened. The fallbacks only matter for beads whose
+ * closed_at is missing, which the ledger's validation should not let through.
+ */
+function mergeClosedAt(status: BeadStatus, ours: Bead, theirs: Bead, updatedAt: string): string | undefined {
+  if (status !== 'closed') return undefined;
+  const defined = (s: string | undefined): s is string => s !== undefined;
+  const fromClosing = [ours, theirs].filter((b) => b.status === 'closed').map((b) => b.closed_at).filter(defined);
+  const candidates = fromClosing.length > 0 ? fromClosing : [ours.closed_at, theirs.closed_at].filter(defined);
+  return candidates.length > 0 ? candidates.reduce(maxIso) : updatedAt;
+}
+
+function maxIso(a: string, b: string): string {
+  return b > a ? b : a;
+}
+
+function setField<F extends StampedField>(bead: Bead, f: F, value: Bead[F]): void {
+  bead[f] = value;
+}
+
+/** Canonical key order, and no keys holding `undefined` (an unset optional field is absent). */
+function inKeyOrder(bead: Bead): Bead {
+  const out: Partial<Record<keyof Bead, unknown>> = {};
+  for (const k of BEAD_KEY_ORDER) if (bead[k] !== undefined) out[k] = bead[k];
+  return out as Bead;
+}

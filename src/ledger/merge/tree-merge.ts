@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import type { ObjectCache, FileVersion, Snapshot } from '../snapshot.js';
+import type { MergeNote } from '../entity-kind.js';
+import { ENTITY_KINDS } from '../kinds.js';
+import { CONFIG_PATH, dirOf, entityPath, idFromPath } from '../layout.js';
+import type { LedgerConfig } from '../config.js';
+import { encodeConfig } from '../config-codec.js';
+
+export interface TreeMergeResult {
+  /** What to apply to `ours` to obtain the merged tree (null deletes). */
+  changes: Map<string, FileVersion | null>;
+  notes: MergeNote[];
+  /** Entities that arrived from `theirs` under an id `ours` already used for another entity. */
+  renames: { from: string; to: string }[];
+}
+
+function sameVersion(a: FileVersion | undefined, b: FileVersion | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return 'oid' in a && 'oid' in b && a.oid === b.oid;
+}
+
+function asVersions(snapshot: Snapshot | null): Map<string, FileVersion> {
+  const map = new Map<string, FileVersion>();
+  if (snapshot) for (const [path, oid] of snapshot.files) map.set(path, { oid });
+  return map;
+}
+
+export function mergeConfig(base: LedgerConfig | undefined, ours: LedgerConfig, theirs: LedgerConfig): LedgerConfig {
+  return {
+    schema: Math.max(ours.schema, theirs.schema),
+    prefix: base && ours.prefix === base.prefix ? theirs.prefix : ours.prefix,
+    types: [...new Set([...ours.types, ...theirs.types])].sort(),
+  };
+}
+
+/**
+ * Three-way merge of two ledger trees, file by file: a file changed on one side is taken from that
+ * side, and a file changed on both is merged field by field by its entity kind. Never a conflict
+ * marker; a file deleted on one side and changed on the other is kept; two different entities added
+ * under one id both survive (the incoming one is renamed, and references to it on its side follow).
+ */
+export async function mergeSnapshots(
+  cache: ObjectCache,
+  base: Snapshot | null,
+  ours: Snapshot,
+  theirs: Snapshot,
+): Promise<TreeMergeResult> {
+  const b = asVersions(base);
+  const o = asVersions(ours);
+  const t = asVersions(theirs);
+  const notes: MergeNote[] = [];
+  const renames: { from: string; to: string }[] = [];
+
+  const valueOf = async (path: string, version: FileVersion | undefined): Promise<unknown> => {
+    if (!version) return undefined;
+    if ('value' in version) return version.value;
+    const decoded = await cache.decode(path, version.oid);
+    return 'value' in decoded ? decoded.value : undefined;
+  };
+
+  // Id collisions: the same new path on both sides holding different entities.
+  const taken = new Set([...b.keys(), ...o.keys(), ...t.keys()]);
+  for (const [path, theirVersion] of t) {
+    const kind = ENTITY_KINDS.get(dirOf(path));
+    const ourVersion = o.get(path);
+    if (!kind || b.has(path) || !ourVersion || sameVersion(ourVersion, theirVersion)) continue;
+    const [ourValue, theirValue] = [await valueOf(path, ourVersion), await valueOf(path, theirVersion)];
+    if (ourValue === undefined || theirValue === undefined || kind.sameIdentity(ourValue, theirValue)) continue;
+    const id = idFromPath(path)!;
+    const seed = createHash('sha1').update(kind.encode(theirValue)).digest('hex');
+    let newId = id;
+    for (let n = 2; taken.has(entityPath(kind.dir, newId)); n++) {
+      newId = `${id}${BigInt(`0x${seed}`).toString(36).slice(0, n)}`;
+    }
+    taken.add(entityPath(kind.dir, newId));
+    renames.push({ from: id, to: newId });
+  }
+  if (renames.length > 0) {
+    // Everything that side changed refers to its own entity, so its references move with it.
+    for (const [path, version] of [...t]) {
+      if (sameVersion(version, b.get(path))) continue;
+      const kind = ENTITY_KINDS.get(dirOf(path));
+      let value = kind ? await valueOf(path, version) : undefined;
+      if (!kind || value === undefined) continue;
+      for (const { from, to } of renames) value = kind.renameId(value, from, to);
+      const newPath = entityPath(kind.dir, kind.idOf(value));
+      if (newPath !== path) t.delete(path);
+      t.set(newPath, { text: kind.encode(value), value });
+    }
+    for (const { from, to } of renames) notes.push({ id: to, field: 'id', kept: to, superseded: from });
+  }
+
+  const changes = new Map<string, FileVersion | null>();
+  for (const path of new Set([...b.keys(), ...o.keys(), ...t.keys()])) {
+    const [bv, ov, tv] = [b.get(path), o.get(path), t.get(path)];
+    if (sameVersion(ov, tv) || sameVersion(tv, bv)) continue;
+    if (sameVersion(ov, bv)) {
+      changes.set(path, tv ?? null);
+      continue;
+    }
+    // Changed on both sides. A deletion never wins over a change: nothing is lost.
+    if (!tv) continue;
+    if (!ov) {
+      changes.set(path, tv);
+      continue;
+    }
+    const [baseValue, ourValue, theirValue] = [await valueOf(path, bv), await valueOf(path, ov), await valueOf(path, tv)];
+    if (theirValue === undefined || theirValue === null) continue;
+    if (ourValue === undefined || ourValue === null) {
+      changes.set(path, tv);
+      continue;
+    }
+    if (path === CONFIG_PATH) {
+      const merged = mergeConfig(baseValue as LedgerConfig | undefined, ourValue as LedgerConfig, theirValue as LedgerConfig);
+      const text = encodeConfig(merged);
+      changes.set(path, { text, value: merged });
+      continue;
+    }
+    const kind = ENTITY_KINDS.get(dirOf(path));
+    if (!kind) continue;
+    const merged = kind.merge(baseValue ?? undefined, ourValue, theirValue);
+    notes.push(...merged.notes);
+    if (merged.value !== ourValue) changes.set(path, { text: kind.encode(merged.value), value: merged.value });
+  }
+  return { changes, notes, renames };
+}

@@ -1,0 +1,176 @@
+import type { Repository } from '../git/repository.js';
+import { BLOB_MODE, TREE_MODE, decodeCommit, decodeTree, encodeCommit, encodeTree, type Commit, type TreeEntry } from '../git/object-format.js';
+import { GtError, LedgerFileError } from '../errors.js';
+import type { DecodedFile, LedgerIndex } from './index-cache.js';
+import { CONFIG_PATH, dirOf } from './layout.js';
+import { ENTITY_KINDS } from './kinds.js';
+import { decodeConfig } from './config-codec.js';
+
+/** The ledger files of one commit: path → blob id, for `gt.yaml` and every `<dir>/<file>`. */
+export interface Snapshot {
+  commit: string;
+  tree: string;
+  files: ReadonlyMap<string, string>;
+}
+
+/** A file in a tree being built: an existing blob, or new content not yet written. */
+export type FileVersion = { oid: string } | { text: string; value: unknown };
+
+/** Reads objects through the index: each commit, tree and file is fetched from git at most once. */
+export class ObjectCache {
+  constructor(
+    readonly repo: Repository,
+    readonly index: LedgerIndex,
+  ) {}
+
+  async commitInfo(oid: string): Promise<{ tree: string; parents: string[] }> {
+    const cached = this.index.commit(oid);
+    if (cached) return cached;
+    const commit = await this.repo.readCommit(oid);
+    this.index.setCommit(oid, commit.tree, commit.parents);
+    return { tree: commit.tree, parents: commit.parents };
+  }
+
+  async treeEntries(oid: string): Promise<TreeEntry[]> {
+    const cached = this.index.tree(oid);
+    if (cached) return cached;
+    const entries = await this.repo.readTree(oid);
+    this.index.setTree(oid, entries);
+    return entries;
+  }
+
+  /** Reads many trees with one round trip for those the index lacks. */
+  private async prefetchTrees(oids: string[]): Promise<void> {
+    const missing = oids.filter((oid) => !this.index.tree(oid));
+    if (missing.length === 0) return;
+    const objects = await this.repo.reader.readMany(missing);
+    for (const oid of missing) {
+      const obj = objects.get(oid);
+      if (obj) this.index.setTree(oid, decodeTree(obj.content));
+    }
+  }
+
+  async snapshot(commit: string): Promise<Snapshot> {
+    const { tree } = await this.commitInfo(commit);
+    const root = await this.treeEntries(tree);
+    const files = new Map<string, string>();
+    const dirs = root.filter((e) => e.mode === TREE_MODE);
+    await this.prefetchTrees(dirs.map((d) => d.oid));
+    for (const entry of root) {
+      if (entry.mode === TREE_MODE) {
+        for (const child of await this.treeEntries(entry.oid)) {
+          if (child.mode !== TREE_MODE) files.set(`${entry.name}/${child.name}`, child.oid);
+        }
+      } else {
+        files.set(entry.name, entry.oid);
+      }
+    }
+    return { commit, tree, files };
+  }
+
+  /** Parses files (by path and blob id), reading the unparsed ones from git in one batch. */
+  async decodeAll(entries: Iterable<[path: string, oid: string]>): Promise<Map<string, DecodedFile>> {
+    const result = new Map<string, DecodedFile>();
+    const missing: [string, string][] = [];
+    for (const [path, oid] of entries) {
+      const cached = this.index.file(path, oid);
+      if (cached) result.set(path, cached);
+      else missing.push([path, oid]);
+    }
+    if (missing.length > 0) {
+      const objects = await this.repo.reader.readMany([...new Set(missing.map(([, oid]) => oid))]);
+      for (const [path, oid] of missing) {
+        const obj = objects.get(oid);
+        const decoded: DecodedFile = obj
+          ? decodeLedgerFile(path, obj.content.toString('utf8'))
+          : { problem: `blob ${oid} is missing from the object store` };
+        this.index.setFile(path, oid, decoded);
+        result.set(path, decoded);
+      }
+    }
+    return result;
+  }
+
+  async decode(path: string, oid: string): Promise<DecodedFile> {
+    return (await this.decodeAll([[path, oid]])).get(path)!;
+  }
+
+  writeBlob(path: string, text: string, value: unknown): string {
+    const oid = this.repo.writer.write('blob', Buffer.from(text, 'utf8'));
+    this.index.setFile(path, oid, { value });
+    return oid;
+  }
+
+  /**
+   * Writes the tree of `baseTree` with `changes` applied (blob id, new content, or null to delete),
+   * copy-on-write: only the directories that changed are rewritten, and anything gt does not know
+   * (other files, deeper folders) is kept as it was.
+   */
+  async writeTree(baseTree: string | null, changes: ReadonlyMap<string, FileVersion | null>): Promise<string> {
+    const byDir = new Map<string, Map<string, FileVersion | null>>();
+    for (const [path, version] of changes) {
+      const dir = dirOf(path);
+      const name = dir === '' ? path : path.slice(dir.length + 1);
+      let group = byDir.get(dir);
+      if (!group) byDir.set(dir, (group = new Map()));
+      group.set(name, version);
+    }
+    const rootEntries = new Map((baseTree ? await this.treeEntries(baseTree) : []).map((e) => [e.name, e]));
+    for (const [dir, group] of byDir) {
+      if (dir === '') {
+        for (const [name, version] of group) this.applyFile(rootEntries, name, name, version);
+        continue;
+      }
+      const existing = rootEntries.get(dir);
+      const dirEntries = new Map(
+        (existing && existing.mode === TREE_MODE ? await this.treeEntries(existing.oid) : []).map((e) => [e.name, e]),
+      );
+      for (const [name, version] of group) this.applyFile(dirEntries, `${dir}/${name}`, name, version);
+      if (dirEntries.size === 0) rootEntries.delete(dir);
+      else rootEntries.set(dir, { mode: TREE_MODE, name: dir, oid: this.writeTreeObject([...dirEntries.values()]) });
+    }
+    return this.writeTreeObject([...rootEntries.values()]);
+  }
+
+  private applyFile(entries: Map<string, TreeEntry>, path: string, name: string, version: FileVersion | null): void {
+    if (version === null) {
+      entries.delete(name);
+      return;
+    }
+    const oid = 'oid' in version ? version.oid : this.writeBlob(path, version.text, version.value);
+    entries.set(name, { mode: BLOB_MODE, name, oid });
+  }
+
+  private writeTreeObject(entries: TreeEntry[]): string {
+    const oid = this.repo.writer.write('tree', encodeTree(entries));
+    this.index.setTree(oid, entries);
+    return oid;
+  }
+
+  writeCommit(commit: Commit): string {
+    const oid = this.repo.writer.write('commit', encodeCommit(commit));
+    this.index.setCommit(oid, commit.tree, commit.parents);
+    return oid;
+  }
+
+  async fullCommit(oid: string): Promise<Commit> {
+    const obj = await this.repo.reader.read(oid);
+    if (!obj) throw new GtError(`commit ${oid} is missing from the object store`);
+    return decodeCommit(obj.content);
+  }
+}
+
+/** Parses one ledger file by what its path says it is; files gt does not know are kept as text. */
+export function decodeLedgerFile(path: string, text: string): DecodedFile {
+  try {
+    if (path === CONFIG_PATH) return { value: decodeConfig(text, path) };
+    const kind = ENTITY_KINDS.get(dirOf(path));
+    if (!kind || !path.endsWith('.yaml')) return { value: null };
+    return { value: kind.decode(text, path) };
+  } catch (error) {
+    if (error instanceof LedgerFileError) {
+      return error.line === undefined ? { problem: error.problem } : { problem: error.problem, line: error.line };
+    }
+    return { problem: (error as Error).message };
+  }
+}

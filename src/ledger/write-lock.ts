@@ -1,0 +1,36 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { LockBusyError } from '../errors.js';
+
+/**
+ * One advisory lock around every read-modify-write of gt in a repository (all worktrees share it,
+ * as it lives in the common git dir). It only saves retries: correctness comes from the
+ * compare-and-swap of the ref. A lock left by a killed process goes stale and is taken over.
+ */
+export async function withWriteLock<T>(stateDir: string, staleMs: number, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(stateDir, { recursive: true });
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(join(stateDir, 'ledger'), {
+      realpath: false,
+      lockfilePath: join(stateDir, 'write.lock'),
+      stale: staleMs,
+      update: Math.max(1000, Math.floor(staleMs / 3)),
+      retries: { retries: 2000, factor: 1.2, minTimeout: 5, maxTimeout: 60, randomize: true },
+      // If we ever stall past the stale time and another writer takes over, the ref's
+      // compare-and-swap still refuses our stale write; there is nothing to abort here.
+      onCompromised: () => {},
+    });
+  } catch (error) {
+    throw new LockBusyError(
+      `could not take the ledger write lock: ${(error as Error).message}`,
+      `another gt command is writing; if none is running, remove ${join(stateDir, 'write.lock')}`,
+    );
+  }
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => {});
+  }
+}
