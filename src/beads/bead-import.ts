@@ -25,7 +25,7 @@ export function applyImport(tx: Transaction, plan: ImportPlan): ImportReport {
     const checked = validateBead(raw);
     if (!checked.ok) {
       const p = checked.problems[0]!;
-      throw new UsageError(`bead ${raw.id}: ${p.keyPath.join('.') || 'record'}: ${p.message}`, 'fix the file and import again; nothing was written');
+      throw new UsageError(`bead ${raw.id}: ${p.message}`, 'fix the file and import again; nothing was written');
     }
     incoming.set(checked.bead.id, checked.bead);
   }

@@ -6,7 +6,7 @@
  * in `notes`. Checking the ids against the ledger, declaring new types in gt.yaml and committing are
  * the caller's job.
  */
-import { parseDocument, stringify as stringifyYaml } from 'yaml';
+import { yamlLibrary } from '../ledger/yaml-library.js';
 import { UsageError } from '../errors.js';
 import {
   BEAD_KEY_ORDER,
@@ -463,7 +463,7 @@ function readOwnList(text: string, format: 'json' | 'yaml', ctx: Context): Bead[
     if (format === 'json') doc = JSON.parse(text);
     else {
       // Errors only: warnings (e.g. unknown tags) must not end up on stderr.
-      const parsed = parseDocument(text);
+      const parsed = yamlLibrary().parseDocument(text);
       const [error] = parsed.errors;
       if (error) throw error;
       doc = parsed.toJS();
@@ -555,7 +555,7 @@ export function exportBeads(beads: Bead[], format: InteropFormat): string {
     case 'json':
       return `${JSON.stringify(clean, null, 2)}\n`;
     case 'yaml':
-      return stringifyYaml(clean, { lineWidth: 0 });
+      return yamlLibrary().stringify(clean, { lineWidth: 0 });
   }
 }
 

@@ -26,19 +26,29 @@ function chooseBackend(requested: string | undefined): GitBackend {
 export class Repository {
   readonly refs: RefStore;
   readonly writer: LooseObjectWriter;
-  readonly reader: ObjectReader;
   /** Machine-local state of gt: index, locks, checkpoints. Never on the ledger. */
   readonly stateDir: string;
+  private objectReader: ObjectReader | undefined;
 
   private constructor(
     readonly paths: RepoPaths,
-    options: RepositoryOptions,
+    private readonly options: RepositoryOptions,
   ) {
     this.refs = new RefStore(paths.commonDir, { staleLockMs: options.staleLockMs });
     this.writer = new LooseObjectWriter(join(paths.commonDir, 'objects'));
-    const backend = options.backend ?? chooseBackend(process.env.GT_GIT_BACKEND);
-    this.reader = backend === 'native' ? new NativeObjectReader(paths.gitDir) : new IsoObjectReader(paths.commonDir);
     this.stateDir = join(paths.commonDir, 'gt');
+  }
+
+  /**
+   * Created on first use: a read answered from the index needs no object reader, and choosing one
+   * means probing for a git binary, which costs a process spawn.
+   */
+  get reader(): ObjectReader {
+    if (!this.objectReader) {
+      const backend = this.options.backend ?? chooseBackend(process.env.GT_GIT_BACKEND);
+      this.objectReader = backend === 'native' ? new NativeObjectReader(this.paths.gitDir) : new IsoObjectReader(this.paths.commonDir);
+    }
+    return this.objectReader;
   }
 
   static open(cwd: string, options: RepositoryOptions): Repository {
@@ -58,6 +68,6 @@ export class Repository {
   }
 
   close(): void {
-    this.reader.close();
+    this.objectReader?.close();
   }
 }

@@ -9,7 +9,8 @@
  * else (hand edits with comments, flow collections, single quotes, errors…) goes through the `yaml`
  * library (YAML 1.2, core schema), which also reports errors and finds line numbers.
  */
-import { isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import { yamlLibrary } from './yaml-library.js';
 import { LedgerFileError } from '../errors.js';
 
 // ------------------------------------------------------------------------------------------------
@@ -65,8 +66,16 @@ export function isPlainSafe(s: string): boolean {
 
 const SIMPLE_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
+/** Keys come from a small vocabulary: remember the verdicts (bounded, in case a file is hostile). */
+const plainKeyVerdicts = new Map<string, boolean>();
+
 function isPlainKey(key: string): boolean {
-  return SIMPLE_KEY.test(key) && !RESERVED_WORDS.has(key.toLowerCase()) && key !== '__proto__';
+  let verdict = plainKeyVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = SIMPLE_KEY.test(key) && key !== '__proto__' && isPlainSafe(key);
+    if (plainKeyVerdicts.size < 4096) plainKeyVerdicts.set(key, verdict);
+  }
+  return verdict;
 }
 
 const ESCAPES: Record<string, string> = {
@@ -104,18 +113,25 @@ export function doubleQuote(s: string): string {
   })}"`;
 }
 
+/** A line of nothing but blanks. */
+const BLANK_LINE = /^[ \t]+$/;
+
 /**
  * The header and content lines of a block literal for a multi-line string, or undefined when a block
  * literal cannot hold it exactly. `column` is the column of the key (or `-`) that owns the value;
  * content goes two columns further in.
  */
 function blockLiteral(s: string, column: number): string | undefined {
-  if (/[\r]/.test(s) || NEEDS_ESCAPE.test(s) || LONE_SURROGATE.test(s)) return undefined;
+  // NEEDS_ESCAPE covers CR, which a reader would take as a line break.
+  if (NEEDS_ESCAPE.test(s) || LONE_SURROGATE.test(s)) return undefined;
   let end = s.length;
   while (end > 0 && s.charCodeAt(end - 1) === 10) end--;
   if (end === 0) return undefined; // only line breaks: a quoted "\n…" is clearer
   const trailing = s.length - end;
   const lines = s.slice(0, end).split('\n');
+  // The `yaml` library misreads some lines of nothing but spaces or tabs in block literals (it drops
+  // them as trailing or leading blank lines), so strings with such lines are quoted instead.
+  for (const line of lines) if (line.length > 0 && BLANK_LINE.test(line)) return undefined;
   // The content indentation is detected from the first non-empty line; when that line itself starts
   // with a space, the indentation must be given explicitly.
   const firstNonEmpty = lines.find((l) => l.length > 0) ?? '';
@@ -251,7 +267,7 @@ const PARSE_OPTIONS = {
 } as const;
 
 function parseWithLibrary(text: string, path: string): Document.Parsed {
-  const doc = parseDocument(text, PARSE_OPTIONS);
+  const doc = yamlLibrary().parseDocument(text, PARSE_OPTIONS);
   const error = doc.errors[0];
   if (error !== undefined) {
     const line = lineAt(text, error.pos[0]);
@@ -259,15 +275,17 @@ function parseWithLibrary(text: string, path: string): Document.Parsed {
       throw new LedgerFileError(path, line, 'more than one YAML document (a ledger file holds one map)');
     }
     if (error.code === 'DUPLICATE_KEY') {
-      throw new LedgerFileError(path, line, `invalid YAML: duplicate key (${error.message})`);
+      const eol = text.indexOf('\n', error.pos[0]);
+      const key = /^(.*?):(?: |$)/.exec(text.slice(error.pos[0], eol === -1 ? undefined : eol))?.[1]?.trim();
+      throw new LedgerFileError(path, line, `invalid YAML: duplicate key${key ? ` '${key}'` : ''}`);
     }
     throw new LedgerFileError(path, line, `invalid YAML: ${error.message.split('\n')[0]}`);
   }
-  if (!isMap(doc.contents)) {
+  if (!yamlLibrary().isMap(doc.contents)) {
     const found =
       doc.contents === null
         ? 'nothing'
-        : isSeq(doc.contents)
+        : yamlLibrary().isSeq(doc.contents)
           ? 'a list'
           : 'a single value';
     const line = doc.contents?.range ? lineAt(text, doc.contents.range[0]) : 1;
@@ -280,16 +298,16 @@ function libraryLineOf(text: string, doc: Document.Parsed, keyPath: readonly (st
   let node: unknown = doc.contents;
   let line: number | undefined = (node as YamlNode | null)?.range ? lineAt(text, (node as YamlNode).range![0]) : undefined;
   for (const step of keyPath) {
-    if (isMap(node)) {
+    if (yamlLibrary().isMap(node)) {
       const pair = node.items.find((p) => {
-        const key: unknown = isScalar(p.key) ? p.key.value : p.key;
+        const key: unknown = yamlLibrary().isScalar(p.key) ? p.key.value : p.key;
         return key !== null && typeof key !== 'object' && String(key) === String(step);
       });
       if (pair === undefined) break;
       const keyNode = pair.key as YamlNode | null;
       if (keyNode?.range) line = lineAt(text, keyNode.range[0]);
       node = pair.value;
-    } else if (isSeq(node) && typeof step === 'number') {
+    } else if (yamlLibrary().isSeq(node) && typeof step === 'number') {
       const item = node.items[step] as YamlNode | undefined;
       if (item === undefined || item === null) break;
       if (item.range) line = lineAt(text, item.range[0]);
@@ -387,7 +405,7 @@ class FastReader {
       const colon = this.keyEnd(at);
       if (colon === -1) this.fail();
       const key = t.slice(at, colon);
-      if (key === '__proto__' || RESERVED_WORDS.has(key.toLowerCase()) || Object.hasOwn(out, key)) this.fail();
+      if (!isPlainKey(key) || Object.hasOwn(out, key)) this.fail();
       if (t.charCodeAt(colon + 1) === 10) {
         // Nested collection on the following lines, two columns in.
         this.pos = colon + 2;
@@ -408,16 +426,19 @@ class FastReader {
     }
   }
 
-  /** A block sequence whose dashes sit at `column`; pos is at the start of its first line. */
-  seq(column: number): unknown[] {
+  /**
+   * A block sequence whose dashes sit at `column`; pos is at the start of its first line, whose dash is
+   * at `firstDash` (further right than `column` spaces when the sequence is an item of another one).
+   */
+  seq(column: number, firstDash = this.pos + column): unknown[] {
     const t = this.text;
     const out: unknown[] = [];
-    for (;;) {
-      const dash = this.pos + column;
+    for (let dash = firstDash; ; dash = this.pos + column) {
       if (t.charCodeAt(dash) !== 45 || t.charCodeAt(dash + 1) !== 32) this.fail();
       const start = dash + 2;
       const c = t.charCodeAt(start);
-      if (c !== 124 && c !== 34 && this.keyEnd(start) !== -1) out.push(this.map(column + 2, start));
+      if (c === 45 && t.charCodeAt(start + 1) === 32) out.push(this.seq(column + 2, start));
+      else if (c !== 124 && c !== 34 && this.keyEnd(start) !== -1) out.push(this.map(column + 2, start));
       else out.push(this.inlineValue(start, column));
       if (this.pos >= t.length) return out;
       const indent = this.spaces(this.pos);
@@ -514,15 +535,15 @@ class FastReader {
         continue;
       }
       const sp = this.spaces(this.pos);
+      // Lines of nothing but blanks are never written (the library misreads some of them).
+      const after = this.pos + sp;
+      if (after === end || (t.charCodeAt(after) === 9 && BLANK_LINE.test(t.slice(after, end)))) this.fail();
       if (indent === -1) {
         // Auto-detected indentation: the first non-empty line, which must be more indented than the owner.
-        if (sp <= column || this.pos + sp === end) this.fail();
+        if (sp <= column) this.fail();
         indent = sp;
       }
-      if (sp < indent) {
-        if (this.pos + sp === end) this.fail(); // a short whitespace-only line: leave it to the library
-        break;
-      }
+      if (sp < indent) break;
       for (; pendingEmpty > 0; pendingEmpty--) lines.push('');
       lines.push(t.slice(this.pos + indent, end));
       this.pos = end + 1;

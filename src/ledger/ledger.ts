@@ -3,6 +3,7 @@ import { Repository, type GitBackend } from '../git/repository.js';
 import { LedgerIndex } from './index-cache.js';
 import { ObjectCache, type FileVersion, type Snapshot } from './snapshot.js';
 import { buildView, type LedgerView } from './view.js';
+import { ViewCache } from './view-cache.js';
 import { mergeSnapshots } from './merge/tree-merge.js';
 import { withWriteLock } from './write-lock.js';
 import { resolveActor, signatureOf, type Actor } from './actor.js';
@@ -84,8 +85,9 @@ function defaultPrefix(repo: Repository): string {
 export class Ledger {
   readonly repo: Repository;
   readonly actor: Actor;
-  readonly cache: ObjectCache;
-  private readonly index: LedgerIndex;
+  private loadedIndex: LedgerIndex | undefined;
+  private objectCache: ObjectCache | undefined;
+  private readonly views: ViewCache;
   private readonly liveCommits = new Set<string>();
 
   private constructor(options: LedgerOptions) {
@@ -94,8 +96,18 @@ export class Ledger {
       ...(options.backend ? { backend: options.backend } : {}),
     });
     this.actor = resolveActor(options.actor);
-    this.index = LedgerIndex.load(this.repo.stateDir);
-    this.cache = new ObjectCache(this.repo, this.index);
+    this.views = new ViewCache(this.repo.stateDir);
+  }
+
+  /** Loaded on first use: a read served by the view cache never parses the index. */
+  private get index(): LedgerIndex {
+    this.loadedIndex ??= LedgerIndex.load(this.repo.stateDir);
+    return this.loadedIndex;
+  }
+
+  get cache(): ObjectCache {
+    this.objectCache ??= new ObjectCache(this.repo, this.index);
+    return this.objectCache;
   }
 
   static open(options: LedgerOptions): Ledger {
@@ -134,8 +146,16 @@ export class Ledger {
   /** What the actor sees now: the ledger, or for an agent the ledger merged with its unmerged work. */
   async view(): Promise<LedgerView> {
     const ledgerTip = this.requireLedgerTip();
-    if (this.actor.isOverseer) return this.viewOf(await this.snapshot(ledgerTip));
-    const agentTip = this.repo.refs.resolve(agentRef(this.actor.name));
+    const agentTip = this.actor.isOverseer ? null : this.repo.refs.resolve(agentRef(this.actor.name));
+    const key = agentTip ? `${ledgerTip}-${agentTip}` : ledgerTip;
+    const cached = this.views.get(key);
+    if (cached) return cached;
+    const view = await this.computeView(ledgerTip, agentTip);
+    this.views.put(key, view);
+    return view;
+  }
+
+  private async computeView(ledgerTip: string, agentTip: string | null): Promise<LedgerView> {
     if (!agentTip) return this.viewOf(await this.snapshot(ledgerTip));
     const base = await this.mergeBase(agentTip, ledgerTip);
     if (base === ledgerTip) return this.viewOf(await this.snapshot(agentTip));
@@ -277,6 +297,11 @@ export class Ledger {
 
   /** Saves the index (keeping what the current refs reach) and stops helper processes. */
   close(): void {
+    if (this.loadedIndex) this.saveIndex();
+    this.repo.close();
+  }
+
+  private saveIndex(): void {
     const live = new Set(this.liveCommits);
     const tip = this.ledgerTip();
     if (tip) live.add(tip);
@@ -286,6 +311,5 @@ export class Ledger {
       if (base) live.add(base);
     }
     this.index.save(live);
-    this.repo.close();
   }
 }

@@ -122,12 +122,25 @@ export class ObjectCache {
         continue;
       }
       const existing = rootEntries.get(dir);
-      const dirEntries = new Map(
-        (existing && existing.mode === TREE_MODE ? await this.treeEntries(existing.oid) : []).map((e) => [e.name, e]),
-      );
+      const baseDir = existing && existing.mode === TREE_MODE ? existing.oid : undefined;
+      const dirEntries = new Map((baseDir ? await this.treeEntries(baseDir) : []).map((e) => [e.name, e]));
       for (const [name, version] of group) this.applyFile(dirEntries, `${dir}/${name}`, name, version);
-      if (dirEntries.size === 0) rootEntries.delete(dir);
-      else rootEntries.set(dir, { mode: TREE_MODE, name: dir, oid: this.writeTreeObject([...dirEntries.values()]) });
+      if (dirEntries.size === 0) {
+        rootEntries.delete(dir);
+        continue;
+      }
+      const entries = [...dirEntries.values()];
+      const oid = this.repo.writer.write('tree', encodeTree(entries));
+      // A directory tree holds one entry per entity: record it as a delta of its parent, so the index
+      // grows with the change, not with the ledger.
+      if (baseDir) {
+        const set = [...group.keys()].map((name) => dirEntries.get(name)).filter((e): e is TreeEntry => e !== undefined);
+        const del = [...group.keys()].filter((name) => !dirEntries.has(name));
+        this.index.setTreeDelta(oid, baseDir, set, del);
+      } else {
+        this.index.setTree(oid, entries);
+      }
+      rootEntries.set(dir, { mode: TREE_MODE, name: dir, oid });
     }
     return this.writeTreeObject([...rootEntries.values()]);
   }

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { isMap, parse, parseDocument } from 'yaml';
+import { decodeBead, encodeBead } from '../../src/beads/bead-codec.js';
+import { BEAD_STATUSES, DEP_TYPES, STAMPED_FIELDS, normalizeBead, type Bead } from '../../src/beads/bead.js';
+import { isPlainSafe, parseCanonicalFast, parseLedgerYaml, toCanonicalYaml } from '../../src/ledger/canonical-yaml.js';
+
+/** Strings that YAML readers like to turn into something else, or that are awkward to write. */
+const AWKWARD = [
+  'yes', 'no', 'Yes', 'NO', 'on', 'off', 'y', 'n', 'Y', 'N', 'true', 'False', 'null', 'Null', '~', '',
+  '0', '12', '-3', '+7', '0o17', '012', '0x1F', '0b11', '1_000', '1e3', 'e5', '.inf', '-.Inf', '.nan', '.', '1.5', '1.2.3',
+  '1:20', '2026-11-21', '2026-11-21T00:03:11.123Z', '2026-11-21 00:03:11', '<<', '=',
+  '#', '# not a comment', 'a #b', 'a: b', 'key:', ': x', '- item', '-', '? q', '"quoted"', "'single'", "it's",
+  '|', '|-', '>', '&anchor', '*alias', '!tag', '%YAML', '@x', '`x`', '{a: 1}', '[b]', ',', '---', '...',
+  ' ', '  lead', 'trail  ', '\t', 'a\tb', '\\', '\\n', '\u00a0', '\u0085', '\u2028', '\ufeff', '\r', '\r\n', '\x00', '\x1b',
+  'über', '日本語', '😀', 'a\u0301',
+];
+
+const awkward = fc.constantFrom(...AWKWARD);
+const charSoup = fc.string({
+  unit: fc.constantFrom(' ', ' ', 'a', 'b', '#', ':', '-', '\t', '"', "'", '\\', '|', '>', 'é', '😀', '0', '.', '\n'),
+  maxLength: 12,
+});
+const line = fc.oneof(awkward, charSoup, fc.string({ unit: 'binary', maxLength: 10 }), fc.string({ maxLength: 16 }));
+const multiLine = fc
+  .tuple(fc.array(line, { minLength: 1, maxLength: 5 }), fc.nat(3), fc.nat(3))
+  .map(([lines, leading, trailing]) => ' '.repeat(leading) + lines.join('\n') + '\n'.repeat(trailing));
+const text = fc.oneof({ weight: 2, arbitrary: line }, { weight: 2, arbitrary: multiLine }, { weight: 1, arbitrary: awkward });
+const nonEmpty = text.filter((s) => s.length > 0);
+const timestamp = fc.oneof(
+  fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
+  text,
+);
+const typeName = fc.oneof(
+  fc.constantFrom('task', 'bug', 'yes', 'no', 'null', 'on', 'y', 'n', 'true', 'e5', 'x-1', 'a_b'),
+  fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/),
+);
+
+const beadArb: fc.Arbitrary<Bead> = fc.record(
+  {
+    id: nonEmpty.filter((s) => !s.includes('/')),
+    title: nonEmpty,
+    type: typeName,
+    status: fc.constantFrom(...BEAD_STATUSES),
+    priority: fc.integer({ min: 0, max: 4 }),
+    assignee: text,
+    labels: fc.array(nonEmpty, { maxLength: 4 }),
+    description: text,
+    acceptance: text,
+    notes: text,
+    deps: fc.array(fc.record({ type: fc.constantFrom(...DEP_TYPES), id: nonEmpty }), { maxLength: 4 }),
+    external_ref: text,
+    comments: fc.array(fc.record({ id: nonEmpty, author: text, at: timestamp, text }), { maxLength: 3 }),
+    created_at: timestamp,
+    created_by: text,
+    updated_at: timestamp,
+    closed_at: timestamp,
+    close_reason: text,
+    edited: fc.record(Object.fromEntries(STAMPED_FIELDS.map((f) => [f, timestamp])) as Record<(typeof STAMPED_FIELDS)[number], fc.Arbitrary<string>>, {
+      requiredKeys: [],
+    }),
+  },
+  { requiredKeys: ['id', 'title', 'type', 'status', 'priority', 'labels', 'deps', 'comments', 'created_at', 'created_by', 'updated_at'] },
+);
+
+/** What reading a written bead must give: the bead normalized, an empty `edited` map left out. */
+function expected(bead: Bead): Bead {
+  const out = normalizeBead(bead);
+  if (out.edited !== undefined && Object.keys(out.edited).length === 0) delete out.edited;
+  return out;
+}
+
+const LIBRARY_OPTIONS = { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: false, logLevel: 'error' } as const;
+
+describe('bead files round-trip', () => {
+  it('decodeBead(encodeBead(b)) is b normalized, and re-encoding gives the same bytes', () => {
+    fc.assert(
+      fc.property(beadArb, (bead) => {
+        const written = encodeBead(bead);
+        const path = `beads/${bead.id}.yaml`;
+        const decoded = decodeBead(written, path);
+        expect(decoded).toEqual(expected(bead));
+        expect(encodeBead(decoded)).toBe(written);
+        // Canonical files take the fast path, and it agrees with the YAML library.
+        const fast = parseCanonicalFast(written);
+        expect(fast).toBeDefined();
+        expect(fast).toEqual(parse(written, LIBRARY_OPTIONS));
+        // A YAML 1.1 reader reads every string back as the same string (and the numbers as numbers).
+        expect(parse(written, { version: '1.1' })).toEqual(fast);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+const simpleKey = fc.stringMatching(/^[a-z_][a-z0-9_-]{0,6}$/).filter((k) => isPlainSafe(k));
+const scalar = fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null));
+const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
+  tree: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    scalar,
+    fc.array(tie('tree'), { maxLength: 3 }),
+    fc.dictionary(simpleKey, tie('tree'), { maxKeys: 3 }),
+  ),
+}));
+const document = fc.dictionary(simpleKey, tree, { maxKeys: 5 });
+
+describe('canonical YAML round-trips any ledger value', () => {
+  it('reads back what it writes, through the fast reader and the library alike, under YAML 1.1 and 1.2', () => {
+    fc.assert(
+      fc.property(document, (value) => {
+        const written = toCanonicalYaml(value);
+        expect(written.endsWith('\n')).toBe(true);
+        const read = parseLedgerYaml(written, 'x.yaml').value;
+        expect(read).toEqual(value);
+        expect(parse(written, LIBRARY_OPTIONS)).toEqual(value);
+        expect(parse(written, { version: '1.1' })).toEqual(value);
+        if (Object.keys(value).length > 0) expect(parseCanonicalFast(written)).toEqual(value);
+        expect(toCanonicalYaml(read as Record<string, unknown>)).toBe(written);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the fast reader never disagrees with the library on damaged files', () => {
+    const edit = fc.tuple(
+      fc.constantFrom('insert', 'delete', 'replace'),
+      fc.nat(),
+      fc.constantFrom(' ', '\n', '#', ':', '-', '"', "'", '|', '\\', '\t', 'x', '0', '{', '+', '2', '&', '*'),
+    );
+    fc.assert(
+      fc.property(beadArb, fc.array(edit, { minLength: 1, maxLength: 3 }), (bead, edits) => {
+        let damaged = encodeBead(bead);
+        for (const [kind, at, ch] of edits) {
+          const i = at % (damaged.length + 1);
+          if (kind === 'insert') damaged = damaged.slice(0, i) + ch + damaged.slice(i);
+          else if (kind === 'delete') damaged = damaged.slice(0, i) + damaged.slice(i + 1);
+          else damaged = damaged.slice(0, i) + ch + damaged.slice(i + 1);
+        }
+        const doc = parseDocument(damaged, LIBRARY_OPTIONS);
+        const fast = parseCanonicalFast(damaged);
+        if (doc.errors.length > 0 || !isMap(doc.contents)) expect(fast).toBeUndefined();
+        else if (fast !== undefined) expect(fast).toEqual(doc.toJS());
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
