@@ -1,0 +1,79 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeRepo, type TestRepo } from '../helpers/repo.js';
+
+const BD_EXPORT = [
+  '{"id":"bd-a1","title":"Epic: payments","status":"open","priority":1,"issue_type":"epic","created_at":"2026-01-01T10:00:00Z","created_by":"steve","updated_at":"2026-01-01T10:00:00Z","labels":["payments"]}',
+  '{"id":"bd-a1.1","title":"Card form","description":"Build it","acceptance_criteria":"renders","status":"in_progress","priority":2,"issue_type":"task","assignee":"alice","created_at":"2026-01-02T10:00:00Z","updated_at":"2026-01-03T10:00:00Z","dependencies":[{"issue_id":"bd-a1.1","depends_on_id":"bd-a1","type":"parent-child","created_at":"2026-01-02T10:00:00Z","created_by":"steve","metadata":"{}"}],"comments":[{"id":7,"issue_id":"bd-a1.1","author":"bob","text":"looks fine","created_at":"2026-01-03T09:00:00Z"}]}',
+  '{"id":"bd-b2","title":"Old bug","status":"closed","priority":0,"issue_type":"bug","created_at":"2026-01-01T10:00:00Z","updated_at":"2026-01-04T10:00:00Z","closed_at":"2026-01-04T10:00:00Z","close_reason":"fixed","dependencies":[{"issue_id":"bd-b2","depends_on_id":"bd-a1.1","type":"relates-to"}]}',
+  '{"id":"bd-c3","title":"Spike: new PSP","status":"open","priority":3,"issue_type":"spike","created_at":"2026-01-05T10:00:00Z","updated_at":"2026-01-05T10:00:00Z"}',
+  '{"id":"bd-d4","title":"Deleted","status":"tombstone","priority":2,"issue_type":"task","created_at":"2026-01-05T10:00:00Z","updated_at":"2026-01-05T10:00:00Z"}',
+].join('\n');
+
+let r: TestRepo;
+beforeEach(() => {
+  r = makeRepo();
+  r.gtOk('init', '--prefix', 'bd');
+});
+afterEach(() => r.cleanup());
+
+describe('import and export', () => {
+  it("imports bd's JSONL in one commit with ids, dependencies, labels and comments intact", () => {
+    const file = join(r.dir, '..', 'issues.jsonl');
+    writeFileSync(file, BD_EXPORT);
+    const before = Number(r.git('rev-list', '--count', 'gt/ledger'));
+    const report = r.gtJson<{ created: string[]; skipped: { id: string }[]; declaredTypes: string[]; notes: string[] }>('import', file);
+    expect(report.created.sort()).toEqual(['bd-a1', 'bd-a1.1', 'bd-b2', 'bd-c3']);
+    expect(report.skipped.map((s) => s.id)).toEqual(['bd-d4']);
+    expect(report.declaredTypes).toEqual(['spike']);
+    expect(report.notes.join('\n')).toContain("'relates-to' imported as 'related'");
+    expect(Number(r.git('rev-list', '--count', 'gt/ledger'))).toBe(before + 1);
+    expect(r.git('show', 'gt/ledger:gt.yaml')).toContain('types:\n  - spike');
+    const [card] = r.gtJson<{ deps: unknown; comments: { id: string; author: string }[]; acceptance: string; assignee: string }[]>('show', 'bd-a1.1');
+    expect(card).toMatchObject({ deps: [{ type: 'parent-child', id: 'bd-a1' }], acceptance: 'renders', assignee: 'alice', comments: [{ id: '7', author: 'bob' }] });
+    expect(r.gtJson<{ id: string }[]>('blocked').map((b) => b.id)).toEqual([]);
+    expect(r.gtJson<{ id: string }[]>('ready').map((b) => b.id)).toEqual(['bd-a1', 'bd-c3']);
+    // Importing the same file again changes nothing.
+    const again = r.gtJson<{ unchanged: string[] }>('import', file);
+    expect(again.unchanged.length).toBe(4);
+    expect(Number(r.git('rev-list', '--count', 'gt/ledger'))).toBe(before + 1);
+  });
+
+  it('is all or nothing: a bad record or a dangling dependency writes nothing', () => {
+    const bad = join(r.dir, '..', 'bad.jsonl');
+    writeFileSync(bad, `${BD_EXPORT.split('\n')[0]}\n{"id":"bd-x","title":"x","status":"weird"}\n`);
+    const tip = r.git('rev-parse', 'gt/ledger');
+    const result = r.gt(['import', bad]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/line 2.*weird/);
+    const dangling = join(r.dir, '..', 'dangling.jsonl');
+    writeFileSync(dangling, '{"id":"bd-y","title":"y","dependencies":[{"issue_id":"bd-y","depends_on_id":"bd-nope","type":"blocks"}]}\n');
+    expect(r.gt(['import', dangling]).stderr).toContain('bd-y → bd-nope');
+    expect(r.git('rev-parse', 'gt/ledger')).toBe(tip);
+  });
+
+  it('export → import into a fresh repository reproduces every bead, in all three formats', () => {
+    const a = r.gtJson<{ id: string }>('create', 'Alpha', '-l', 'x,y', '-d', 'two\nlines');
+    const b = r.gtJson<{ id: string }>('create', 'Beta', '--deps', `blocks:${a.id}`, '-t', 'bug');
+    r.gtOk('comment', 'add', b.id, 'a comment: with colon');
+    r.gtOk('close', a.id, '-r', 'done');
+    const all = r.gtJson<unknown[]>('list', '--all');
+    for (const format of ['jsonl', 'json', 'yaml']) {
+      const out = join(r.dir, '..', `export.${format}`);
+      r.gtOk('export', '-o', out);
+      expect(readFileSync(out, 'utf8').length).toBeGreaterThan(0);
+      const fresh = makeRepo();
+      try {
+        fresh.gtOk('init', '--prefix', 'bd');
+        fresh.gtOk('import', out);
+        const imported = fresh.gtJson<{ id: string; edited?: unknown }[]>('list', '--all');
+        // bd's format has no place for per-field edit times; everything else survives.
+        const strip = (beads: unknown[]) => (beads as { edited?: unknown }[]).map(({ edited: _e, ...rest }) => rest);
+        expect(format === 'jsonl' ? strip(imported) : imported).toEqual(format === 'jsonl' ? strip(all) : all);
+      } finally {
+        fresh.cleanup();
+      }
+    }
+  });
+});
