@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeCommit, decodeTree, encodeCommit, encodeTree, hashObject } from '../../src/git/object-format.js';
+import { LooseObjectWriter } from '../../src/git/object-writer.js';
+import { RefStore } from '../../src/git/refs.js';
+import { LedgerIndex } from '../../src/ledger/index-cache.js';
+import { RefConflictError } from '../../src/errors.js';
+import { makeTempDir } from '../helpers/repo.js';
+
+const dirs: string[] = [];
+function repo(): string {
+  const dir = makeTempDir();
+  dirs.push(dir);
+  execFileSync('git', ['init', '-q', '-b', 'main', dir]);
+  return dir;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const git = (dir: string, ...args: string[]): string => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
+const who = { name: 't', email: 't@x', timestamp: 1_700_000_000, timezoneOffset: 60 };
+
+describe('objects', () => {
+  it('writes blobs, trees and commits that native git reads and fsck accepts', () => {
+    const dir = repo();
+    const writer = new LooseObjectWriter(join(dir, '.git', 'objects'));
+    const blob = writer.write('blob', Buffer.from('hello\n'));
+    expect(blob).toBe(execFileSync('git', ['-C', dir, 'hash-object', '--stdin'], { input: 'hello\n', encoding: 'utf8' }).trim());
+    const sub = writer.write('tree', encodeTree([{ mode: '100644', name: 'b.yaml', oid: blob }]));
+    // Git orders a tree named "a" after a file named "a.yaml" ("a/" > "a.yaml").
+    const root = writer.write('tree', encodeTree([{ mode: '40000', name: 'a', oid: sub }, { mode: '100644', name: 'a.yaml', oid: blob }]));
+    expect(git(dir, 'ls-tree', root)).toBe(`100644 blob ${blob}\ta.yaml\n040000 tree ${sub}\ta\n`);
+    const commit = writer.write('commit', encodeCommit({ tree: root, parents: [], author: who, committer: who, message: 'msg' }));
+    expect(git(dir, 'log', '-1', '--format=%an %ae %at %s', commit).trim()).toBe('t t@x 1700000000 msg');
+    git(dir, 'update-ref', 'refs/heads/x', commit);
+    git(dir, 'fsck', '--strict');
+    const rawTree = execFileSync('git', ['-C', dir, 'cat-file', 'tree', root]);
+    expect(encodeTree(decodeTree(rawTree)).equals(rawTree)).toBe(true);
+    expect(decodeCommit(encodeCommit({ tree: root, parents: [commit], author: who, committer: who, message: 'two\n\nbody\n' }))).toMatchObject({ parents: [commit], message: 'two\n\nbody\n', author: who });
+    expect(hashObject('blob', Buffer.from('hello\n'))).toBe(blob);
+  });
+
+  it('writes through a temporary file and leaves none behind', () => {
+    const dir = repo();
+    const objects = join(dir, '.git', 'objects');
+    const writer = new LooseObjectWriter(objects);
+    const oids = Array.from({ length: 50 }, (_, i) => writer.write('blob', Buffer.from(`blob ${i}`)));
+    for (const oid of oids) expect(existsSync(join(objects, oid.slice(0, 2), oid.slice(2)))).toBe(true);
+    const leftovers = readdirSync(objects, { recursive: true }).filter((f) => String(f).includes('tmp_obj_'));
+    expect(leftovers).toEqual([]);
+    git(dir, 'fsck', '--strict');
+  });
+});
+
+describe('refs', () => {
+  it('compare-and-swap: succeeds from the expected value, refuses a stale one, honours packed refs', () => {
+    const dir = repo();
+    git(dir, 'commit', '-q', '--allow-empty', '-m', 'a');
+    const a = git(dir, 'rev-parse', 'HEAD').trim();
+    git(dir, 'commit', '-q', '--allow-empty', '-m', 'b');
+    const b = git(dir, 'rev-parse', 'HEAD').trim();
+    const refs = new RefStore(join(dir, '.git'), { staleLockMs: 2000 });
+    refs.compareAndSwap({ ref: 'refs/heads/gt/ledger', expected: null, next: a, who, message: 'create' });
+    expect(() => refs.compareAndSwap({ ref: 'refs/heads/gt/ledger', expected: null, next: b, who, message: 'x' })).toThrow(RefConflictError);
+    git(dir, 'pack-refs', '--all');
+    expect(existsSync(join(dir, '.git', 'refs', 'heads', 'gt', 'ledger'))).toBe(false);
+    expect(refs.resolve('refs/heads/gt/ledger')).toBe(a);
+    expect([...refs.list('refs/heads/gt/').entries()]).toEqual([['refs/heads/gt/ledger', a]]);
+    refs.compareAndSwap({ ref: 'refs/heads/gt/ledger', expected: a, next: b, who, message: 'move' });
+    expect(git(dir, 'rev-parse', 'gt/ledger').trim()).toBe(b);
+    expect(git(dir, 'reflog', '--format=%gs', 'gt/ledger').trim().split('\n')).toEqual(['move', 'create']);
+  });
+
+  it('excludes native git while held, and takes over a stale lock left by a killed process', () => {
+    const dir = repo();
+    git(dir, 'commit', '-q', '--allow-empty', '-m', 'a');
+    const a = git(dir, 'rev-parse', 'HEAD').trim();
+    const lock = join(dir, '.git', 'refs', 'heads', 'main.lock');
+    writeFileSync(lock, '');
+    expect(() => git(dir, 'update-ref', 'refs/heads/main', a)).toThrow();
+    const old = (Date.now() - 10_000) / 1000;
+    utimesSync(lock, old, old);
+    new RefStore(join(dir, '.git'), { staleLockMs: 2000 }).compareAndSwap({ ref: 'refs/heads/main', expected: a, next: a, who, message: 'same' });
+    expect(existsSync(lock)).toBe(false);
+  });
+});
+
+describe('index', () => {
+  it('survives a round trip through its log, resolves tree deltas, and compacts to what is live', () => {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const one = LedgerIndex.load(dir);
+    one.setTree('t1', [{ mode: '100644', name: 'a.yaml', oid: 'o1' }, { mode: '100644', name: 'b.yaml', oid: 'o2' }]);
+    one.setCommit('c1', 'root1', []);
+    one.setFile('beads/a.yaml', 'o1', { value: { id: 'a' } });
+    one.save(['c1']); // No base yet: compacts (keeps nothing unreachable).
+    const two = LedgerIndex.load(dir);
+    expect(two.commit('c1')).toEqual({ tree: 'root1', parents: [] });
+    two.setTree('t1', [{ mode: '100644', name: 'a.yaml', oid: 'o1' }, { mode: '100644', name: 'b.yaml', oid: 'o2' }]);
+    two.setTreeDelta('t2', 't1', [{ mode: '100644', name: 'c.yaml', oid: 'o3' }], ['a.yaml']);
+    two.setTreeDelta('t3', 't2', [{ mode: '100644', name: 'b.yaml', oid: 'o4' }], []);
+    two.save(['c1']);
+    expect(readdirSync(dir).sort()).toEqual(['index.json', 'index.log']);
+    const three = LedgerIndex.load(dir);
+    expect(three.tree('t3')!.map((e) => `${e.name}=${e.oid}`).sort()).toEqual(['b.yaml=o4', 'c.yaml=o3']);
+    expect(three.tree('missing')).toBeUndefined();
+  });
+});
