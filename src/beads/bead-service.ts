@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Transaction } from '../ledger/ledger.js';
+import type { LedgerProblem } from '../ledger/view.js';
 import { RuleError, LedgerFileError } from '../errors.js';
 import { normalizeBead, STAMPED_FIELDS, type Bead, type BeadStatus, type Comment, type Dep, type DepType, type StampedField } from './bead.js';
 import { generateId, resolveId } from './ids.js';
@@ -9,13 +10,17 @@ import { entityPath } from '../ledger/layout.js';
 import { beadKind } from '../ledger/kinds.js';
 import { parseDepType, parseLabel, parsePriority, parseStatus, parseTitle, parseType } from './bead-input.js';
 
-/** Resolves a user-typed id against the beads of a transaction; a broken bead file is reported as such. */
-export function findBead(tx: Transaction, query: string): Bead {
-  const id = resolveId(query, [...tx.beads.keys(), ...tx.view.brokenBeads.keys()]);
-  const bead = tx.beads.get(id);
+/** Resolves a user-typed id to a bead; a bead whose file is broken is reported with its path and line. */
+export function lookupBead(beads: ReadonlyMap<string, Bead>, broken: ReadonlyMap<string, LedgerProblem>, query: string): Bead {
+  const id = resolveId(query, [...beads.keys(), ...broken.keys()]);
+  const bead = beads.get(id);
   if (bead) return bead;
-  const problem = tx.view.brokenBeads.get(id)!;
+  const problem = broken.get(id)!;
   throw new LedgerFileError(problem.path, problem.line, problem.problem);
+}
+
+export function findBead(tx: Transaction, query: string): Bead {
+  return lookupBead(tx.beads, tx.view.brokenBeads, query);
 }
 
 function takenIds(tx: Transaction): Set<string> {

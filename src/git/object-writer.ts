@@ -1,5 +1,5 @@
 import { deflateSync } from 'node:zlib';
-import { existsSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { hashObject, objectHeader, type ObjectType } from './object-format.js';
@@ -14,27 +14,60 @@ export class LooseObjectWriter {
 
   constructor(private readonly objectsDir: string) {}
 
+  /**
+   * An object already there is reused, with its mtime brought to now as git does ("freshening"):
+   * otherwise an old unreachable copy could be pruned by a concurrent `git gc` between this write and
+   * the ref update that makes it reachable. If it cannot be freshened, it is written again.
+   */
+  private freshen(path: string): boolean {
+    try {
+      const now = new Date();
+      utimesSync(path, now, now);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   write(type: ObjectType, content: Buffer): string {
     const oid = hashObject(type, content);
     const dir = join(this.objectsDir, oid.slice(0, 2));
     const finalPath = join(dir, oid.slice(2));
-    if (existsSync(finalPath)) return oid;
-    if (!this.knownDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.knownDirs.add(dir);
-    }
-    const tmpPath = join(dir, `tmp_obj_${randomBytes(6).toString('hex')}`);
-    try {
-      writeFileSync(tmpPath, deflateSync(Buffer.concat([objectHeader(type, content.length), content])), { mode: 0o444 });
-      renameSync(tmpPath, finalPath);
-    } catch (error) {
+    if (this.freshen(finalPath)) return oid;
+    const data = deflateSync(Buffer.concat([objectHeader(type, content.length), content]));
+    for (let attempt = 0; ; attempt++) {
+      const tmpPath = join(dir, `tmp_obj_${randomBytes(6).toString('hex')}`);
       try {
-        unlinkSync(tmpPath);
-      } catch {
-        // The temporary file may never have been created.
+        if (!this.knownDirs.has(dir)) {
+          mkdirSync(dir, { recursive: true });
+          this.knownDirs.add(dir);
+        }
+        writeFileSync(tmpPath, data, { mode: 0o444, flag: 'wx' });
+      } catch (error) {
+        // `git gc` and `git prune` remove empty fan-out directories, also one we created or saw a
+        // moment ago: create it again and retry, as git does.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 10) {
+          this.knownDirs.delete(dir);
+          continue;
+        }
+        try {
+          unlinkSync(tmpPath);
+        } catch {
+          // The temporary file may never have been created.
+        }
+        throw error;
       }
-      throw error;
+      try {
+        renameSync(tmpPath, finalPath);
+      } catch (error) {
+        try {
+          unlinkSync(tmpPath);
+        } catch {
+          // Nothing more to clean.
+        }
+        throw error;
+      }
+      return oid;
     }
-    return oid;
   }
 }

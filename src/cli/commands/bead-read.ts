@@ -4,18 +4,13 @@ import { collect, parseLimit } from '../options.js';
 import { beadLine, idWidthOf, printBeadList, printJson, printLine, shortTime, statusIcon } from '../output.js';
 import { blockedBeads, dependentsOf, ledgerStats, listBeads, readyBeads, SORT_KEYS } from '../../beads/queries.js';
 import { describeBlocker } from '../../beads/readiness.js';
-import { resolveId } from '../../beads/ids.js';
+import { lookupBead } from '../../beads/bead-service.js';
 import { parsePriority, parseStatus, splitList } from '../../beads/bead-input.js';
 import type { Bead } from '../../beads/bead.js';
 import type { LedgerView } from '../../ledger/view.js';
-import { LedgerFileError } from '../../errors.js';
 
 function lookup(view: LedgerView, query: string): Bead {
-  const id = resolveId(query, [...view.beads.keys(), ...view.brokenBeads.keys()]);
-  const bead = view.beads.get(id);
-  if (bead) return bead;
-  const problem = view.brokenBeads.get(id)!;
-  throw new LedgerFileError(problem.path, problem.line, problem.problem);
+  return lookupBead(view.beads, view.brokenBeads, query);
 }
 
 function indent(text: string): string {

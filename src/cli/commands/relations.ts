@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { printJson, printLine, statusIcon } from '../output.js';
-import { addComment, addDependency, findBead, removeDependency, updateBead } from '../../beads/bead-service.js';
+import { addComment, addDependency, findBead, lookupBead, removeDependency, updateBead } from '../../beads/bead-service.js';
 import { dependencyTree, type DepTreeNode } from '../../beads/graph.js';
-import { resolveId } from '../../beads/ids.js';
 import { splitList } from '../../beads/bead-input.js';
 import { DEP_TYPES } from '../../beads/bead.js';
 
@@ -61,7 +60,7 @@ export function registerRelations(program: Command): void {
     .action(async (id: string, _options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
-        const tree = dependencyTree(view.beads, resolveId(id, view.beads.keys()));
+        const tree = dependencyTree(view.beads, lookupBead(view.beads, view.brokenBeads, id).id);
         if (globalsOf(command).json) return printJson(tree);
         printTree(tree);
       });
@@ -128,7 +127,7 @@ export function registerRelations(program: Command): void {
     .action(async (id: string, _options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
-        const bead = view.beads.get(resolveId(id, view.beads.keys()))!;
+        const bead = lookupBead(view.beads, view.brokenBeads, id);
         if (globalsOf(command).json) return printJson(bead.comments);
         if (bead.comments.length === 0) return printLine(`${bead.id} has no comments`);
         for (const c of bead.comments) printLine(`${c.author}, ${c.at}:\n  ${c.text.split('\n').join('\n  ')}`);

@@ -1,0 +1,113 @@
+/**
+ * `npm run bench`: whole-process timings of gt on fixture ledgers of 1,000 and 10,000 beads, beside
+ * the native git floor, and again inside a large packed repository. Prints a table per ledger and
+ * writes everything to `.bench/results.json`.
+ *
+ *   BENCH_SIZES=1000,10000   ledger sizes (default both)
+ *   BENCH_RUNS=5             timed runs per command, after one warm-up
+ *   BENCH_BIG=0              skip the large repository
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { bigRepoFixture, packStats, type BigRepoStats } from './big-repo.js';
+import { ledgerFixture } from './ledger-fixture.js';
+import { PACKAGE_ROOT, rssMethod } from './measure.js';
+import { buildSection, formatSection, TARGET_SIZE, type SectionReport } from './report.js';
+import { MERGE_AGENTS, MERGE_EDITS, runScenarios } from './scenarios.js';
+
+function parseSizes(text: string | undefined): number[] {
+  if (!text || text.trim() === '') return [1000, 10_000];
+  const sizes = text.split(',').map((s) => Number(s.trim().replace(/_/g, '')));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 100)) throw new Error(`BENCH_SIZES must be a list of integers >= 100, got '${text}'`);
+  return sizes;
+}
+
+function parseRuns(text: string | undefined): number {
+  if (!text || text.trim() === '') return 5;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 40) throw new Error(`BENCH_RUNS must be an integer from 1 to 40, got '${text}'`);
+  return n;
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const sizes = parseSizes(process.env.BENCH_SIZES);
+  const runs = parseRuns(process.env.BENCH_RUNS);
+  const wantBig = process.env.BENCH_BIG !== '0';
+  const benchDir = join(PACKAGE_ROOT, '.bench');
+  const fixturesDir = join(benchDir, 'fixtures');
+  const workDir = join(benchDir, 'work');
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(fixturesDir, { recursive: true });
+  mkdirSync(workDir, { recursive: true });
+  log(`gt bench: sizes ${sizes.join(', ')}, ${runs} runs after one warm-up, max RSS via ${rssMethod()}`);
+
+  const sections: SectionReport[] = [];
+  let bigStats: BigRepoStats | undefined;
+  let bigPack: ReturnType<typeof packStats> | undefined;
+  for (const size of sizes) {
+    const fixture = await ledgerFixture(fixturesDir, size, log);
+    log(`${size.toLocaleString('en-US')} beads, small repository:`);
+    const result = await runScenarios(fixture, `small-${size}`, { runs, workDir, log });
+    const label = `${size.toLocaleString('en-US')} beads, repository holding only the ledger${size === TARGET_SIZE ? '' : ' (informational)'}`;
+    const section = buildSection(label, size, 'small', result);
+    sections.push(section);
+
+    if (size === TARGET_SIZE && wantBig) {
+      const big = await bigRepoFixture(fixturesDir, fixture, log);
+      bigStats = big.stats;
+      bigPack = packStats(big.fixture.repo);
+      log(`${size.toLocaleString('en-US')} beads, large packed repository:`);
+      const bigResult = await runScenarios(big.fixture, `big-${size}`, { runs, workDir, log });
+      const bigSection = buildSection(
+        `${size.toLocaleString('en-US')} beads inside a large packed repository (${bigStats.objects.toLocaleString('en-US')} objects, ${(bigStats.packBytes / 1e6).toFixed(0)} MB pack, ${bigStats.commits.toLocaleString('en-US')} commits)`,
+        size,
+        'big',
+        bigResult,
+        section,
+      );
+      sections.push(bigSection);
+    }
+  }
+  rmSync(workDir, { recursive: true, force: true });
+
+  const elapsedS = (performance.now() - started) / 1000;
+  const out: string[] = [];
+  for (const s of sections) out.push(formatSection(s), '');
+  const failures = sections.flatMap((s) => [
+    ...s.rows.filter((r) => r.pass === false).map((r) => `${s.repo === 'big' ? 'big repo: ' : ''}${r.command} ${r.medianMs.toFixed(0)} ms (${r.target})`),
+    ...s.rows.filter((r) => r.ratioPass === false).map((r) => `big repo: ${r.command} is ${r.ratioToSmall!.toFixed(2)}x the small repository`),
+    ...(s.peakRssPass === false ? [`${s.repo === 'big' ? 'big repo: ' : ''}peak RSS ${s.peakRssMb!.toFixed(0)} MB`] : []),
+  ]);
+  out.push(failures.length === 0 ? 'all targets met' : `targets missed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+  out.push(`bench took ${elapsedS.toFixed(0)} s (${cpus().length} cores, node ${process.version})`);
+  process.stdout.write(`${out.join('\n')}\n`);
+
+  const results = {
+    date: new Date().toISOString(),
+    elapsedSeconds: elapsedS,
+    runs,
+    sizes,
+    merge: { agents: MERGE_AGENTS, editsPerAgent: MERGE_EDITS },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryBytes: totalmem(),
+      node: process.version,
+      git: execFileSync('git', ['--version'], { encoding: 'utf8' }).trim(),
+      rssMethod: rssMethod(),
+    },
+    bigRepo: bigStats ? { ...bigStats, current: bigPack } : null,
+    sections,
+    failures,
+  };
+  writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+}
+
+await main();

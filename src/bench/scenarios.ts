@@ -1,0 +1,106 @@
+/**
+ * The timed commands, run against a private copy of a fixture repository: reads (warm), the native
+ * git floor, writes, the cold index build, and `gt merge` of 10 agent branches.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { prepareAgentBranches } from './agents.js';
+import { copyRepo } from './git-tools.js';
+import type { Fixture } from './ledger-fixture.js';
+import { statsOf, timeGt, timeShell, type ProcessSample, type Stats } from './measure.js';
+
+export const MERGE_AGENTS = 10;
+export const MERGE_EDITS = 50;
+
+export interface Measurement extends Stats {
+  key: string;
+  label: string;
+}
+
+export interface ScenarioResult {
+  rows: Measurement[];
+  native: Stats;
+  /** In-process library writes that prepared the agent branches, per run. */
+  agentPrepMs: number[];
+}
+
+export interface ScenarioOptions {
+  runs: number;
+  workDir: string;
+  log: (line: string) => void;
+}
+
+/** Forgets everything gt has cached about this repository: index base, index log and views. */
+export function dropIndex(repo: string): void {
+  const state = join(repo, '.git/gt');
+  rmSync(join(state, 'index.json'), { force: true });
+  rmSync(join(state, 'index.log'), { force: true });
+  rmSync(join(state, 'views'), { recursive: true, force: true });
+}
+
+export async function runScenarios(fixture: Fixture, name: string, opts: ScenarioOptions): Promise<ScenarioResult> {
+  const { runs, log } = opts;
+  const repo = join(opts.workDir, name);
+  copyRepo(fixture.repo, repo);
+  const meta = fixture.meta;
+  if (meta.updateIds.length < runs + 1 || meta.closeIds.length < runs + 1) {
+    throw new Error(`BENCH_RUNS=${runs} needs ${runs + 1} update/close targets, the fixture has ${meta.updateIds.length}`);
+  }
+  const rows: Measurement[] = [];
+  const agentPrepMs: number[] = [];
+
+  /** One warm-up run (index 0, not counted), then `runs` timed runs; `before` runs untimed. */
+  const measure = async (
+    key: string,
+    label: string,
+    run: (i: number) => Promise<ProcessSample>,
+    before?: (i: number) => Promise<void> | void,
+  ): Promise<Stats> => {
+    const samples: ProcessSample[] = [];
+    for (let i = 0; i <= runs; i++) {
+      await before?.(i);
+      const sample = await run(i);
+      if (i > 0) samples.push(sample);
+    }
+    const stats = statsOf(samples);
+    rows.push({ key, label, ...stats });
+    log(`  ${label.padEnd(36)} ${stats.medianMs.toFixed(1).padStart(8)} ms`);
+    return stats;
+  };
+  const gt = (...args: string[]) => (): Promise<ProcessSample> => timeGt(args, repo);
+
+  // Brings the index and the view cache up to date with this copy (a cold build, untimed).
+  await timeGt(['list', '--json'], repo);
+
+  await measure('show', 'gt show <id>', gt('show', meta.showId));
+  await measure('list', 'gt list --json (warm)', gt('list', '--json'));
+  await measure('ready', 'gt ready --json (warm)', gt('ready', '--json'));
+  const native = await measure('native', 'native: ls-tree -r | cat-file --batch', () =>
+    timeShell('git ls-tree -r --object-only gt/ledger | git cat-file --batch > /dev/null', repo),
+  );
+  rows.pop(); // reported separately as the floor
+
+  // The same reads right after another command moved the ledger: the index is warm, but the
+  // finished view of this new tip is not cached yet (the common case between two agents' writes).
+  let bump = 0;
+  const moveTip = async (): Promise<void> => {
+    await timeGt(['update', meta.bumpId, '--append-notes', `bench bump ${bump++}`], repo);
+  };
+  await measure('list-new-tip', 'gt list --json (warm, new tip)', gt('list', '--json'), moveTip);
+  await measure('ready-new-tip', 'gt ready --json (warm, new tip)', gt('ready', '--json'), moveTip);
+
+  let created = 0;
+  await measure('create', 'gt create', () => timeGt(['create', `Bench bead ${created++}`, '-p', '2', '-l', 'bench', '-d', 'Created by the benchmark.'], repo));
+  await measure('update', 'gt update <id> -p 1', (i) => timeGt(['update', meta.updateIds[i]!, '-p', '1'], repo));
+  await measure('close', 'gt close <id>', (i) => timeGt(['close', meta.closeIds[i]!], repo));
+
+  await measure('cold', 'cold index: gt list --json', gt('list', '--json'), () => dropIndex(repo));
+
+  await measure('merge', `gt merge (${MERGE_AGENTS} agents x ${MERGE_EDITS} edits)`, gt('merge'), async (i) => {
+    const prep = await prepareAgentBranches(repo, meta.ids, MERGE_AGENTS, MERGE_EDITS, 0xa9e + i);
+    agentPrepMs.push(prep.ms);
+  });
+
+  rmSync(repo, { recursive: true, force: true });
+  return { rows, native, agentPrepMs };
+}
