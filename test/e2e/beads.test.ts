@@ -202,6 +202,23 @@ describe('beads from the CLI', () => {
     expect(r.gtJson<BeadJson[]>('show', bead.id)[0]!.title).toBe('Renamed natively');
   });
 
+  it('sees ledger changes pushed into this repository from a clone, and a clone sees ours', () => {
+    const bead = create('Pushed around');
+    const clone = join(r.dir, '..', 'clone');
+    r.git('clone', '-q', r.dir, clone);
+    r.git('-C', clone, 'branch', '-q', 'gt/ledger', 'origin/gt/ledger');
+    const inClone = (...args: string[]) => {
+      const result = r.gt(args, { cwd: clone });
+      if (result.status !== 0) throw new Error(result.stderr);
+      return result.stdout;
+    };
+    inClone('update', bead.id, '--title', 'Edited in the clone');
+    inClone('create', 'Born in the clone');
+    r.git('-C', clone, 'push', '-q', 'origin', 'gt/ledger');
+    const titles = r.gtJson<BeadJson[]>('list').map((b) => b.title).sort();
+    expect(titles).toEqual(['Born in the clone', 'Edited in the clone']);
+  });
+
   it('log shows who changed which fields when; git log --stat reads as a history of work', () => {
     const bead = create('Track me');
     r.gtOk('update', bead.id, '--claim', '--as', 'alice');
