@@ -131,6 +131,9 @@ export class RefStore {
       writeSync(fd, `${update.next}\n`);
       closeSync(fd);
       locked = false;
+      // Like git: the reflog entry is written while the ref is still locked, so a concurrent
+      // `git reflog expire` cannot interleave with it.
+      this.appendReflog(update);
       renameSync(lockPath, refPath);
     } catch (error) {
       if (locked) closeSync(fd);
@@ -141,7 +144,6 @@ export class RefStore {
       }
       throw error;
     }
-    this.appendReflog(update);
   }
 
   private appendReflog(update: RefUpdate): void {
