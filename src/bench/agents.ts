@@ -1,6 +1,8 @@
 /**
- * Agent branches for the `gt merge` timing, prepared in-process with the library (500 CLI calls per
- * run would take minutes): each agent opens the ledger as itself and makes its edits, one commit each.
+ * Agent branches for the `gt merge` timing, prepared in-process with the library (500 CLI calls
+ * would take minutes). Each edit opens the ledger as its agent, writes one commit and closes it, as
+ * one `gt --as <agent> update` process would: the index is then left in the state real agents leave
+ * it in (a long-lived Ledger making 50 writes compacts every commit it touched into index.json).
  */
 import { Ledger } from '../ledger/ledger.js';
 import { addComment, updateBead, type UpdateBeadInput } from '../beads/bead-service.js';
@@ -40,12 +42,15 @@ export async function prepareAgentBranches(cwd: string, ids: readonly string[], 
   const rng = new Rng(seed);
   const started = performance.now();
   let writes = 0;
-  for (let a = 0; a < agents; a++) {
-    const actor = `a${a}`;
-    const ledger = Ledger.open({ cwd, actor });
-    try {
-      for (const id of rng.sample(ids, edits)) {
-        const edit = randomEdit(rng, actor, writes);
+  // Agents take turns, as concurrent agents' edits interleave in time.
+  const plan: { actor: string; ids: string[] }[] = [];
+  for (let a = 0; a < agents; a++) plan.push({ actor: `a${a}`, ids: rng.sample(ids, edits) });
+  for (let k = 0; k < edits; k++) {
+    for (const { actor, ids: targets } of plan) {
+      const id = targets[k]!;
+      const edit = randomEdit(rng, actor, writes);
+      const ledger = Ledger.open({ cwd, actor });
+      try {
         await ledger.write((tx) => {
           if ('comment' in edit) {
             const { bead } = addComment(tx, id, edit.comment);
@@ -54,10 +59,10 @@ export async function prepareAgentBranches(cwd: string, ids: readonly string[], 
           const { bead, changed } = updateBead(tx, id, edit);
           return { result: null, message: `update ${bead.id}: ${changed.join(', ')}` };
         });
-        writes++;
+      } finally {
+        ledger.close();
       }
-    } finally {
-      ledger.close();
+      writes++;
     }
   }
   return { writes, ms: performance.now() - started };

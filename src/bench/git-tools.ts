@@ -1,6 +1,7 @@
 /** Native git for building fixtures: plain commands, and a streaming `git fast-import`. */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { CHILD_ENV } from './measure.js';
 
 export function git(args: string[], cwd: string): string {
@@ -17,10 +18,25 @@ export function initRepo(dir: string): void {
   git(['config', 'gc.auto', '0'], dir);
 }
 
-/** Copies a fixture repository for a scenario that changes it (the cached fixture stays pristine). */
+/**
+ * Copies a repository for a scenario that changes it (the cached fixture stays pristine). Pack files
+ * are hard-linked: git never changes a pack in place, and nothing measured repacks.
+ */
 export function copyRepo(from: string, to: string): void {
   rmSync(to, { recursive: true, force: true });
-  cpSync(from, to, { recursive: true, preserveTimestamps: true });
+  const walk = (src: string, dst: string, inPackDir: boolean): void => {
+    mkdirSync(dst, { recursive: true });
+    for (const entry of readdirSync(src, { withFileTypes: true })) {
+      const s = join(src, entry.name);
+      const d = join(dst, entry.name);
+      if (entry.isDirectory()) walk(s, d, s.endsWith('/objects/pack'));
+      else if (inPackDir && /\.(pack|idx|rev)$/.test(entry.name)) linkSync(s, d);
+      else copyFileSync(s, d);
+    }
+  };
+  walk(from, to, false);
+  // Flush the copy now, so that its write-back does not land in the middle of a timed run.
+  spawnSync('sync', [], { stdio: 'ignore' });
 }
 
 /** Writes a fast-import stream piece by piece, respecting back-pressure. */

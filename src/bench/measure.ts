@@ -25,6 +25,8 @@ export interface ProcessSample {
   ms: number;
   /** Max RSS in kilobytes; undefined when it could not be measured. */
   maxRssKb: number | undefined;
+  /** User + system CPU time of the process, milliseconds (less sensitive than wall time to other load). */
+  cpuMs: number | undefined;
   stdout: string;
 }
 
@@ -37,9 +39,9 @@ export function rssMethod(): RssMethod {
   method = 'hook';
   if (existsSync('/usr/bin/time')) {
     const out = join(tmpdir(), `gt-bench-probe-${process.pid}`);
-    const probe = spawnSync('/usr/bin/time', ['-f', '%M', '-o', out, 'true'], { stdio: 'ignore' });
+    const probe = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', out, 'true'], { stdio: 'ignore' });
     try {
-      if (probe.status === 0 && /^\d+\s*$/.test(readFileSync(out, 'utf8'))) method = 'gnu-time';
+      if (probe.status === 0 && /^\d+ [\d.]+ [\d.]+\s*$/.test(readFileSync(out, 'utf8'))) method = 'gnu-time';
     } catch {
       // Not GNU time: fall back to the hook.
     }
@@ -62,7 +64,7 @@ export async function timeProcess(file: string, args: string[], cwd: string, opt
   if (opts.node && how === 'hook') argv = ['--import', RSS_HOOK, ...args];
   if (how === 'gnu-time') {
     command = '/usr/bin/time';
-    argv = ['-f', '%M', '-o', rssFile, file, ...argv];
+    argv = ['-f', '%M %U %S', '-o', rssFile, file, ...argv];
   }
   const started = process.hrtime.bigint();
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string; fd3: string }>((resolvePromise, reject) => {
@@ -94,19 +96,23 @@ export async function timeProcess(file: string, args: string[], cwd: string, opt
     throw new Error(`${file} ${args.join(' ')} (in ${cwd}) exited with ${result.code}:\n${result.stderr}`);
   }
   let maxRssKb: number | undefined;
+  let cpuMs: number | undefined;
+  const parse = (line: string | undefined, cpuUnit: number): void => {
+    const [rss, user, sys] = (line ?? '').trim().split(' ').map(Number);
+    if (rss !== undefined && Number.isFinite(rss) && rss > 0) maxRssKb = rss;
+    if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) cpuMs = (user + sys) * cpuUnit;
+  };
   if (how === 'gnu-time') {
     try {
-      const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
-      maxRssKb = Number(lines[lines.length - 1]);
+      parse(readFileSync(rssFile, 'utf8').trim().split('\n').pop(), 1000);
     } catch {
-      maxRssKb = undefined;
+      // No report: leave both unknown.
     }
     rmSync(rssFile, { force: true });
   } else if (opts.node) {
-    const n = Number(result.fd3.trim());
-    maxRssKb = Number.isFinite(n) && n > 0 ? n : undefined;
+    parse(result.fd3.trim(), 1 / 1000);
   }
-  return { ms, maxRssKb, stdout: result.stdout };
+  return { ms, maxRssKb, cpuMs, stdout: result.stdout };
 }
 
 /** One `gt` command, as a user would run it: a fresh node process. */
@@ -125,6 +131,7 @@ export interface Stats {
   minMs: number;
   maxMs: number;
   maxRssKb: number | undefined;
+  medianCpuMs: number | undefined;
 }
 
 export function median(values: readonly number[]): number {
@@ -136,11 +143,13 @@ export function median(values: readonly number[]): number {
 export function statsOf(samples: readonly ProcessSample[]): Stats {
   const ms = samples.map((s) => s.ms);
   const rss = samples.map((s) => s.maxRssKb).filter((v): v is number => v !== undefined);
+  const cpu = samples.map((s) => s.cpuMs).filter((v): v is number => v !== undefined);
   return {
     samplesMs: ms.map((v) => Math.round(v * 10) / 10),
     medianMs: median(ms),
     minMs: Math.min(...ms),
     maxMs: Math.max(...ms),
     maxRssKb: rss.length > 0 ? Math.max(...rss) : undefined,
+    medianCpuMs: cpu.length > 0 ? median(cpu) : undefined,
   };
 }

@@ -1,5 +1,5 @@
 /** The results table: medians, spread, peak memory, and pass/fail against the 10,000-bead targets. */
-import type { Measurement, ScenarioResult } from './scenarios.js';
+import { MERGE_AGENTS, MERGE_EDITS, type Measurement, type ScenarioResult } from './scenarios.js';
 
 export interface Target {
   limit: number;
@@ -29,6 +29,7 @@ export interface RowReport {
   minMs: number;
   maxMs: number;
   samplesMs: number[];
+  medianCpuMs: number | undefined;
   maxRssMb: number | undefined;
   target: string;
   /** undefined: informational. */
@@ -48,8 +49,9 @@ export interface SectionReport {
   gtOverNative: Record<string, number>;
   peakRssMb: number | undefined;
   peakRssPass: boolean | undefined;
-  agentPrepMs: number[];
-  notes: string[];
+  mergePrepMs: number | undefined;
+  mergeWrites: number;
+  load: [number, number];
 }
 
 const mb = (kb: number | undefined): number | undefined => (kb === undefined ? undefined : kb / 1024);
@@ -71,6 +73,7 @@ export function buildSection(
       minMs: m.minMs,
       maxMs: m.maxMs,
       samplesMs: m.samplesMs,
+      medianCpuMs: m.medianCpuMs,
       maxRssMb: mb(m.maxRssKb),
       target: target ? `<= ${target.limit} ms` : '-',
       pass: target && !informational ? m.medianMs <= target.limit : undefined,
@@ -99,8 +102,9 @@ export function buildSection(
     gtOverNative,
     peakRssMb,
     peakRssPass: peakRssMb === undefined || informational ? undefined : peakRssMb <= PEAK_RSS_TARGET_MB,
-    agentPrepMs: result.agentPrepMs,
-    notes: [],
+    mergePrepMs: result.merge.prepMs,
+    mergeWrites: result.merge.writes,
+    load: result.load,
   };
 }
 
@@ -118,7 +122,8 @@ export function formatSection(s: SectionReport): string {
   const header = [
     pad('command', 40),
     pad('median ms', 10, true),
-    pad('min-max ms', 16, true),
+    pad('min-max ms', 12, true),
+    pad('cpu ms', 7, true),
     pad('max RSS MB', 11, true),
     pad('target', 11, true),
     pad('result', 7, true),
@@ -130,7 +135,8 @@ export function formatSection(s: SectionReport): string {
       [
         pad(r.command, 40),
         pad(r.medianMs.toFixed(1), 10, true),
-        pad(`${r.minMs.toFixed(0)}-${r.maxMs.toFixed(0)}`, 16, true),
+        pad(`${r.minMs.toFixed(0)}-${r.maxMs.toFixed(0)}`, 12, true),
+        pad(r.medianCpuMs === undefined ? '?' : r.medianCpuMs.toFixed(0), 7, true),
         pad(r.maxRssMb === undefined ? '?' : r.maxRssMb.toFixed(1), 11, true),
         pad(s.informational ? '(info)' : r.target, 11, true),
         pad(verdict(r.pass, s.informational), 7, true),
@@ -144,14 +150,15 @@ export function formatSection(s: SectionReport): string {
     [
       pad('native floor: ls-tree -r | cat-file --batch', 40),
       pad(s.nativeMs.medianMs.toFixed(1), 10, true),
-      pad(`${s.nativeMs.minMs.toFixed(0)}-${s.nativeMs.maxMs.toFixed(0)}`, 16, true),
+      pad(`${s.nativeMs.minMs.toFixed(0)}-${s.nativeMs.maxMs.toFixed(0)}`, 12, true),
     ].join(' '),
   );
   lines.push(
     [
       pad('peak RSS over all gt processes', 40),
       pad('', 10, true),
-      pad('', 16, true),
+      pad('', 12, true),
+      pad('', 7, true),
       pad(s.peakRssMb === undefined ? '?' : s.peakRssMb.toFixed(1), 11, true),
       pad(s.informational ? '(info)' : `<= ${PEAK_RSS_TARGET_MB} MB`, 11, true),
       pad(verdict(s.peakRssPass, s.informational), 7, true),
@@ -161,10 +168,11 @@ export function formatSection(s: SectionReport): string {
     .map(([k, v]) => `${k} ${v.toFixed(1)}x`)
     .join(', ');
   lines.push(`gt / native floor: ${ratios}`);
-  if (s.agentPrepMs.length > 0) {
-    const per = s.agentPrepMs.map((ms) => ms / 500);
-    lines.push(`merge prep (in-process library writes, untimed): ${(per.reduce((a, b) => a + b, 0) / per.length).toFixed(1)} ms per write on average`);
-  }
-  for (const n of s.notes) lines.push(n);
+  lines.push(
+    s.mergePrepMs === undefined
+      ? `merge prep: the same ${s.mergeWrites} agent edits as in the small repository (objects, refs and index carried over)`
+      : `merge prep: ${s.mergeWrites} agent edits (${MERGE_AGENTS} agents x ${MERGE_EDITS}) through the library in-process, untimed: ${(s.mergePrepMs / 1000).toFixed(1)} s, ${(s.mergePrepMs / s.mergeWrites).toFixed(0)} ms per write`,
+  );
+  lines.push(`load average (1 min) at start / end: ${s.load[0].toFixed(2)} / ${s.load[1].toFixed(2)}${Math.max(...s.load) > 1.5 ? '  (other work was running: wall times are inflated)' : ''}`);
   return lines.join('\n');
 }

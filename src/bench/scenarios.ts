@@ -2,10 +2,11 @@
  * The timed commands, run against a private copy of a fixture repository: reads (warm), the native
  * git floor, writes, the cold index build, and `gt merge` of 10 agent branches.
  */
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { prepareAgentBranches } from './agents.js';
-import { copyRepo } from './git-tools.js';
+import { copyRepo, git } from './git-tools.js';
 import type { Fixture } from './ledger-fixture.js';
 import { statsOf, timeGt, timeShell, type ProcessSample, type Stats } from './measure.js';
 
@@ -20,12 +21,22 @@ export interface Measurement extends Stats {
 export interface ScenarioResult {
   rows: Measurement[];
   native: Stats;
-  /** In-process library writes that prepared the agent branches, per run. */
-  agentPrepMs: number[];
+  merge: MergeSetup;
+  /** 1-minute load average at the start and the end: other work on the machine skews wall times. */
+  load: [number, number];
+}
+
+/** A repository whose agent branches hold the work `gt merge` is timed on. */
+export interface MergeSetup {
+  repo: string;
+  /** Time the in-process library writes took; undefined when the work was carried over from another repository. */
+  prepMs: number | undefined;
+  writes: number;
 }
 
 export interface ScenarioOptions {
   runs: number;
+  merge: MergeSetup;
   workDir: string;
   log: (line: string) => void;
 }
@@ -47,7 +58,7 @@ export async function runScenarios(fixture: Fixture, name: string, opts: Scenari
     throw new Error(`BENCH_RUNS=${runs} needs ${runs + 1} update/close targets, the fixture has ${meta.updateIds.length}`);
   }
   const rows: Measurement[] = [];
-  const agentPrepMs: number[] = [];
+  const loadBefore = loadavg()[0]!;
 
   /** One warm-up run (index 0, not counted), then `runs` timed runs; `before` runs untimed. */
   const measure = async (
@@ -96,11 +107,58 @@ export async function runScenarios(fixture: Fixture, name: string, opts: Scenari
 
   await measure('cold', 'cold index: gt list --json', gt('list', '--json'), () => dropIndex(repo));
 
-  await measure('merge', `gt merge (${MERGE_AGENTS} agents x ${MERGE_EDITS} edits)`, gt('merge'), async (i) => {
-    const prep = await prepareAgentBranches(repo, meta.ids, MERGE_AGENTS, MERGE_EDITS, 0xa9e + i);
-    agentPrepMs.push(prep.ms);
-  });
+  // Every run merges a fresh copy of the same prepared agent work: each run does the same merge.
+  const mergeRepo = `${repo}-merge`;
+  await measure(
+    'merge',
+    `gt merge (${MERGE_AGENTS} agents x ${MERGE_EDITS} edits)`,
+    () => timeGt(['merge'], mergeRepo),
+    () => copyRepo(opts.merge.repo, mergeRepo),
+  );
 
-  rmSync(repo, { recursive: true, force: true });
-  return { rows, native, agentPrepMs };
+  for (const dir of [repo, mergeRepo]) rmSync(dir, { recursive: true, force: true });
+  return { rows, native, merge: opts.merge, load: [loadBefore, loadavg()[0]!] };
+}
+
+/**
+ * The agents' edits for the merge timing: on a copy of the pristine fixture (index warmed like every
+ * scenario's), 10 agents make 50 edits each through the library, in-process. Done once per bench run.
+ */
+export async function prepareMergeState(fixture: Fixture, workDir: string, name: string): Promise<MergeSetup> {
+  const repo = join(workDir, `${name}-agents`);
+  copyRepo(fixture.repo, repo);
+  await timeGt(['list', '--json'], repo);
+  const prep = await prepareAgentBranches(repo, fixture.meta.ids, MERGE_AGENTS, MERGE_EDITS, 0xa9e);
+  return { repo, prepMs: prep.ms, writes: prep.writes };
+}
+
+function copyTree(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) copyTree(join(from, entry.name), join(to, entry.name));
+    else copyFileSync(join(from, entry.name), join(to, entry.name));
+  }
+}
+
+/**
+ * The same agent work in another repository holding the same ledger (the big one): the agents'
+ * loose objects, their refs and gt's index (keyed by object ids, so valid in both) are carried over.
+ */
+export function transplantMergeState(from: MergeSetup, into: Fixture, workDir: string, name: string): MergeSetup {
+  const repo = join(workDir, `${name}-agents`);
+  copyRepo(into.repo, repo);
+  const src = join(from.repo, '.git');
+  const dst = join(repo, '.git');
+  for (const entry of readdirSync(join(src, 'objects'), { withFileTypes: true })) {
+    if (entry.isDirectory() && /^[0-9a-f]{2}$/.test(entry.name)) copyTree(join(src, 'objects', entry.name), join(dst, 'objects', entry.name));
+  }
+  copyTree(join(src, 'refs/heads/gt/agents'), join(dst, 'refs/heads/gt/agents'));
+  rmSync(join(dst, 'gt'), { recursive: true, force: true });
+  copyTree(join(src, 'gt'), join(dst, 'gt'));
+  rmSync(join(dst, 'gt/write.lock'), { recursive: true, force: true });
+  // Both repositories must now agree on every agent tip.
+  const tips = (r: string): string => git(['for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/gt/'], r);
+  if (tips(from.repo) !== tips(repo)) throw new Error('carrying the agent work over to the big repository failed');
+  git(['cat-file', '-e', `${git(['rev-parse', 'refs/heads/gt/agents/a0'], repo).trim()}^{tree}`], repo);
+  return { repo, prepMs: undefined, writes: from.writes };
 }
