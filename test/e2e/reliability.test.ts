@@ -8,23 +8,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { GT_BIN, makeRepo, makeTempDir, type RunResult, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, GT_BIN, makeRepo, makeTempDir, type RunResult, type TestRepo } from '../helpers/repo.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Shared machinery
 // ---------------------------------------------------------------------------------------------------
 
 /** The environment of every process started here: isolated from the machine's git configuration. */
-const BASE_ENV: Record<string, string> = {
-  ...(process.env as Record<string, string>),
-  GIT_AUTHOR_NAME: 'Test User',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'Test User',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GT_AGENT: '',
-};
+const BASE_ENV: Record<string, string> = { ...(process.env as Record<string, string>), ...GIT_ENV, GT_AGENT: '' };
 
 const STALE_MS = 2000;
 const STALE_ENV = { GT_LOCK_STALE_MS: String(STALE_MS) };

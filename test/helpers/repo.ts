@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 /** The built CLI: tests run the real binary, as a user would. */
 export const GT_BIN = resolve(import.meta.dirname, '../../dist/cli/main.js');
 
-const GIT_ENV = {
+/** Isolates every git and gt process of the tests from the machine's git configuration. */
+export const GIT_ENV = {
   GIT_AUTHOR_NAME: 'Test User',
   GIT_AUTHOR_EMAIL: 'test@example.com',
   GIT_COMMITTER_NAME: 'Test User',
