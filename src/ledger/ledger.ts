@@ -187,10 +187,11 @@ export class Ledger {
         const { result, message } = await mutate(tx);
         // Unchanged files drop out when the tree is written: an identical tree means nothing to commit.
         const changes = tx.fileChanges;
-        if (changes.size === 0 && target.parent === target.expected) return { result, commit: null };
-        const tree = changes.size === 0 ? parent.tree : await this.cache.writeTree(parent.tree, changes);
-        if (tree === parent.tree && target.parent === target.expected) return { result, commit: null };
-        const commit = tree === parent.tree ? target.parent : this.commitTree(tree, [target.parent], message, when);
+        // A command that changes nothing moves no ref: not even an agent branch's creation or catch-up.
+        if (changes.size === 0) return { result, commit: null };
+        const tree = await this.cache.writeTree(parent.tree, changes);
+        if (tree === parent.tree) return { result, commit: null };
+        const commit = this.commitTree(tree, [target.parent], message, when);
         try {
           this.updateRef(target.ref, target.expected, commit, message, when);
           return { result, commit };

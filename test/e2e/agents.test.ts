@@ -126,3 +126,18 @@ describe('agent branches', () => {
     expect(result.stderr).toContain("invalid agent name 'Bad Name'");
   });
 });
+
+describe('writes that change nothing', () => {
+  it('create no agent branch and no commit', () => {
+    const repo = makeRepo();
+    try {
+      repo.gtOk('init');
+      const bead = repo.gtJson<BeadJson>('create', 'Same');
+      const result = repo.gt(['update', bead.id, '--title', 'Same'], { env: { GT_AGENT: 'alice' } });
+      expect(result.stdout).toContain('nothing changed');
+      expect(repo.git('branch', '--list', 'gt/agents/*').trim()).toBe('');
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
