@@ -150,6 +150,6 @@ export function statsOf(samples: readonly ProcessSample[]): Stats {
     minMs: Math.min(...ms),
     maxMs: Math.max(...ms),
     maxRssKb: rss.length > 0 ? Math.max(...rss) : undefined,
-    medianCpuMs: cpu.length > 0 ? median(cpu) : undefined,
+    medianCpuMs: cpu.length > 0 ? Math.round(median(cpu)) : undefined,
   };
 }

@@ -8,7 +8,7 @@
  *   BENCH_BIG=0              skip the large repository
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { bigRepoFixture, packStats, type BigRepoStats } from './big-repo.js';
@@ -31,6 +31,25 @@ function parseRuns(text: string | undefined): number {
   return n;
 }
 
+/** Work copies left behind by bench runs that were killed (their process is gone). */
+function removeStaleWorkDirs(benchDir: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(benchDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = /^work-(\d+)$/.exec(name)?.[1];
+    if (!pid) continue;
+    try {
+      process.kill(Number(pid), 0);
+    } catch {
+      rmSync(join(benchDir, name), { recursive: true, force: true });
+    }
+  }
+}
+
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
@@ -42,8 +61,9 @@ async function main(): Promise<void> {
   const wantBig = process.env.BENCH_BIG !== '0';
   const benchDir = join(PACKAGE_ROOT, '.bench');
   const fixturesDir = join(benchDir, 'fixtures');
-  const workDir = join(benchDir, 'work');
-  rmSync(workDir, { recursive: true, force: true });
+  // Per process, so that two bench runs at once (never a good idea for timings) cannot clobber each other.
+  const workDir = join(benchDir, `work-${process.pid}`);
+  removeStaleWorkDirs(benchDir);
   mkdirSync(fixturesDir, { recursive: true });
   mkdirSync(workDir, { recursive: true });
   log(`gt bench: sizes ${sizes.join(', ')}, ${runs} runs after one warm-up, max RSS via ${rssMethod()}`);
