@@ -3,7 +3,6 @@ import { validateBead } from './bead-codec.js';
 import type { ImportPlan } from './interop.js';
 import { BUILTIN_BEAD_TYPES, type Bead } from './bead.js';
 import { UsageError } from '../errors.js';
-import { changedFields } from './bead-diff.js';
 
 export interface ImportReport {
   created: string[];
@@ -45,7 +44,7 @@ export function applyImport(tx: Transaction, plan: ImportPlan): ImportReport {
   for (const bead of incoming.values()) {
     const existing = tx.beads.get(bead.id);
     if (!existing) report.created.push(bead.id);
-    else if (changedFields(existing, bead).length === 0 && JSON.stringify(existing) === JSON.stringify(bead)) {
+    else if (JSON.stringify(existing) === JSON.stringify(bead)) {
       report.unchanged.push(bead.id);
       continue;
     } else report.updated.push(bead.id);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf } from '../context.js';
 import { printJson, printLine } from '../output.js';
-import { mergeAgentBranches } from '../../ledger/agent-merge.js';
+import { describeMergeNote, mergeAgentBranches } from '../../ledger/agent-merge.js';
 import { runDoctor } from '../../ledger/doctor.js';
 
 export function registerMaintenance(program: Command): void {
@@ -18,9 +18,7 @@ export function registerMaintenance(program: Command): void {
         for (const r of reports) {
           if (r.outcome === 'up-to-date') printLine(`${r.agent}: nothing to merge`);
           else printLine(`${r.agent}: merged ${r.changed.length} entit${r.changed.length === 1 ? 'y' : 'ies'}${r.changed.length > 0 ? ` (${r.changed.join(', ')})` : ''}`);
-          for (const n of r.notes) {
-            printLine(n.field === 'id' ? `  id collision: incoming ${n.superseded} renamed to ${n.kept}` : `  ${n.id} ${n.field}: kept ${JSON.stringify(n.kept)}, superseded ${JSON.stringify(n.superseded)}`);
-          }
+          for (const n of r.notes) printLine(`  ${describeMergeNote(n)}`);
         }
       });
     });
