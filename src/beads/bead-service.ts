@@ -167,7 +167,7 @@ export function updateBead(tx: Transaction, query: string, input: UpdateBeadInpu
 }
 
 function openChildren(tx: Transaction, id: string): Bead[] {
-  return [...tx.beads.values()].filter((b) => b.status !== 'closed' && b.deps.some((d) => d.type === 'parent-child' && d.id === id));
+  return tx.beads.withStatus((status) => status !== 'closed').filter((b) => b.deps.some((d) => d.type === 'parent-child' && d.id === id));
 }
 
 export function closeBead(tx: Transaction, query: string, options: { reason?: string; force?: boolean }): { bead: Bead; changed: string[] } {

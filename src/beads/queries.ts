@@ -52,8 +52,8 @@ export function listBeads(view: LedgerView, filter: BeadFilter): Bead[] {
   const types = filter.types && filter.types.length > 0 ? new Set(filter.types) : undefined;
   const priorities = filter.priorities && filter.priorities.length > 0 ? new Set(filter.priorities) : undefined;
   const text = filter.text?.toLowerCase();
-  const result = [...view.beads.values()].filter((b) => {
-    if (statuses ? !statuses.has(b.status) : !filter.all && b.status === 'closed') return false;
+  const wanted = (status: string): boolean => (statuses ? statuses.has(status) : filter.all === true || status !== 'closed');
+  const result = view.beads.withStatus(wanted).filter((b) => {
     if (types && !types.has(b.type)) return false;
     if (priorities && !priorities.has(b.priority)) return false;
     if (filter.assignee !== undefined && (b.assignee ?? '') !== filter.assignee) return false;

@@ -1,4 +1,5 @@
 import type { Bead } from './bead.js';
+import { EntityTable } from '../ledger/entity-table.js';
 
 /** Why a bead cannot be worked on now. */
 export interface Blocker {
@@ -8,6 +9,18 @@ export interface Blocker {
   /** Status of the bead in the way. */
   status?: string;
 }
+
+/** A bead's status; a table answers without parsing the bead (closed beads are mostly never parsed). */
+export function statusOf(beads: ReadonlyMap<string, Bead>, id: string): string | undefined {
+  return beads instanceof EntityTable ? beads.statusOf(id) : beads.get(id)?.status;
+}
+
+/** The beads whose status passes `keep`, parsing only those. */
+export function beadsWithStatus(beads: ReadonlyMap<string, Bead>, keep: (status: string) => boolean): Bead[] {
+  return beads instanceof EntityTable ? (beads as EntityTable<Bead>).withStatus(keep) : [...beads.values()].filter((b) => keep(b.status));
+}
+
+const notClosed = (status: string): boolean => status !== 'closed';
 
 function parentOf(bead: Bead): string | undefined {
   return bead.deps.find((d) => d.type === 'parent-child')?.id;
@@ -29,13 +42,13 @@ export function computeBlockers(beads: ReadonlyMap<string, Bead>): Map<string, B
     if (bead.status === 'blocked') found.push({ reason: 'status-blocked' });
     for (const dep of bead.deps) {
       if (dep.type !== 'blocks') continue;
-      const target = beads.get(dep.id);
-      if (!target) found.push({ id: dep.id, reason: 'missing-dependency' });
-      else if (target.status !== 'closed') found.push({ id: dep.id, reason: 'blocked-by', status: target.status });
+      const status = statusOf(beads, dep.id);
+      if (status === undefined) found.push({ id: dep.id, reason: 'missing-dependency' });
+      else if (status !== 'closed') found.push({ id: dep.id, reason: 'blocked-by', status });
     }
     const parentId = parentOf(bead);
-    const parent = parentId ? beads.get(parentId) : undefined;
-    if (parent && parent.status !== 'closed') {
+    const parent = parentId && notClosed(statusOf(beads, parentId) ?? 'closed') ? beads.get(parentId) : undefined;
+    if (parent) {
       if (parent.status === 'deferred') found.push({ id: parent.id, reason: 'parent-deferred', status: parent.status });
       else if (blockersOf(parent).length > 0) found.push({ id: parent.id, reason: 'parent-blocked', status: parent.status });
     }
@@ -43,7 +56,7 @@ export function computeBlockers(beads: ReadonlyMap<string, Bead>): Map<string, B
     memo.set(bead.id, found);
     return found;
   };
-  for (const bead of beads.values()) if (bead.status !== 'closed') blockersOf(bead);
+  for (const bead of beadsWithStatus(beads, notClosed)) blockersOf(bead);
   return memo;
 }
 
@@ -57,16 +70,16 @@ export function compareByPriorityThenAge(a: Bead, b: Bead): number {
 /** Beads that can be started now: open and not blocked, most urgent and oldest first. */
 export function readyBeads(beads: ReadonlyMap<string, Bead>): Bead[] {
   const blockers = computeBlockers(beads);
-  return [...beads.values()]
-    .filter((b) => b.status === 'open' && (blockers.get(b.id)?.length ?? 0) === 0)
+  return beadsWithStatus(beads, (status) => status === 'open')
+    .filter((b) => (blockers.get(b.id)?.length ?? 0) === 0)
     .sort(compareByPriorityThenAge);
 }
 
 /** Beads that are not closed and cannot proceed, each with what stands in the way. */
 export function blockedBeads(beads: ReadonlyMap<string, Bead>): { bead: Bead; blockers: Blocker[] }[] {
   const blockers = computeBlockers(beads);
-  return [...beads.values()]
-    .filter((b) => b.status !== 'closed' && b.status !== 'deferred' && (blockers.get(b.id)?.length ?? 0) > 0)
+  return beadsWithStatus(beads, (status) => status !== 'closed' && status !== 'deferred')
+    .filter((b) => (blockers.get(b.id)?.length ?? 0) > 0)
     .sort(compareByPriorityThenAge)
     .map((bead) => ({ bead, blockers: blockers.get(bead.id)! }));
 }

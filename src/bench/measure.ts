@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const PACKAGE_ROOT = resolve(import.meta.dirname, '../..');
-export const GT_MAIN = join(PACKAGE_ROOT, 'dist/cli/main.js');
+export const GT_MAIN = join(PACKAGE_ROOT, 'dist/gt.mjs');
 const RSS_HOOK = join(PACKAGE_ROOT, 'dist/bench/rss-hook.js');
 
 /** The environment every measured process runs in: the overseer, a fixed git identity, no debug output. */

@@ -3,8 +3,10 @@ import type { LedgerProblem } from '../ledger/view.js';
 
 /** Everything the CLI prints goes through here, so tests and pipes see the same text. */
 
+/** Indented for a person at a terminal; one compact line for a pipe, where a program reads it (like `gh --json`). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  const text = process.stdout.isTTY ? JSON.stringify(value, null, 2) : JSON.stringify(value);
+  process.stdout.write(`${text}\n`);
 }
 
 export function printLine(text = ''): void {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const GT = resolve(import.meta.dirname, '../cli/main.js');
+const GT = resolve(import.meta.dirname, '../gt.mjs');
 const keep = process.argv.includes('--keep');
 const root = mkdtempSync(join(tmpdir(), 'gt-demo-'));
 const repo = join(root, 'webshop');

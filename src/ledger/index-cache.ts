@@ -2,9 +2,13 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFil
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { TREE_MODE, type TreeEntry } from '../git/object-format.js';
+import { statusField } from './entity-table.js';
 
 /** A file's parsed value, or why it could not be parsed. */
 export type DecodedFile = { value: unknown } | { problem: string; line?: number };
+
+/** A parsed file as the index keeps it: the value as JSON text with its status, or the problem. */
+export type FileRecord = { status: string; text: string } | { problem: string; line?: number };
 
 type EntryTuple = [mode: string, name: string, oid: string];
 
@@ -20,12 +24,17 @@ interface IndexData {
   commits: Record<string, { tree: string; parents: string[] }>;
   trees: Record<string, EntryTuple[]>;
   deltas: Record<string, TreeDelta>;
-  /** Keyed by `<path> <blob oid>`: validation depends on the path (the id must match the file name). */
-  files: Record<string, DecodedFile>;
+  /**
+   * Keyed by `<path> <blob oid>`: validation depends on the path (the id must match the file name).
+   * Each value is one string, `v<status>\t<value as JSON>` or `p<problem as JSON>`, parsed when asked
+   * for: loading the index makes one string per file instead of an object graph, and a view takes
+   * the JSON text as it is (see EntityTable).
+   */
+  files: Record<string, string>;
   mergeBases: Record<string, string | null>;
 }
 
-const INDEX_VERSION = 2;
+const INDEX_VERSION = 4;
 /** Past this much log, the next save folds it into the base (and drops what no ref reaches). */
 const MAX_LOG_BYTES = 512 * 1024;
 const MAX_DELTA_CHAIN = 64;
@@ -40,6 +49,14 @@ function mergeInto(target: IndexData, source: Partial<IndexData>): void {
   Object.assign(target.deltas, source.deltas);
   Object.assign(target.files, source.files);
   Object.assign(target.mergeBases, source.mergeBases);
+}
+
+function sizeOf(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
 }
 
 function pairKey(a: string, b: string): string {
@@ -61,29 +78,51 @@ export class LedgerIndex {
   private readonly added: IndexData = emptyData();
   private dirty = false;
   private readonly resolved = new Map<string, EntryTuple[]>();
+  private readonly parsedFiles = new Map<string, DecodedFile>();
+  private data: IndexData = emptyData();
+  private loaded = false;
+  /** The files on disk are of another format: the next save replaces them. */
+  private outdated = false;
+  private logBytes = 0;
 
-  private constructor(
-    private readonly dir: string,
-    private readonly data: IndexData,
-    private readonly logBytes: number,
-  ) {}
+  private constructor(private readonly dir: string) {}
 
-  static load(stateDir: string): LedgerIndex {
+  /**
+   * Opens the index without reading it: the files are parsed at the first lookup that what this
+   * process already knows cannot answer. A write that works from a cached view never pays for it.
+   */
+  static open(stateDir: string): LedgerIndex {
+    return new LedgerIndex(stateDir);
+  }
+
+  get isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  /** Reads the base and the log; returns false when that was already done (so a retry is pointless). */
+  private load(): boolean {
+    if (this.loaded) return false;
+    this.loaded = true;
     const data = emptyData();
     try {
-      const base = JSON.parse(readFileSync(join(stateDir, 'index.json'), 'utf8')) as IndexData;
-      if (base.version === INDEX_VERSION) mergeInto(data, base);
+      const base = JSON.parse(readFileSync(join(this.dir, 'index.json'), 'utf8')) as IndexData;
+      // An index of another format is dropped with its log: it is only a cache, rebuilt from git.
+      if (base.version !== INDEX_VERSION) {
+        this.outdated = true;
+        return true;
+      }
+      mergeInto(data, base);
     } catch {
       // Missing or unreadable: start empty, it is only a cache.
     }
-    let logBytes = 0;
     try {
-      const log = readFileSync(join(stateDir, 'index.log'), 'utf8');
-      logBytes = log.length;
+      const log = readFileSync(join(this.dir, 'index.log'), 'utf8');
+      this.logBytes = log.length;
       for (const line of log.split('\n')) {
         if (line === '') continue;
         try {
-          mergeInto(data, JSON.parse(line) as Partial<IndexData>);
+          const entry = JSON.parse(line) as Partial<IndexData>;
+          if (entry.version === INDEX_VERSION) mergeInto(data, entry);
         } catch {
           // A line torn by a killed writer: skip it, its entries are simply re-read.
         }
@@ -91,11 +130,18 @@ export class LedgerIndex {
     } catch {
       // No log yet.
     }
-    return new LedgerIndex(stateDir, data, logBytes);
+    // Entries are keyed by object ids, so what this process learned agrees with the files.
+    mergeInto(data, this.data);
+    this.data = data;
+    return true;
+  }
+
+  private find<V>(pick: (data: IndexData) => V | undefined): V | undefined {
+    return pick(this.data) ?? (this.load() ? pick(this.data) : undefined);
   }
 
   commit(oid: string): { tree: string; parents: string[] } | undefined {
-    return this.data.commits[oid];
+    return this.find((d) => d.commits[oid]);
   }
 
   setCommit(oid: string, tree: string, parents: string[]): void {
@@ -109,7 +155,8 @@ export class LedgerIndex {
     const full = this.data.trees[oid] ?? this.resolved.get(oid);
     if (full) return full;
     const delta = this.data.deltas[oid];
-    if (!delta || depth > MAX_DELTA_CHAIN) return undefined;
+    if (!delta) return this.load() ? this.tuples(oid, depth) : undefined;
+    if (depth > MAX_DELTA_CHAIN) return undefined;
     const base = this.tuples(delta.base, depth + 1);
     if (!base) return undefined;
     const byName = new Map(base.map((t) => [t[1], t]));
@@ -122,6 +169,15 @@ export class LedgerIndex {
 
   tree(oid: string): TreeEntry[] | undefined {
     return this.tuples(oid)?.map(([mode, name, entryOid]) => ({ mode, name, oid: entryOid }));
+  }
+
+  /** Knows a tree or commit read from git for this process only: big trees would bloat the log. */
+  rememberTree(oid: string, entries: readonly TreeEntry[]): void {
+    this.data.trees[oid] ??= entries.map((e) => [e.mode, e.name, e.oid]);
+  }
+
+  rememberCommit(oid: string, tree: string, parents: string[]): void {
+    this.data.commits[oid] ??= { tree, parents };
   }
 
   setTree(oid: string, entries: readonly TreeEntry[]): void {
@@ -141,15 +197,36 @@ export class LedgerIndex {
   }
 
   file(path: string, oid: string): DecodedFile | undefined {
-    return this.data.files[`${path} ${oid}`];
+    const key = `${path} ${oid}`;
+    const parsed = this.parsedFiles.get(key);
+    if (parsed) return parsed;
+    const record = this.record(path, oid);
+    if (record === undefined) return undefined;
+    const decoded: DecodedFile = 'text' in record ? { value: JSON.parse(record.text) } : record;
+    this.parsedFiles.set(key, decoded);
+    return decoded;
+  }
+
+  /** The file without parsing its value. */
+  record(path: string, oid: string): FileRecord | undefined {
+    const stored = this.find((d) => d.files[`${path} ${oid}`]);
+    if (stored === undefined) return undefined;
+    if (stored.startsWith('p')) return JSON.parse(stored.slice(1)) as FileRecord;
+    const tab = stored.indexOf('\t');
+    return { status: stored.slice(1, tab), text: stored.slice(tab + 1) };
   }
 
   setFile(path: string, oid: string, decoded: DecodedFile): void {
-    this.data.files[`${path} ${oid}`] = decoded;
-    this.added.files[`${path} ${oid}`] = decoded;
+    const key = `${path} ${oid}`;
+    const stored = 'value' in decoded ? `v${statusField(decoded.value)}\t${JSON.stringify(decoded.value)}` : `p${JSON.stringify(decoded)}`;
+    // Not memoised: a cold build decodes every file once and should not keep them all parsed.
+    this.parsedFiles.delete(key);
+    this.data.files[key] = stored;
+    this.added.files[key] = stored;
     this.dirty = true;
   }
 
+  /** Never loads the files for this: asking git is cheaper than parsing the index. */
   mergeBase(a: string, b: string): string | null | undefined {
     return this.data.mergeBases[pairKey(a, b)];
   }
@@ -161,21 +238,18 @@ export class LedgerIndex {
   }
 
   /** Persists what this process learned: one appended log line, or a compaction when the log is large. */
-  save(liveCommits: Iterable<string>): void {
+  save(liveCommits: () => Iterable<string>): void {
     if (!this.dirty) return;
     try {
       mkdirSync(this.dir, { recursive: true });
-      const line = `${JSON.stringify(this.added)}\n`;
-      let baseExists = true;
-      try {
-        statSync(join(this.dir, 'index.json'));
-      } catch {
-        baseExists = false;
-      }
-      if (baseExists && this.logBytes + line.length <= MAX_LOG_BYTES) {
+      const baseExists = sizeOf(join(this.dir, 'index.json')) !== undefined;
+      const logBytes = this.loaded ? this.logBytes : (sizeOf(join(this.dir, 'index.log')) ?? 0);
+      const line = baseExists && !this.outdated ? `${JSON.stringify(this.added)}\n` : undefined;
+      if (line !== undefined && logBytes + line.length <= MAX_LOG_BYTES) {
         appendFileSync(join(this.dir, 'index.log'), line);
       } else {
-        this.compact(liveCommits);
+        this.load();
+        this.compact(liveCommits());
       }
       this.dirty = false;
     } catch {

@@ -11,6 +11,7 @@ import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentRef, entityPath } from 
 import { LEDGER_SCHEMA_VERSION, PREFIX_PATTERN, type LedgerConfig } from './config.js';
 import { encodeConfig } from './config-codec.js';
 import { beadKind } from './kinds.js';
+import type { EntityTable } from './entity-table.js';
 import type { Bead } from '../beads/bead.js';
 import { RefConflictError, RepositoryError, UsageError } from '../errors.js';
 
@@ -29,7 +30,7 @@ export function staleLockMs(): number {
 
 /** The changes one command makes, applied to the state it read; committed as one commit. */
 export class Transaction {
-  readonly beads: Map<string, Bead>;
+  readonly beads: EntityTable<Bead>;
   private readonly changes = new Map<string, FileVersion>();
   config: LedgerConfig;
 
@@ -40,12 +41,12 @@ export class Transaction {
     /** Versions of an entity file on other agents' branches that differ from this view's. */
     readonly pendingElsewhere: (path: string) => Promise<{ agent: string; value: unknown }[]> = async () => [],
   ) {
-    this.beads = new Map(view.beads);
+    this.beads = view.beads.fork();
     this.config = view.config;
   }
 
   putBead(bead: Bead): void {
-    this.beads.set(bead.id, bead);
+    this.beads.set(bead);
     this.changes.set(entityPath(beadKind.dir, bead.id), { text: beadKind.encode(bead), value: bead });
   }
 
@@ -56,6 +57,13 @@ export class Transaction {
 
   get fileChanges(): ReadonlyMap<string, FileVersion> {
     return this.changes;
+  }
+
+  /** The view after this transaction, as of `head`: what the next read will see. */
+  viewAfter(head: string): LedgerView {
+    const fixed = (path: string) => !this.changes.has(path);
+    const brokenBeads = new Map([...this.view.brokenBeads].filter(([, p]) => fixed(p.path)));
+    return { config: this.config, beads: this.beads, brokenBeads, problems: this.view.problems.filter((p) => fixed(p.path)), head };
   }
 }
 
@@ -69,6 +77,13 @@ interface WriteTarget {
   ref: string;
   expected: string | null;
   parent: string;
+  /** The view-cache key of the parent's view, when a plain read would have used one. */
+  parentViewKey?: string;
+}
+
+/** An agent's view is keyed by both tips: it is the ledger merged with the agent's unmerged work. */
+function viewKey(ledgerTip: string, agentTip: string | null): string {
+  return agentTip ? `${ledgerTip}-${agentTip}` : ledgerTip;
 }
 
 function defaultPrefix(repo: Repository): string {
@@ -101,7 +116,7 @@ export class Ledger {
 
   /** Loaded on first use: a read served by the view cache never parses the index. */
   private get index(): LedgerIndex {
-    this.loadedIndex ??= LedgerIndex.load(this.repo.stateDir);
+    this.loadedIndex ??= LedgerIndex.open(this.repo.stateDir);
     return this.loadedIndex;
   }
 
@@ -147,7 +162,7 @@ export class Ledger {
   async view(): Promise<LedgerView> {
     const ledgerTip = this.requireLedgerTip();
     const agentTip = this.actor.isOverseer ? null : this.repo.refs.resolve(agentRef(this.actor.name));
-    const key = agentTip ? `${ledgerTip}-${agentTip}` : ledgerTip;
+    const key = viewKey(ledgerTip, agentTip);
     const cached = this.views.get(key);
     if (cached) return cached;
     const view = await this.computeView(ledgerTip, agentTip);
@@ -180,20 +195,25 @@ export class Ledger {
       for (let attempt = 0; ; attempt++) {
         const ledgerTip = this.requireLedgerTip();
         const target = await this.writeTarget(ledgerTip);
-        const parent = await this.snapshot(target.parent);
-        const view = await this.viewOf(parent);
+        const cachedView = target.parentViewKey !== undefined ? this.views.get(target.parentViewKey) : undefined;
+        if (cachedView) await this.cache.primeTrees(target.parent);
+        const parentSnapshot = () => this.snapshot(target.parent);
+        const view = cachedView ?? (await this.viewOf(await parentSnapshot()));
         const when = new Date();
-        const tx = new Transaction(view, this.actor, when.toISOString(), (path) => this.pendingElsewhere(path, parent));
+        const tx = new Transaction(view, this.actor, when.toISOString(), async (path) => this.pendingElsewhere(path, await parentSnapshot()));
         const { result, message } = await mutate(tx);
         // Unchanged files drop out when the tree is written: an identical tree means nothing to commit.
         const changes = tx.fileChanges;
         // A command that changes nothing moves no ref: not even an agent branch's creation or catch-up.
         if (changes.size === 0) return { result, commit: null };
-        const tree = await this.cache.writeTree(parent.tree, changes);
-        if (tree === parent.tree) return { result, commit: null };
+        const parentTree = (await this.cache.commitInfo(target.parent)).tree;
+        const tree = await this.cache.writeTree(parentTree, changes);
+        if (tree === parentTree) return { result, commit: null };
         const commit = this.commitTree(tree, [target.parent], message, when);
         try {
           this.updateRef(target.ref, target.expected, commit, message, when);
+          // The next read (and write) starts from here without rebuilding anything.
+          this.views.put(this.actor.isOverseer ? commit : viewKey(ledgerTip, commit), tx.viewAfter(commit));
           return { result, commit };
         } catch (error) {
           if (error instanceof RefConflictError && attempt < 8) continue;
@@ -238,14 +258,14 @@ export class Ledger {
    * ledger is never merged into an agent branch, so histories never criss-cross.
    */
   private async writeTarget(ledgerTip: string): Promise<WriteTarget> {
-    if (this.actor.isOverseer) return { ref: LEDGER_REF, expected: ledgerTip, parent: ledgerTip };
+    if (this.actor.isOverseer) return { ref: LEDGER_REF, expected: ledgerTip, parent: ledgerTip, parentViewKey: ledgerTip };
     const ref = agentRef(this.actor.name);
     const agentTip = this.repo.refs.resolve(ref);
-    if (!agentTip) return { ref, expected: null, parent: ledgerTip };
+    if (!agentTip) return { ref, expected: null, parent: ledgerTip, parentViewKey: ledgerTip };
     this.liveCommits.add(agentTip);
     const base = await this.mergeBase(agentTip, ledgerTip);
-    if (base === ledgerTip) return { ref, expected: agentTip, parent: agentTip };
-    if (base === agentTip) return { ref, expected: agentTip, parent: ledgerTip };
+    if (base === ledgerTip) return { ref, expected: agentTip, parent: agentTip, parentViewKey: viewKey(ledgerTip, agentTip) };
+    if (base === agentTip) return { ref, expected: agentTip, parent: ledgerTip, parentViewKey: ledgerTip };
     if (base === null) {
       throw new RepositoryError(`${ref} shares no history with the ledger`, `delete it with: git branch -D ${ref.replace('refs/heads/', '')}`);
     }
@@ -303,6 +323,11 @@ export class Ledger {
   }
 
   private saveIndex(): void {
+    this.index.save(() => this.liveSet());
+  }
+
+  /** The commits whose state the index keeps when it compacts: what the refs and this process reached. */
+  private liveSet(): Set<string> {
     const live = new Set(this.liveCommits);
     const tip = this.ledgerTip();
     if (tip) live.add(tip);
@@ -311,6 +336,6 @@ export class Ledger {
       const base = tip ? this.index.mergeBase(agentTip, tip) : undefined;
       if (base) live.add(base);
     }
-    this.index.save(live);
+    return live;
   }
 }

@@ -1,7 +1,7 @@
 import type { Repository } from '../git/repository.js';
 import { BLOB_MODE, TREE_MODE, decodeCommit, decodeTree, encodeCommit, encodeTree, type Commit, type TreeEntry } from '../git/object-format.js';
 import { GtError, LedgerFileError } from '../errors.js';
-import type { DecodedFile, LedgerIndex } from './index-cache.js';
+import type { DecodedFile, FileRecord, LedgerIndex } from './index-cache.js';
 import { CONFIG_PATH, dirOf } from './layout.js';
 import { ENTITY_KINDS } from './kinds.js';
 import { decodeConfig } from './config-codec.js';
@@ -50,6 +50,24 @@ export class ObjectCache {
     }
   }
 
+  /**
+   * Makes the trees of `commit` known without reading the index files, for a write that starts from
+   * a cached view: asking git for a commit and a few trees costs less than parsing the whole index.
+   */
+  async primeTrees(commit: string): Promise<void> {
+    if (this.index.isLoaded) return;
+    const info = await this.repo.readCommit(commit);
+    this.index.rememberCommit(commit, info.tree, info.parents);
+    const root = await this.repo.readTree(info.tree);
+    this.index.rememberTree(info.tree, root);
+    const dirs = root.filter((e) => e.mode === TREE_MODE).map((e) => e.oid);
+    const objects = await this.repo.reader.readMany(dirs);
+    for (const oid of dirs) {
+      const obj = objects.get(oid);
+      if (obj) this.index.rememberTree(oid, decodeTree(obj.content));
+    }
+  }
+
   async snapshot(commit: string): Promise<Snapshot> {
     const { tree } = await this.commitInfo(commit);
     const root = await this.treeEntries(tree);
@@ -68,27 +86,30 @@ export class ObjectCache {
     return { commit, tree, files };
   }
 
-  /** Parses files (by path and blob id), reading the unparsed ones from git in one batch. */
+  /** Makes sure the index has every file (by path and blob id), reading the missing ones from git in one batch. */
+  private async indexFiles(entries: readonly (readonly [path: string, oid: string])[]): Promise<void> {
+    const missing = entries.filter(([path, oid]) => this.index.record(path, oid) === undefined);
+    if (missing.length === 0) return;
+    const objects = await this.repo.reader.readMany([...new Set(missing.map(([, oid]) => oid))]);
+    for (const [path, oid] of missing) {
+      const obj = objects.get(oid);
+      const decoded: DecodedFile = obj ? decodeLedgerFile(path, obj.content.toString('utf8')) : { problem: `blob ${oid} is missing from the object store` };
+      this.index.setFile(path, oid, decoded);
+    }
+  }
+
+  /** Parses files (by path and blob id). */
   async decodeAll(entries: Iterable<[path: string, oid: string]>): Promise<Map<string, DecodedFile>> {
-    const result = new Map<string, DecodedFile>();
-    const missing: [string, string][] = [];
-    for (const [path, oid] of entries) {
-      const cached = this.index.file(path, oid);
-      if (cached) result.set(path, cached);
-      else missing.push([path, oid]);
-    }
-    if (missing.length > 0) {
-      const objects = await this.repo.reader.readMany([...new Set(missing.map(([, oid]) => oid))]);
-      for (const [path, oid] of missing) {
-        const obj = objects.get(oid);
-        const decoded: DecodedFile = obj
-          ? decodeLedgerFile(path, obj.content.toString('utf8'))
-          : { problem: `blob ${oid} is missing from the object store` };
-        this.index.setFile(path, oid, decoded);
-        result.set(path, decoded);
-      }
-    }
-    return result;
+    const list = [...entries];
+    await this.indexFiles(list);
+    return new Map(list.map(([path, oid]) => [path, this.index.file(path, oid)!]));
+  }
+
+  /** The files as the index keeps them, values left as JSON text. */
+  async recordsOf(entries: Iterable<[path: string, oid: string]>): Promise<Map<string, FileRecord>> {
+    const list = [...entries];
+    await this.indexFiles(list);
+    return new Map(list.map(([path, oid]) => [path, this.index.record(path, oid)!]));
   }
 
   async decode(path: string, oid: string): Promise<DecodedFile> {

@@ -5,23 +5,32 @@ import type { Bead } from '../beads/bead.js';
 import type { LedgerConfig } from './config.js';
 import type { LedgerProblem, LedgerView } from './view.js';
 import { idFromPath } from './layout.js';
+import { EntityTable } from './entity-table.js';
 
-interface StoredView {
+/** The first line of a cached view; one line per bead follows: `<id>\t<status>\t<bead as JSON>`. */
+interface ViewHeader {
   version: number;
   head: string;
   config: LedgerConfig;
-  beads: Bead[];
   problems: LedgerProblem[];
 }
 
-const VERSION = 1;
+const VERSION = 2;
 /** Views of the most recent heads kept (the ledger and a few agents'); older ones are removed. */
 const KEEP = 8;
 
+function parseRow(line: string): [string, string, string] | undefined {
+  const a = line.indexOf('\t');
+  const b = line.indexOf('\t', a + 1);
+  if (a <= 0 || b < 0) return undefined;
+  return [line.slice(0, a), line.slice(a + 1, b), line.slice(b + 1)];
+}
+
 /**
  * Finished views keyed by the commits they were read from. A read whose refs have not moved since
- * the last read parses one flat file instead of rebuilding the view from the index: the common case
- * of several reads between writes. Like the index, it is keyed by commit ids and cannot go stale.
+ * the last read or write loads one flat file instead of rebuilding the view from the index: the
+ * common case. Like the index, it is keyed by commit ids and cannot go stale. Beads stay JSON text
+ * until a command needs them (see EntityTable).
  */
 export class ViewCache {
   private readonly dir: string;
@@ -31,27 +40,36 @@ export class ViewCache {
   }
 
   get(key: string): LedgerView | undefined {
-    let stored: StoredView;
+    let lines: string[];
+    let header: ViewHeader;
     try {
-      stored = JSON.parse(readFileSync(join(this.dir, `${key}.json`), 'utf8')) as StoredView;
+      lines = readFileSync(join(this.dir, `${key}.view`), 'utf8').split('\n');
+      header = JSON.parse(lines[0]!) as ViewHeader;
     } catch {
       return undefined;
     }
-    if (stored.version !== VERSION) return undefined;
-    const beads = new Map<string, Bead>();
-    for (const bead of stored.beads) beads.set(bead.id, bead);
+    if (header.version !== VERSION || lines[lines.length - 1] !== '') return undefined;
+    const rows: [string, string, string][] = [];
+    for (let i = 1; i < lines.length - 1; i++) {
+      const row = parseRow(lines[i]!);
+      if (!row) return undefined;
+      rows.push(row);
+    }
     const brokenBeads = new Map<string, LedgerProblem>();
-    for (const p of stored.problems) if (p.path.startsWith('beads/')) brokenBeads.set(idFromPath(p.path) ?? p.path, p);
-    return { config: stored.config, beads, brokenBeads, problems: stored.problems, head: stored.head };
+    for (const p of header.problems) if (p.path.startsWith('beads/')) brokenBeads.set(idFromPath(p.path) ?? p.path, p);
+    return { config: header.config, beads: EntityTable.fromText<Bead>(rows), brokenBeads, problems: header.problems, head: header.head };
   }
 
   put(key: string, view: LedgerView): void {
     try {
       mkdirSync(this.dir, { recursive: true });
-      const stored: StoredView = { version: VERSION, head: view.head, config: view.config, beads: [...view.beads.values()], problems: [...view.problems] };
+      const header: ViewHeader = { version: VERSION, head: view.head, config: view.config, problems: [...view.problems] };
+      const parts = [JSON.stringify(header)];
+      for (const [id, status, text] of view.beads.textRows()) parts.push(`${id}\t${status}\t${text}`);
+      parts.push('');
       const tmp = join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-      writeFileSync(tmp, JSON.stringify(stored));
-      renameSync(tmp, join(this.dir, `${key}.json`));
+      writeFileSync(tmp, parts.join('\n'));
+      renameSync(tmp, join(this.dir, `${key}.view`));
       this.prune();
     } catch {
       // Only a cache: the next read rebuilds it.
@@ -60,7 +78,7 @@ export class ViewCache {
 
   private prune(): void {
     const files = readdirSync(this.dir)
-      .filter((f) => f.endsWith('.json'))
+      .filter((f) => f.endsWith('.view') || f.endsWith('.json'))
       .map((f) => ({ f, t: statSync(join(this.dir, f)).mtimeMs }))
       .sort((a, b) => b.t - a.t);
     for (const { f } of files.slice(KEEP)) {

@@ -3,6 +3,7 @@ import type { LedgerConfig } from './config.js';
 import type { FileVersion, ObjectCache } from './snapshot.js';
 import { CONFIG_PATH, dirOf, idFromPath } from './layout.js';
 import { beadKind } from './kinds.js';
+import { EntityTable } from './entity-table.js';
 import { LedgerFileError, RepositoryError } from '../errors.js';
 
 /** A ledger file that cannot be read as what it should be. Every other entity keeps working. */
@@ -15,7 +16,7 @@ export interface LedgerProblem {
 /** The work state one actor sees: the ledger, plus (for an agent) its own changes not yet merged. */
 export interface LedgerView {
   readonly config: LedgerConfig;
-  readonly beads: ReadonlyMap<string, Bead>;
+  readonly beads: EntityTable<Bead>;
   /** Ids of bead files that exist but could not be read, with why. */
   readonly brokenBeads: ReadonlyMap<string, LedgerProblem>;
   readonly problems: readonly LedgerProblem[];
@@ -26,33 +27,39 @@ export interface LedgerView {
 export async function buildView(cache: ObjectCache, files: ReadonlyMap<string, FileVersion>, head: string): Promise<LedgerView> {
   const stored: [string, string][] = [];
   for (const [path, version] of files) if ('oid' in version) stored.push([path, version.oid]);
-  const decoded = await cache.decodeAll(stored);
-  const valueAt = (path: string): { value: unknown } | LedgerProblem => {
-    const version = files.get(path)!;
-    if ('value' in version) return { value: version.value };
-    const d = decoded.get(path)!;
-    return 'value' in d ? d : { path, problem: d.problem, ...(d.line !== undefined ? { line: d.line } : {}) };
-  };
+  const records = await cache.recordsOf(stored);
 
   if (!files.has(CONFIG_PATH)) {
     throw new RepositoryError(`the ledger at ${head.slice(0, 12)} has no ${CONFIG_PATH}`, 'run gt init to repair it');
   }
-  const configResult = valueAt(CONFIG_PATH);
-  if (!('value' in configResult)) throw new LedgerFileError(CONFIG_PATH, configResult.line, configResult.problem);
-  const config = configResult.value as LedgerConfig;
+  const configVersion = files.get(CONFIG_PATH)!;
+  let config: LedgerConfig;
+  if ('value' in configVersion) {
+    config = configVersion.value as LedgerConfig;
+  } else {
+    const record = records.get(CONFIG_PATH)!;
+    if (!('text' in record)) throw new LedgerFileError(CONFIG_PATH, record.line, record.problem);
+    config = JSON.parse(record.text) as LedgerConfig;
+  }
 
-  const beads = new Map<string, Bead>();
+  // Beads go into the table as the JSON text the index holds: parsed only if a command needs them.
+  const beads = EntityTable.of<Bead>([]);
   const brokenBeads = new Map<string, LedgerProblem>();
   const problems: LedgerProblem[] = [];
-  for (const path of files.keys()) {
+  for (const [path, version] of files) {
     if (dirOf(path) !== beadKind.dir || !path.endsWith('.yaml')) continue;
-    const result = valueAt(path);
-    if ('value' in result) {
-      const bead = result.value as Bead;
-      beads.set(bead.id, bead);
+    if ('value' in version) {
+      beads.set(version.value as Bead);
+      continue;
+    }
+    const record = records.get(path)!;
+    const id = idFromPath(path) ?? path;
+    if ('text' in record) {
+      beads.setText(id, record.status, record.text);
     } else {
-      problems.push(result);
-      brokenBeads.set(idFromPath(path) ?? path, result);
+      const problem: LedgerProblem = { path, problem: record.problem, ...(record.line !== undefined ? { line: record.line } : {}) };
+      problems.push(problem);
+      brokenBeads.set(id, problem);
     }
   }
   return { config, beads, brokenBeads, problems, head };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** The built CLI: tests run the real binary, as a user would. */
-export const GT_BIN = resolve(import.meta.dirname, '../../dist/cli/main.js');
+export const GT_BIN = resolve(import.meta.dirname, '../../dist/gt.mjs');
 
 /** Isolates every git and gt process of the tests from the machine's git configuration. */
 export const GIT_ENV = {

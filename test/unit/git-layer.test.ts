@@ -91,20 +91,42 @@ describe('index', () => {
   it('survives a round trip through its log, resolves tree deltas, and compacts to what is live', () => {
     const dir = makeTempDir();
     dirs.push(dir);
-    const one = LedgerIndex.load(dir);
+    const one = LedgerIndex.open(dir);
     one.setTree('t1', [{ mode: '100644', name: 'a.yaml', oid: 'o1' }, { mode: '100644', name: 'b.yaml', oid: 'o2' }]);
     one.setCommit('c1', 'root1', []);
     one.setFile('beads/a.yaml', 'o1', { value: { id: 'a' } });
-    one.save(['c1']); // No base yet: compacts (keeps nothing unreachable).
-    const two = LedgerIndex.load(dir);
+    one.save(() => ['c1']); // No base yet: compacts (keeps nothing unreachable).
+    const two = LedgerIndex.open(dir);
     expect(two.commit('c1')).toEqual({ tree: 'root1', parents: [] });
     two.setTree('t1', [{ mode: '100644', name: 'a.yaml', oid: 'o1' }, { mode: '100644', name: 'b.yaml', oid: 'o2' }]);
     two.setTreeDelta('t2', 't1', [{ mode: '100644', name: 'c.yaml', oid: 'o3' }], ['a.yaml']);
     two.setTreeDelta('t3', 't2', [{ mode: '100644', name: 'b.yaml', oid: 'o4' }], []);
-    two.save(['c1']);
+    two.save(() => ['c1']);
     expect(readdirSync(dir).sort()).toEqual(['index.json', 'index.log']);
-    const three = LedgerIndex.load(dir);
+    const three = LedgerIndex.open(dir);
     expect(three.tree('t3')!.map((e) => `${e.name}=${e.oid}`).sort()).toEqual(['b.yaml=o4', 'c.yaml=o3']);
     expect(three.tree('missing')).toBeUndefined();
+  });
+
+  it('is read only when a lookup needs it: a writer that only adds appends to the log', () => {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const first = LedgerIndex.open(dir);
+    first.setCommit('c1', 'root1', []);
+    first.save(() => ['c1']);
+    const writer = LedgerIndex.open(dir);
+    writer.rememberTree('big', [{ mode: '100644', name: 'a.yaml', oid: 'o1' }]);
+    expect(writer.tree('big')).toHaveLength(1);
+    writer.setCommit('c2', 'root2', ['c1']);
+    writer.save(() => {
+      throw new Error('compaction must not run while the log is small');
+    });
+    expect(writer.isLoaded).toBe(false);
+    const reader = LedgerIndex.open(dir);
+    expect(reader.commit('c2')).toEqual({ tree: 'root2', parents: ['c1'] });
+    expect(reader.isLoaded).toBe(true);
+    expect(reader.commit('c1')).toEqual({ tree: 'root1', parents: [] });
+    // Remembered trees are this process's only: they would bloat the log.
+    expect(reader.tree('big')).toBeUndefined();
   });
 });

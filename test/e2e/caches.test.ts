@@ -1,0 +1,70 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeRepo, type TestRepo } from '../helpers/repo.js';
+
+let r: TestRepo;
+beforeEach(() => {
+  r = makeRepo();
+  r.gtOk('init', '--prefix', 'gt');
+});
+afterEach(() => r.cleanup());
+
+/** What every read command shows, as one comparable value. */
+function readAll(as?: string): unknown {
+  const who = as ? ['--as', as] : [];
+  return {
+    list: r.gtJson(...who, 'list', '--all', '--json'),
+    ready: r.gtJson(...who, 'ready', '--json'),
+    blocked: r.gtJson(...who, 'blocked', '--json'),
+    stats: r.gtJson(...who, 'stats', '--json'),
+  };
+}
+
+function dropCaches(): void {
+  rmSync(join(r.dir, '.git', 'gt'), { recursive: true, force: true });
+}
+
+describe('caches', () => {
+  it('the view a write leaves behind equals the view rebuilt from git, for the overseer and for an agent', () => {
+    const id = (json: string): string => (JSON.parse(json) as { id: string }).id;
+    const a = id(r.gtOk('create', 'Schema', '-p', '1', '--json'));
+    const b = id(r.gtOk('create', 'API', '--deps', `blocks:${a}`, '--json'));
+    const c = id(r.gtOk('create', 'Epic', '-t', 'epic', '--json'));
+    const steps: string[][] = [
+      ['create', 'Child', '--parent', c, '-l', 'ui'],
+      ['update', a, '--claim'],
+      ['--as', 'ann', 'update', b, '--notes', 'agent note'],
+      ['comment', 'add', b, 'looks fine'],
+      ['close', a, '--reason', 'done'],
+      ['--as', 'ann', 'label', 'add', b, 'api'],
+      ['update', c, '--status', 'deferred'],
+      ['reopen', a],
+      ['--as', 'ann', 'create', 'Agent bead', '--deps', `blocks:${b}`],
+      ['dep', 'remove', b, a],
+    ];
+    for (const [i, step] of steps.entries()) {
+      r.gtOk(...step);
+      for (const as of [undefined, 'ann']) {
+        const cached = readAll(as);
+        dropCaches();
+        expect(readAll(as), `after ${step.join(' ')} (${as ?? 'overseer'})`).toEqual(cached);
+        // Every other step, the next write starts without any cache: both write paths are covered.
+        if (i % 2 === 1) dropCaches();
+      }
+    }
+  }, 60_000);
+
+  it('an index of an older format is dropped and rebuilt, and a torn view file is ignored', () => {
+    r.gtOk('create', 'One');
+    const before = readAll();
+    r.gtOk('list');
+    const stateDir = join(r.dir, '.git', 'gt');
+    writeFileSync(join(stateDir, 'index.json'), JSON.stringify({ version: 1, files: { junk: 42 } }));
+    writeFileSync(join(stateDir, 'index.log'), '{"version":1,"files":{"beads/x.yaml y":7}}\n');
+    for (const f of readdirSync(join(stateDir, 'views'))) writeFileSync(join(stateDir, 'views', f), '{"version":2,"head":"x"}\ngt-1\topen\t{"id":');
+    expect(readAll()).toEqual(before);
+    r.gtOk('create', 'Two');
+    expect((r.gtJson('list', '--json') as unknown[]).length).toBe(2);
+  });
+});
