@@ -151,20 +151,43 @@ export class LedgerIndex {
     this.dirty = true;
   }
 
-  private tuples(oid: string, depth = 0): EntryTuple[] | undefined {
-    const full = this.data.trees[oid] ?? this.resolved.get(oid);
-    if (full) return full;
-    const delta = this.data.deltas[oid];
-    if (!delta) return this.load() ? this.tuples(oid, depth) : undefined;
-    if (depth > MAX_DELTA_CHAIN) return undefined;
-    const base = this.tuples(delta.base, depth + 1);
-    if (!base) return undefined;
+  /**
+   * A tree's entries: stored whole, or resolved from its chain of deltas in one pass over the whole
+   * tree the chain starts from. Only the tree asked for is memoised, not every tree along the chain.
+   */
+  private tuples(oid: string): EntryTuple[] | undefined {
+    const chain: TreeDelta[] = [];
+    let at = oid;
+    let base: EntryTuple[] | undefined;
+    for (;;) {
+      base = this.data.trees[at] ?? this.resolved.get(at);
+      if (base) break;
+      const delta = this.data.deltas[at];
+      if (!delta) return this.load() ? this.tuples(oid) : undefined;
+      if (chain.length >= MAX_DELTA_CHAIN) return undefined;
+      chain.push(delta);
+      at = delta.base;
+    }
+    if (chain.length === 0) return base;
     const byName = new Map(base.map((t) => [t[1], t]));
-    for (const name of delta.del) byName.delete(name);
-    for (const t of delta.set) byName.set(t[1], t);
+    for (const delta of chain.reverse()) {
+      for (const name of delta.del) byName.delete(name);
+      for (const t of delta.set) byName.set(t[1], t);
+    }
     const tuples = [...byName.values()];
     this.resolved.set(oid, tuples);
     return tuples;
+  }
+
+  /** How many deltas lie between a tree and a tree stored whole (0 for a whole one, undefined if unknown). */
+  private chainLength(oid: string): number | undefined {
+    let length = 0;
+    for (let at = oid; !this.data.trees[at]; length++) {
+      const delta = this.data.deltas[at];
+      if (!delta || length > MAX_DELTA_CHAIN) return undefined;
+      at = delta.base;
+    }
+    return length;
   }
 
   tree(oid: string): TreeEntry[] | undefined {
@@ -262,9 +285,19 @@ export class LedgerIndex {
     const live = new Set(liveCommits);
     const kept = emptyData();
     const keepTree = (oid: string, prefix: string): void => {
+      if (kept.trees[oid] || kept.deltas[oid]) return;
       const tuples = this.tuples(oid);
       if (!tuples) return;
-      kept.trees[oid] = tuples;
+      // Trees of live commits are mostly a few edits apart: keep them as deltas while the chain is
+      // short, so a base holding many agents' tips does not hold the whole ledger tree for each.
+      const delta = this.data.deltas[oid];
+      const length = this.chainLength(oid);
+      if (delta && length !== undefined && length < MAX_DELTA_CHAIN / 2) {
+        kept.deltas[oid] = delta;
+        keepTree(delta.base, prefix);
+      } else {
+        kept.trees[oid] = tuples;
+      }
       for (const [mode, name, entryOid] of tuples) {
         if (mode === TREE_MODE) {
           if (prefix === '') keepTree(entryOid, `${name}/`);
