@@ -2,6 +2,9 @@ import type { EntityKind } from './entity-kind.js';
 import type { Bead } from '../beads/bead.js';
 import { decodeBead, encodeBead } from '../beads/bead-codec.js';
 import { isSameBead, mergeBead } from './merge/bead-merge.js';
+import { convoyKind } from '../convoys/convoy.js';
+import { agentKind } from '../agents/agent.js';
+import { mailKind } from '../mail/mail.js';
 
 export const beadKind: EntityKind<Bead> = {
   dir: 'beads',
@@ -23,4 +26,9 @@ export const beadKind: EntityKind<Bead> = {
 /** Every kind of entity kept on the ledger, by directory. */
 export const ENTITY_KINDS: ReadonlyMap<string, EntityKind<unknown>> = new Map<string, EntityKind<unknown>>([
   [beadKind.dir, beadKind as EntityKind<unknown>],
+  [convoyKind.dir, convoyKind as EntityKind<unknown>],
+  [agentKind.dir, agentKind as EntityKind<unknown>],
+  [mailKind.dir, mailKind as EntityKind<unknown>],
 ]);
+
+export { convoyKind, agentKind, mailKind };

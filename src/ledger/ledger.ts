@@ -2,7 +2,11 @@ import { basename, dirname } from 'node:path';
 import { Repository, type GitBackend } from '../git/repository.js';
 import { LedgerIndex } from './index-cache.js';
 import { ObjectCache, type FileVersion, type Snapshot } from './snapshot.js';
-import { buildView, type LedgerView } from './view.js';
+import { buildView, viewOfTables, type LedgerView } from './view.js';
+import type { RecordKind } from './record-kind.js';
+import type { Convoy } from '../convoys/convoy.js';
+import type { AgentRecord } from '../agents/agent.js';
+import type { Mail } from '../mail/mail.js';
 import { ViewCache } from './view-cache.js';
 import { mergeSnapshots } from './merge/tree-merge.js';
 import { withWriteLock } from './write-lock.js';
@@ -31,6 +35,9 @@ export function staleLockMs(): number {
 /** The changes one command makes, applied to the state it read; committed as one commit. */
 export class Transaction {
   readonly beads: EntityTable<Bead>;
+  readonly convoys: EntityTable<Convoy>;
+  readonly agents: EntityTable<AgentRecord>;
+  readonly mail: EntityTable<Mail>;
   private readonly changes = new Map<string, FileVersion>();
   config: LedgerConfig;
 
@@ -42,12 +49,30 @@ export class Transaction {
     readonly pendingElsewhere: (path: string) => Promise<{ agent: string; value: unknown }[]> = async () => [],
   ) {
     this.beads = view.beads.fork();
+    this.convoys = view.convoys.fork();
+    this.agents = view.agents.fork();
+    this.mail = view.mail.fork();
     this.config = view.config;
   }
 
   putBead(bead: Bead): void {
     this.beads.set(bead);
     this.changes.set(entityPath(beadKind.dir, bead.id), { text: beadKind.encode(bead), value: bead });
+  }
+
+  /** Writes a convoy, agent or mail record, stamping the edit time of every field it changes. */
+  put<T extends { id: string }>(kind: RecordKind<T>, value: T): T {
+    const table = this.tableOf(kind);
+    const stamped = kind.touch(table.get(value.id), kind.validate(value), this.now);
+    table.set(stamped);
+    this.changes.set(entityPath(kind.dir, stamped.id), { text: kind.encode(stamped), value: stamped });
+    return stamped;
+  }
+
+  private tableOf<T extends { id: string }>(kind: RecordKind<T>): EntityTable<T> {
+    const table = { convoys: this.convoys, agents: this.agents, mail: this.mail }[kind.dir];
+    if (!table) throw new Error(`no table for ${kind.dir}`);
+    return table as unknown as EntityTable<T>;
   }
 
   setConfig(config: LedgerConfig): void {
@@ -63,7 +88,13 @@ export class Transaction {
   viewAfter(head: string): LedgerView {
     const fixed = (path: string) => !this.changes.has(path);
     const brokenBeads = new Map([...this.view.brokenBeads].filter(([, p]) => fixed(p.path)));
-    return { config: this.config, beads: this.beads, brokenBeads, problems: this.view.problems.filter((p) => fixed(p.path)), head };
+    const tables = new Map<string, EntityTable<{ id: string }>>([
+      ['beads', this.beads],
+      ['convoys', this.convoys],
+      ['agents', this.agents],
+      ['mail', this.mail],
+    ] as [string, EntityTable<{ id: string }>][]);
+    return viewOfTables(this.config, tables, brokenBeads, this.view.problems.filter((p) => fixed(p.path)), head);
   }
 }
 

@@ -1,13 +1,12 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Bead } from '../beads/bead.js';
 import type { LedgerConfig } from './config.js';
-import type { LedgerProblem, LedgerView } from './view.js';
+import { tablesOf, viewOfTables, type LedgerProblem, type LedgerView } from './view.js';
 import { idFromPath } from './layout.js';
 import { EntityTable } from './entity-table.js';
 
-/** The first line of a cached view; one line per bead follows: `<id>\t<status>\t<bead as JSON>`. */
+/** The first line of a cached view; one line per entity follows: `<dir>\t<id>\t<status>\t<entity as JSON>`. */
 interface ViewHeader {
   version: number;
   head: string;
@@ -15,15 +14,16 @@ interface ViewHeader {
   problems: LedgerProblem[];
 }
 
-const VERSION = 2;
+const VERSION = 3;
 /** Views of the most recent heads kept (the ledger and a few agents'); older ones are removed. */
 const KEEP = 8;
 
-function parseRow(line: string): [string, string, string] | undefined {
+function parseRow(line: string): [dir: string, row: [string, string, string]] | undefined {
   const a = line.indexOf('\t');
   const b = line.indexOf('\t', a + 1);
-  if (a <= 0 || b < 0) return undefined;
-  return [line.slice(0, a), line.slice(a + 1, b), line.slice(b + 1)];
+  const c = line.indexOf('\t', b + 1);
+  if (a <= 0 || b < 0 || c < 0) return undefined;
+  return [line.slice(0, a), [line.slice(a + 1, b), line.slice(b + 1, c), line.slice(c + 1)]];
 }
 
 /**
@@ -49,15 +49,18 @@ export class ViewCache {
       return undefined;
     }
     if (header.version !== VERSION || lines[lines.length - 1] !== '') return undefined;
-    const rows: [string, string, string][] = [];
+    const rows = new Map<string, [string, string, string][]>();
     for (let i = 1; i < lines.length - 1; i++) {
-      const row = parseRow(lines[i]!);
-      if (!row) return undefined;
-      rows.push(row);
+      const parsed = parseRow(lines[i]!);
+      if (!parsed) return undefined;
+      let list = rows.get(parsed[0]);
+      if (!list) rows.set(parsed[0], (list = []));
+      list.push(parsed[1]);
     }
+    const tables = new Map([...rows].map(([dir, list]) => [dir, EntityTable.fromText<{ id: string }>(list)]));
     const brokenBeads = new Map<string, LedgerProblem>();
     for (const p of header.problems) if (p.path.startsWith('beads/')) brokenBeads.set(idFromPath(p.path) ?? p.path, p);
-    return { config: header.config, beads: EntityTable.fromText<Bead>(rows), brokenBeads, problems: header.problems, head: header.head };
+    return viewOfTables(header.config, tables, brokenBeads, header.problems, header.head);
   }
 
   put(key: string, view: LedgerView): void {
@@ -65,7 +68,7 @@ export class ViewCache {
       mkdirSync(this.dir, { recursive: true });
       const header: ViewHeader = { version: VERSION, head: view.head, config: view.config, problems: [...view.problems] };
       const parts = [JSON.stringify(header)];
-      for (const [id, status, text] of view.beads.textRows()) parts.push(`${id}\t${status}\t${text}`);
+      for (const [dir, table] of tablesOf(view)) for (const [id, status, text] of table.textRows()) parts.push(`${dir}\t${id}\t${status}\t${text}`);
       parts.push('');
       const tmp = join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
       writeFileSync(tmp, parts.join('\n'));

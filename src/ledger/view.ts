@@ -2,7 +2,10 @@ import type { Bead } from '../beads/bead.js';
 import type { LedgerConfig } from './config.js';
 import type { FileVersion, ObjectCache } from './snapshot.js';
 import { CONFIG_PATH, dirOf, idFromPath } from './layout.js';
-import { beadKind } from './kinds.js';
+import { ENTITY_KINDS, beadKind } from './kinds.js';
+import type { Convoy } from '../convoys/convoy.js';
+import type { AgentRecord } from '../agents/agent.js';
+import type { Mail } from '../mail/mail.js';
 import { EntityTable } from './entity-table.js';
 import { LedgerFileError, RepositoryError } from '../errors.js';
 
@@ -17,6 +20,9 @@ export interface LedgerProblem {
 export interface LedgerView {
   readonly config: LedgerConfig;
   readonly beads: EntityTable<Bead>;
+  readonly convoys: EntityTable<Convoy>;
+  readonly agents: EntityTable<AgentRecord>;
+  readonly mail: EntityTable<Mail>;
   /** Ids of bead files that exist but could not be read, with why. */
   readonly brokenBeads: ReadonlyMap<string, LedgerProblem>;
   readonly problems: readonly LedgerProblem[];
@@ -42,25 +48,48 @@ export async function buildView(cache: ObjectCache, files: ReadonlyMap<string, F
     config = JSON.parse(record.text) as LedgerConfig;
   }
 
-  // Beads go into the table as the JSON text the index holds: parsed only if a command needs them.
-  const beads = EntityTable.of<Bead>([]);
+  // Entities go into their tables as the JSON text the index holds: parsed only if a command needs them.
+  const tables = new Map<string, EntityTable<{ id: string }>>([...ENTITY_KINDS.keys()].map((dir) => [dir, EntityTable.of<{ id: string }>([])]));
   const brokenBeads = new Map<string, LedgerProblem>();
   const problems: LedgerProblem[] = [];
   for (const [path, version] of files) {
-    if (dirOf(path) !== beadKind.dir || !path.endsWith('.yaml')) continue;
+    const table = tables.get(dirOf(path));
+    if (!table || !path.endsWith('.yaml')) continue;
     if ('value' in version) {
-      beads.set(version.value as Bead);
+      table.set(version.value as { id: string });
       continue;
     }
     const record = records.get(path)!;
     const id = idFromPath(path) ?? path;
     if ('text' in record) {
-      beads.setText(id, record.status, record.text);
+      table.setText(id, record.status, record.text);
     } else {
       const problem: LedgerProblem = { path, problem: record.problem, ...(record.line !== undefined ? { line: record.line } : {}) };
       problems.push(problem);
-      brokenBeads.set(id, problem);
+      if (dirOf(path) === beadKind.dir) brokenBeads.set(id, problem);
     }
   }
-  return { config, beads, brokenBeads, problems, head };
+  return viewOfTables(config, tables, brokenBeads, problems, head);
+}
+
+/** A view from its tables by directory (every kind present). */
+export function viewOfTables(
+  config: LedgerConfig,
+  tables: ReadonlyMap<string, EntityTable<{ id: string }>>,
+  brokenBeads: ReadonlyMap<string, LedgerProblem>,
+  problems: readonly LedgerProblem[],
+  head: string,
+): LedgerView {
+  const table = <T extends { id: string }>(dir: string): EntityTable<T> => (tables.get(dir) ?? EntityTable.of([])) as unknown as EntityTable<T>;
+  return { config, beads: table('beads'), convoys: table('convoys'), agents: table('agents'), mail: table('mail'), brokenBeads, problems, head };
+}
+
+/** The tables of a view by directory, for code that handles every kind alike. */
+export function tablesOf(view: LedgerView): Map<string, EntityTable<{ id: string }>> {
+  return new Map<string, EntityTable<{ id: string }>>([
+    ['beads', view.beads],
+    ['convoys', view.convoys],
+    ['agents', view.agents],
+    ['mail', view.mail],
+  ]);
 }

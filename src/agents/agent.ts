@@ -1,0 +1,35 @@
+/** An agent record: a worker identity. Its hook is not stored here: the beads hooked on it are the hook. */
+import { defineRecordKind } from '../ledger/record-kind.js';
+
+export const AGENT_ROLES = ['polecat', 'crew', 'witness', 'refinery', 'mayor', 'deacon', 'dog'] as const;
+export type AgentRole = (typeof AGENT_ROLES)[number];
+
+export const AGENT_STATES = ['idle', 'working', 'stuck'] as const;
+export type AgentState = (typeof AGENT_STATES)[number];
+
+export interface AgentRecord {
+  /** The agent's name, as in `--as` and `gt/agents/<name>`. */
+  id: string;
+  role: AgentRole;
+  /** As of the last sling, done or unsling; `gt agents` also derives it from the hook. */
+  state: AgentState;
+  description?: string;
+  created_at: string;
+  updated_at: string;
+  last_activity?: string;
+  edited?: Record<string, string>;
+}
+
+export const agentKind = defineRecordKind<AgentRecord>({
+  what: 'agent',
+  dir: 'agents',
+  fields: [
+    { name: 'id', field: { type: 'text' }, required: true, merge: 'fixed' },
+    { name: 'role', field: { type: 'enum', values: AGENT_ROLES }, required: true, merge: 'stamped' },
+    { name: 'state', field: { type: 'enum', values: AGENT_STATES }, required: true, merge: 'stamped' },
+    { name: 'description', field: { type: 'text' }, merge: 'stamped' },
+    { name: 'created_at', field: { type: 'time' }, required: true, merge: 'fixed' },
+    { name: 'updated_at', field: { type: 'time' }, required: true, merge: 'max' },
+    { name: 'last_activity', field: { type: 'time' }, merge: 'max' },
+  ],
+});

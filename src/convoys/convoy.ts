@@ -1,0 +1,54 @@
+/** The convoy: a batch of beads that lands when every bead it tracks is closed. This file is the schema. */
+import { defineRecordKind } from '../ledger/record-kind.js';
+import { AGENT_NAME_PATTERN } from '../ledger/layout.js';
+
+export const CONVOY_STATUSES = ['open', 'closed'] as const;
+export type ConvoyStatus = (typeof CONVOY_STATUSES)[number];
+
+export const LANDED_REASON = 'All tracked beads closed';
+
+export interface Convoy {
+  id: string;
+  title: string;
+  status: ConvoyStatus;
+  description?: string;
+  /** Bead ids, sorted: the non-blocking `tracks` relation. */
+  tracks?: string[];
+  /** Address (agent name or overseer) that gets the landing mail. */
+  owner?: string;
+  /** More addresses that get the landing mail. */
+  notify?: string[];
+  /** Agents the observer hands this convoy's next ready bead to. */
+  feed?: string[];
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  landed_at?: string;
+  closed_at?: string;
+  close_reason?: string;
+  edited?: Record<string, string>;
+}
+
+const ADDRESS = { type: 'text', pattern: AGENT_NAME_PATTERN, hint: 'an agent name or overseer' } as const;
+
+export const convoyKind = defineRecordKind<Convoy>({
+  what: 'convoy',
+  dir: 'convoys',
+  fields: [
+    { name: 'id', field: { type: 'text' }, required: true, merge: 'fixed' },
+    { name: 'title', field: { type: 'text' }, required: true, merge: 'stamped' },
+    // A landing and a concurrent reopen are settled by which happened last.
+    { name: 'status', field: { type: 'enum', values: CONVOY_STATUSES }, required: true, merge: 'stamped' },
+    { name: 'description', field: { type: 'text' }, merge: 'stamped' },
+    { name: 'tracks', field: { type: 'set' }, merge: 'set' },
+    { name: 'owner', field: ADDRESS, merge: 'stamped' },
+    { name: 'notify', field: { type: 'set', pattern: AGENT_NAME_PATTERN }, merge: 'set' },
+    { name: 'feed', field: { type: 'set', pattern: AGENT_NAME_PATTERN }, merge: 'set' },
+    { name: 'created_at', field: { type: 'time' }, required: true, merge: 'fixed' },
+    { name: 'created_by', field: { type: 'text' }, required: true, merge: 'fixed' },
+    { name: 'updated_at', field: { type: 'time' }, required: true, merge: 'max' },
+    { name: 'landed_at', field: { type: 'time' }, merge: 'stamped' },
+    { name: 'closed_at', field: { type: 'time' }, merge: 'stamped' },
+    { name: 'close_reason', field: { type: 'text' }, merge: 'stamped' },
+  ],
+});

@@ -1,0 +1,35 @@
+/** A mail message between agents and the overseer. This file is the schema. */
+import { defineRecordKind } from '../ledger/record-kind.js';
+
+export const MAIL_STATUSES = ['unread', 'read'] as const;
+export type MailStatus = (typeof MAIL_STATUSES)[number];
+
+export interface Mail {
+  id: string;
+  from: string;
+  to: string;
+  subject: string;
+  body?: string;
+  /** `read` once the recipient has read it; a read on one branch wins over unread on another. */
+  status: MailStatus;
+  reply_to?: string;
+  created_at: string;
+  read_at?: string;
+  edited?: Record<string, string>;
+}
+
+export const mailKind = defineRecordKind<Mail>({
+  what: 'mail',
+  dir: 'mail',
+  fields: [
+    { name: 'id', field: { type: 'text' }, required: true, merge: 'fixed' },
+    { name: 'from', field: { type: 'text' }, required: true, merge: 'fixed' },
+    { name: 'to', field: { type: 'text' }, required: true, merge: 'fixed' },
+    { name: 'subject', field: { type: 'text' }, required: true, merge: 'fixed' },
+    { name: 'body', field: { type: 'text' }, merge: 'fixed' },
+    { name: 'status', field: { type: 'enum', values: MAIL_STATUSES }, required: true, merge: 'rank' },
+    { name: 'reply_to', field: { type: 'text' }, merge: 'fixed' },
+    { name: 'created_at', field: { type: 'time' }, required: true, merge: 'fixed' },
+    { name: 'read_at', field: { type: 'time' }, merge: 'max' },
+  ],
+});
