@@ -8,6 +8,11 @@ import { registerRelations } from './commands/relations.js';
 import { registerHistory } from './commands/history.js';
 import { registerInterop } from './commands/interop.js';
 import { registerMaintenance } from './commands/maintenance.js';
+import { registerHooks } from './commands/hooks.js';
+import { registerConvoy } from './commands/convoy.js';
+import { registerWork } from './commands/work.js';
+import { registerMail } from './commands/mail.js';
+import { registerObserver } from './commands/observer.js';
 
 function buildProgram(): Command {
   const program = new Command('gt')
@@ -25,6 +30,11 @@ function buildProgram(): Command {
   registerHistory(program);
   registerInterop(program);
   registerMaintenance(program);
+  registerHooks(program);
+  registerConvoy(program);
+  registerWork(program);
+  registerMail(program);
+  registerObserver(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -8,8 +8,12 @@ export interface Actor {
   isOverseer: boolean;
 }
 
-export function resolveActor(requested: string | undefined): Actor {
-  const name = (requested ?? process.env.GT_AGENT ?? '').trim();
+/**
+ * `--as`, else GT_AGENT, else the agent the checkout is bound to (`gt agents bind`), else the overseer.
+ * An empty `--as ''` or GT_AGENT='' stops there: the overseer, even in an agent's checkout.
+ */
+export function resolveActor(requested: string | undefined, checkoutAgent: () => string | undefined = () => undefined): Actor {
+  const name = (requested ?? process.env.GT_AGENT ?? checkoutAgent() ?? '').trim();
   if (name === '' || name === OVERSEER) return { name: OVERSEER, isOverseer: true };
   if (!AGENT_NAME_PATTERN.test(name)) {
     throw new UsageError(

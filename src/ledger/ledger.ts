@@ -11,6 +11,7 @@ import { ViewCache } from './view-cache.js';
 import { mergeSnapshots } from './merge/tree-merge.js';
 import { withWriteLock } from './write-lock.js';
 import { resolveActor, signatureOf, type Actor } from './actor.js';
+import { checkoutAgent } from '../agents/checkout.js';
 import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentRef, entityPath } from './layout.js';
 import { LEDGER_SCHEMA_VERSION, PREFIX_PATTERN, type LedgerConfig } from './config.js';
 import { encodeConfig } from './config-codec.js';
@@ -21,8 +22,10 @@ import { RefConflictError, RepositoryError, UsageError } from '../errors.js';
 
 export interface LedgerOptions {
   cwd: string;
-  /** Agent name; default GT_AGENT, else the overseer. */
+  /** Agent name; default GT_AGENT, else the checkout's agent, else the overseer. */
   actor?: string;
+  /** A name for gt's own writes (the observer): they go to the ledger, like the overseer's. */
+  systemActor?: string;
   backend?: GitBackend;
 }
 
@@ -141,7 +144,9 @@ export class Ledger {
       staleLockMs: staleLockMs(),
       ...(options.backend ? { backend: options.backend } : {}),
     });
-    this.actor = resolveActor(options.actor);
+    this.actor = options.systemActor
+      ? { name: options.systemActor, isOverseer: true }
+      : resolveActor(options.actor, () => checkoutAgent(this.repo.paths.gitDir));
     this.views = new ViewCache(this.repo.stateDir);
   }
 

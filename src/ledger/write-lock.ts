@@ -9,12 +9,17 @@ import { LockBusyError } from '../errors.js';
  * compare-and-swap of the ref. A lock left by a killed process goes stale and is taken over.
  */
 export async function withWriteLock<T>(stateDir: string, staleMs: number, fn: () => Promise<T>): Promise<T> {
+  return withStateLock(stateDir, 'write', staleMs, fn);
+}
+
+/** A named lock in gt's state dir (`<name>.lock`): `write` for ledger writes, `observer` for observer passes. */
+export async function withStateLock<T>(stateDir: string, name: string, staleMs: number, fn: () => Promise<T>): Promise<T> {
   mkdirSync(stateDir, { recursive: true });
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(join(stateDir, 'ledger'), {
+    release = await lockfile.lock(join(stateDir, name), {
       realpath: false,
-      lockfilePath: join(stateDir, 'write.lock'),
+      lockfilePath: join(stateDir, `${name}.lock`),
       stale: staleMs,
       update: Math.max(1000, Math.floor(staleMs / 3)),
       retries: { retries: 2000, factor: 1.2, minTimeout: 5, maxTimeout: 60, randomize: true },
@@ -24,8 +29,8 @@ export async function withWriteLock<T>(stateDir: string, staleMs: number, fn: ()
     });
   } catch (error) {
     throw new LockBusyError(
-      `could not take the ledger write lock: ${(error as Error).message}`,
-      `another gt command is writing; if none is running, remove ${join(stateDir, 'write.lock')}`,
+      `could not take the ${name} lock: ${(error as Error).message}`,
+      `another gt command holds it; if none is running, remove ${join(stateDir, `${name}.lock`)}`,
     );
   }
   try {

@@ -1,0 +1,101 @@
+/**
+ * Hooks: the work hanging on an agent. As upstream, a bead with status `hooked` (or `in_progress`)
+ * and the agent as assignee IS the hook; the agent record only keeps role, state and activity.
+ */
+import type { Transaction } from '../ledger/ledger.js';
+import type { Bead } from '../beads/bead.js';
+import { closeBead, findBead, updateBead } from '../beads/bead-service.js';
+import { beadsWithStatus } from '../beads/readiness.js';
+import { agentKind } from '../ledger/kinds.js';
+import { OVERSEER } from '../ledger/layout.js';
+import { RuleError, UsageError } from '../errors.js';
+import { convoysTracking, createConvoy, parseAddress } from '../convoys/convoy-service.js';
+import type { Convoy } from '../convoys/convoy.js';
+import { AGENT_ROLES, type AgentRecord, type AgentRole, type AgentState } from './agent.js';
+
+const ON_HOOK = new Set(['hooked', 'in_progress']);
+
+/** The unfinished work on an agent's hook. */
+export function hookedOn(beads: ReadonlyMap<string, Bead>, agent: string): Bead[] {
+  return beadsWithStatus(beads, (status) => ON_HOOK.has(status))
+    .filter((b) => b.assignee === agent)
+    .sort((a, b) => a.priority - b.priority || (a.created_at < b.created_at ? -1 : 1));
+}
+
+export function parseRole(raw: string): AgentRole {
+  if (!(AGENT_ROLES as readonly string[]).includes(raw)) throw new UsageError(`unknown role '${raw}'`, `roles: ${AGENT_ROLES.join(', ')}`);
+  return raw as AgentRole;
+}
+
+/** Creates or updates the agent's record. */
+export function touchAgent(tx: Transaction, name: string, change: { state?: AgentState; role?: AgentRole; description?: string } = {}): AgentRecord {
+  const before = tx.agents.get(name);
+  const record: AgentRecord = {
+    ...(before ?? { id: name, role: 'polecat', state: 'idle', created_at: tx.now }),
+    ...(change.state ? { state: change.state } : {}),
+    ...(change.role ? { role: change.role } : {}),
+    ...(change.description !== undefined ? { description: change.description } : {}),
+    updated_at: tx.now,
+    last_activity: tx.now,
+  } as AgentRecord;
+  return tx.put(agentKind, record);
+}
+
+export interface SlingResult {
+  bead: Bead;
+  agent: string;
+  /** The convoy created to track the bead ("Work: <title>"), if one was. */
+  convoy?: Convoy;
+  /** Beads taken off the agent's hook to make room (with --force). */
+  displaced: string[];
+  /** The bead was already on this agent's hook: nothing changed. */
+  already: boolean;
+}
+
+/**
+ * Hooks a bead on an agent. Refused: closed or deferred beads, a bead hooked on someone else, an agent
+ * whose hook holds unfinished work (each unless `force`). Unless `noConvoy` or an open convoy already
+ * tracks the bead, a convoy "Work: <title>" is created, so every piece of work shows on the dashboard.
+ */
+export function slingBead(tx: Transaction, query: string, agentName: string, options: { force?: boolean; noConvoy?: boolean } = {}): SlingResult {
+  const agent = parseAddress(agentName);
+  if (agent === OVERSEER) throw new UsageError('the overseer has no hook', 'sling to an agent name');
+  const bead = findBead(tx, query);
+  if (bead.status === 'closed') throw new RuleError(`${bead.id} is closed`, `reopen it first: gt reopen ${bead.id}`);
+  if (bead.status === 'deferred' && !options.force) throw new RuleError(`${bead.id} is deferred`, 'sling it anyway with --force');
+  if (ON_HOOK.has(bead.status) && bead.assignee === agent) return { bead, agent, displaced: [], already: true };
+  if (ON_HOOK.has(bead.status) && bead.assignee && !options.force) {
+    throw new RuleError(`${bead.id} is already hooked on ${bead.assignee} (${bead.status})`, 'take it back with gt unsling, or re-sling with --force');
+  }
+  const busy = hookedOn(tx.beads, agent).filter((b) => b.id !== bead.id);
+  if (busy.length > 0 && !options.force) {
+    throw new RuleError(`${agent}'s hook holds unfinished work: ${busy.map((b) => b.id).join(', ')}`, 'let it finish (gt done), unsling it, or sling anyway with --force');
+  }
+  for (const old of busy) updateBead(tx, old.id, { status: 'open', assignee: '' });
+  const { bead: hooked } = updateBead(tx, bead.id, { status: 'hooked', assignee: agent });
+  touchAgent(tx, agent, { state: 'working' });
+  let convoy: Convoy | undefined;
+  if (!options.noConvoy && convoysTracking(tx, bead.id).length === 0) {
+    convoy = createConvoy(tx, { title: `Work: ${bead.title}`, beads: [bead.id], description: `Created by gt sling to track ${bead.id}` });
+  }
+  return { bead: hooked, agent, ...(convoy ? { convoy } : {}), displaced: busy.map((b) => b.id), already: false };
+}
+
+/** Takes a bead off its agent's hook: open and unassigned again. */
+export function unslingBead(tx: Transaction, query: string): { bead: Bead; agent?: string } {
+  const before = findBead(tx, query);
+  if (!ON_HOOK.has(before.status)) throw new RuleError(`${before.id} is not on a hook (it is ${before.status})`, 'only hooked or in-progress beads can be unslung');
+  const { bead } = updateBead(tx, before.id, { status: 'open', assignee: '' });
+  if (before.assignee && before.assignee !== OVERSEER && hookedOn(tx.beads, before.assignee).length === 0) touchAgent(tx, before.assignee, { state: 'idle' });
+  return { bead, ...(before.assignee ? { agent: before.assignee } : {}) };
+}
+
+/** `gt done`: the actor closes the work on its hook and goes idle. */
+export function finishHookedWork(tx: Transaction, reason?: string): Bead[] {
+  const agent = tx.actor.name;
+  const work = hookedOn(tx.beads, agent);
+  if (work.length === 0) throw new RuleError(`nothing is hooked on ${agent}`, tx.actor.isOverseer ? 'run gt done as the agent: gt --as <agent> done' : 'see what is ready with gt ready');
+  const closed = work.map((b) => closeBead(tx, b.id, { force: true, ...(reason ? { reason } : {}) }).bead);
+  if (!tx.actor.isOverseer) touchAgent(tx, agent, { state: 'idle' });
+  return closed;
+}

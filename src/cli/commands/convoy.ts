@@ -1,0 +1,255 @@
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { withLedger, globalsOf, readView } from '../context.js';
+import { collect } from '../options.js';
+import { printJson, printLine, statusIcon } from '../output.js';
+import {
+  addToConvoy,
+  closeConvoy,
+  createConvoy,
+  landComplete,
+  lookupConvoy,
+  progressOf,
+  removeFromConvoy,
+  strandedConvoys,
+  type ConvoyProgress,
+} from '../../convoys/convoy-service.js';
+import { planBatch, slingBatch, type TaskInput } from '../../convoys/convoy-sling.js';
+import type { Convoy } from '../../convoys/convoy.js';
+import { splitList } from '../../beads/bead-input.js';
+import { UsageError } from '../../errors.js';
+import type { LedgerView } from '../../ledger/view.js';
+import { yamlLibrary } from '../../ledger/yaml-library.js';
+
+function progressLine(p: ConvoyProgress): string {
+  const icon = p.convoy.status === 'closed' ? '✓' : p.closed === p.total && p.total > 0 ? '●' : '▶';
+  return `${icon} ${p.convoy.id}  ${p.convoy.title}  ${p.closed}/${p.total}${p.convoy.status === 'closed' ? `  (${p.convoy.landed_at ? 'landed' : 'closed'})` : ''}`;
+}
+
+function printProgress(p: ConvoyProgress): void {
+  const c = p.convoy;
+  printLine(`🚚 ${c.id}: ${c.title}`);
+  printLine(`   status: ${c.status}${c.close_reason ? ` (${c.close_reason})` : ''}   progress: ${p.closed}/${p.total}`);
+  if (c.owner) printLine(`   owner: ${c.owner}${c.notify?.length ? `   notify: ${c.notify.join(', ')}` : ''}${c.feed?.length ? `   feed: ${c.feed.join(', ')}` : ''}`);
+  const width = p.tracked.reduce((w, t) => Math.max(w, t.id.length), 0);
+  for (const t of p.tracked) {
+    const icon = t.missing ? '?' : statusIcon(t.status);
+    printLine(`   ${icon} ${t.id.padEnd(width)}  ${t.status.padEnd(11)}  ${t.title ?? '(not on the ledger)'}${t.assignee ? `  @${t.assignee}` : ''}`);
+  }
+}
+
+function progressJson(p: ConvoyProgress): Record<string, unknown> {
+  return { ...p.convoy, tracked: p.tracked, completed: p.closed, total: p.total };
+}
+
+function convoysOf(view: LedgerView, options: { all?: boolean; status?: string }): Convoy[] {
+  return [...view.convoys.values()]
+    .filter((c) => (options.status ? c.status === options.status : options.all || c.status === 'open'))
+    .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
+}
+
+/** Tasks for `convoy sling` from a YAML or JSON file, or `-` for stdin. */
+function tasksFromFile(path: string): unknown {
+  let text: string;
+  try {
+    text = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    const doc = yamlLibrary().parseDocument(text);
+    if (doc.errors.length > 0) throw new UsageError(`${path} is neither JSON nor YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+    return doc.toJS() as unknown;
+  }
+}
+
+export function registerConvoy(program: Command): void {
+  const convoy = program.command('convoy').description('convoys: batches of beads that land when all their work is done');
+
+  convoy
+    .command('create')
+    .description('create a convoy tracking beads')
+    .argument('<title>', 'what the batch is, e.g. "Release 1.0"')
+    .argument('[beads...]', 'beads to track (any unique id prefixes)')
+    .option('--owner <addr>', 'who gets the landing mail (default: you)')
+    .option('--notify <addr>', 'also mail this address on landing (repeatable, or comma-separated)', collect)
+    .option('--feed <agent>', 'hand the next ready bead to this agent when one closes (repeatable, or comma-separated)', collect)
+    .option('-d, --description <text>', 'what the convoy is for')
+    .option('--json', 'print the convoy as JSON')
+    .action(async (title: string, beads: string[], options: { owner?: string; notify?: string[]; feed?: string[]; description?: string }, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const { result } = await ledger.write((tx) => {
+          const c = createConvoy(tx, {
+            title,
+            beads,
+            ...(options.owner !== undefined ? { owner: options.owner } : {}),
+            notify: splitList(options.notify),
+            feed: splitList(options.feed),
+            ...(options.description !== undefined ? { description: options.description } : {}),
+          });
+          return { result: c, message: `convoy create ${c.id}: ${c.title} (${(c.tracks ?? []).length} beads)` };
+        });
+        if (globalsOf(command).json) return printJson(result);
+        printLine(`🚚 created ${result.id}: ${result.title} (tracking ${(result.tracks ?? []).length} beads)`);
+      });
+    });
+
+  convoy
+    .command('add')
+    .description('track more beads (a landed convoy is reopened)')
+    .argument('<convoy>', 'convoy id (any unique prefix)')
+    .argument('<beads...>', 'beads to track')
+    .action(async (query: string, beads: string[], _options: unknown, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const { result } = await ledger.write((tx) => {
+          const r = addToConvoy(tx, query, beads);
+          return { result: r, message: `convoy add ${r.convoy.id}: ${r.added.join(', ') || 'nothing new'}${r.reopened ? ' (reopened)' : ''}` };
+        });
+        if (result.reopened) printLine(`↺ reopened ${result.convoy.id}`);
+        printLine(result.added.length > 0 ? `${result.convoy.id} now tracks ${result.added.join(', ')}` : `${result.convoy.id} already tracks those beads`);
+      });
+    });
+
+  convoy
+    .command('remove')
+    .description('stop tracking beads')
+    .argument('<convoy>', 'convoy id (any unique prefix)')
+    .argument('<beads...>', 'tracked beads to drop')
+    .action(async (query: string, beads: string[], _options: unknown, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const { result } = await ledger.write((tx) => {
+          const r = removeFromConvoy(tx, query, beads);
+          return { result: r, message: `convoy remove ${r.convoy.id}: ${r.removed.join(', ')}` };
+        });
+        printLine(`${result.convoy.id} no longer tracks ${result.removed.join(', ')}`);
+      });
+    });
+
+  convoy
+    .command('status')
+    .description('progress of a convoy: each tracked bead with its status and assignee (without an id: every open convoy)')
+    .argument('[convoy]', 'convoy id (any unique prefix)')
+    .option('--json', 'print the progress as JSON')
+    .action(async (query: string | undefined, _options: unknown, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const view = await readView(ledger);
+        const convoys = query !== undefined ? [lookupConvoy(view.convoys, query)] : convoysOf(view, {});
+        const progress = convoys.map((c) => progressOf(view, c));
+        if (globalsOf(command).json) return printJson(query !== undefined ? progressJson(progress[0]!) : progress.map(progressJson));
+        if (progress.length === 0) return printLine('no open convoys');
+        progress.forEach((p, i) => {
+          if (i > 0) printLine();
+          printProgress(p);
+        });
+      });
+    });
+
+  convoy
+    .command('list')
+    .description('convoys, open ones by default')
+    .option('--all', 'include closed convoys')
+    .option('--status <status>', 'only convoys with this status (open or closed)')
+    .option('--tree', 'show the tracked beads under each convoy')
+    .option('--json', 'print a JSON array of convoys with their progress')
+    .action(async (options: { all?: boolean; status?: string; tree?: boolean }, command: Command) => {
+      if (options.status !== undefined && !['open', 'closed'].includes(options.status)) {
+        throw new UsageError(`invalid convoy status '${options.status}'`, 'use --status open or --status closed');
+      }
+      await withLedger(command, async (ledger) => {
+        const view = await readView(ledger);
+        const progress = convoysOf(view, options).map((c) => progressOf(view, c));
+        if (globalsOf(command).json) return printJson(progress.map(progressJson));
+        if (progress.length === 0) return printLine(options.all || options.status ? 'no convoys' : 'no open convoys (see --all)');
+        for (const p of progress) {
+          printLine(progressLine(p));
+          if (!options.tree) continue;
+          p.tracked.forEach((t, i) => {
+            const branch = i === p.tracked.length - 1 ? '└─' : '├─';
+            printLine(`   ${branch} ${t.missing ? '?' : statusIcon(t.status)} ${t.id}  ${t.title ?? '(not on the ledger)'}${t.assignee ? `  @${t.assignee}` : ''}`);
+          });
+        }
+      });
+    });
+
+  convoy
+    .command('check')
+    .description('land every complete convoy (or just this one): close it and mail its owner and subscribers')
+    .argument('[convoy]', 'convoy id (any unique prefix)')
+    .option('--json', 'print the landed convoys as JSON')
+    .action(async (query: string | undefined, _options: unknown, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const { result } = await ledger.write((tx) => {
+          const landed = landComplete(tx, query);
+          return { result: landed, message: `convoy check: ${landed.length > 0 ? `landed ${landed.map((c) => c.id).join(', ')}` : 'nothing to land'}` };
+        });
+        if (globalsOf(command).json) return printJson(result);
+        if (result.length === 0) return printLine('nothing to land');
+        for (const c of result) printLine(`🚚 landed ${c.id}: ${c.title}`);
+      });
+    });
+
+  convoy
+    .command('close')
+    .description('close a convoy by hand (refused while tracked beads are open, unless --force)')
+    .argument('<convoy>', 'convoy id (any unique prefix)')
+    .option('-f, --force', 'close even though tracked beads are still open')
+    .option('--reason <text>', 'why it is closed')
+    .action(async (query: string, options: { force?: boolean; reason?: string }, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const { result } = await ledger.write((tx) => {
+          const c = closeConvoy(tx, query, options);
+          return { result: c, message: `convoy close ${c.id}: ${c.close_reason ?? ''}` };
+        });
+        printLine(`closed ${result.id}: ${result.title}`);
+      });
+    });
+
+  convoy
+    .command('stranded')
+    .description('open convoys with ready beads that nobody is working on')
+    .option('--json', 'print a JSON array')
+    .action(async (_options: unknown, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const stranded = strandedConvoys(await readView(ledger));
+        if (globalsOf(command).json) return printJson(stranded);
+        if (stranded.length === 0) return printLine('no stranded convoys');
+        for (const s of stranded) {
+          printLine(`${s.id}  ${s.title}  ${s.ready_count} ready of ${s.tracked_count}: ${s.ready_beads.join(', ')}`);
+          printLine(`   sling one: gt sling ${s.ready_beads[0]} <agent>`);
+        }
+      });
+    });
+
+  convoy
+    .command('sling')
+    .description('create beads and one convoy tracking them in one commit, and hook the first ready ones on agents')
+    .argument('<title>', 'title of the convoy')
+    .option('--task <task>', 'a task as "title" or "title: description" (repeatable)', collect)
+    .option('--file <path>', 'tasks from a YAML or JSON list (strings or {title, description, priority, type, labels}); - for stdin')
+    .option('--to <agent>', 'hook one ready bead on this agent (repeatable, or comma-separated); they also become feed targets', collect)
+    .option('--owner <addr>', 'who gets the landing mail (default: you)')
+    .option('--notify <addr>', 'also mail this address on landing (repeatable)', collect)
+    .option('--json', 'print the convoy, beads and hooks as JSON')
+    .action(async (title: string, options: { task?: string[]; file?: string; to?: string[]; owner?: string; notify?: string[] }, command: Command) => {
+      const fromFile: unknown = options.file !== undefined ? tasksFromFile(options.file) : [];
+      const tasks: TaskInput[] = planBatch(options.task ?? [], fromFile, options.file ?? '');
+      await withLedger(command, async (ledger) => {
+        const { result } = await ledger.write((tx) => {
+          const r = slingBatch(tx, {
+            title,
+            tasks,
+            agents: splitList(options.to),
+            ...(options.owner !== undefined ? { owner: options.owner } : {}),
+            notify: splitList(options.notify),
+          });
+          return { result: r, message: `convoy sling ${r.convoy.id}: ${r.convoy.title} (${r.beads.length} beads${r.hooked.length > 0 ? `, hooked ${r.hooked.map((h) => `${h.bead} on ${h.agent}`).join(', ')}` : ''})` };
+        });
+        if (globalsOf(command).json) return printJson(result);
+        printLine(`🚚 ${result.convoy.id}: ${result.convoy.title} with ${result.beads.length} beads`);
+        for (const b of result.beads) printLine(`   ○ ${b.id}  ${b.title}`);
+        for (const h of result.hooked) printLine(`   ⚓ ${h.bead} hooked on ${h.agent}`);
+      });
+    });
+}

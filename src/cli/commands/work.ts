@@ -1,0 +1,155 @@
+import type { Command } from 'commander';
+import { withLedger, globalsOf, readView } from '../context.js';
+import { printJson, printLine } from '../output.js';
+import { finishHookedWork, hookedOn, parseRole, slingBead, touchAgent, unslingBead } from '../../agents/hook-service.js';
+import { agentsOverview } from '../../agents/agent-overview.js';
+import { primeText, primeInfo } from '../../agents/prime.js';
+import { bindCheckout, checkoutAgent, unbindCheckout } from '../../agents/checkout.js';
+import { mergeAgentBranches } from '../../ledger/agent-merge.js';
+import { observe } from '../../observer/observe.js';
+import { parseAddress } from '../../convoys/convoy-service.js';
+import { RuleError, UsageError } from '../../errors.js';
+import { OVERSEER } from '../../ledger/layout.js';
+
+export function registerWork(program: Command): void {
+  program
+    .command('sling')
+    .description('hook a bead on an agent (status hooked, assignee set), tracked by a convoy')
+    .argument('<bead>', 'bead id (any unique prefix)')
+    .argument('[agent]', 'the agent to hand it to (default: yourself, when you are an agent)')
+    .option('-f, --force', 'sling even a deferred bead, a bead hooked elsewhere, or onto a busy hook (its work goes back to open)')
+    .option('--no-convoy', 'do not create a "Work: <title>" convoy when no open convoy tracks the bead')
+    .option('--json', 'print the result as JSON')
+    .action(async (query: string, agentArg: string | undefined, options: { force?: boolean; convoy: boolean }, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const agent = agentArg ?? (ledger.actor.isOverseer ? undefined : ledger.actor.name);
+        if (!agent) throw new UsageError('whom to sling it to?', 'name the agent: gt sling <bead> <agent>');
+        const { result } = await ledger.write((tx) => {
+          const r = slingBead(tx, query, agent, { ...(options.force ? { force: true } : {}), noConvoy: !options.convoy });
+          return { result: r, message: `sling ${r.bead.id} to ${r.agent}: ${r.bead.title}${r.convoy ? ` (convoy ${r.convoy.id})` : ''}` };
+        });
+        if (globalsOf(command).json) return printJson(result);
+        if (result.already) return printLine(`${result.bead.id} is already on ${result.agent}'s hook`);
+        for (const id of result.displaced) printLine(`↩ ${id} taken off ${result.agent}'s hook (back to open)`);
+        printLine(`⚓ ${result.bead.id} hooked on ${result.agent}: ${result.bead.title}`);
+        if (result.convoy) printLine(`🚚 tracked by new convoy ${result.convoy.id}: ${result.convoy.title}`);
+      });
+    });
+
+  program
+    .command('unsling')
+    .description('take a bead back off its agent\'s hook (open and unassigned again)')
+    .argument('<bead>', 'bead id (any unique prefix)')
+    .action(async (query: string, _options: unknown, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const { result } = await ledger.write((tx) => {
+          const r = unslingBead(tx, query);
+          return { result: r, message: `unsling ${r.bead.id}${r.agent ? ` from ${r.agent}` : ''}` };
+        });
+        printLine(`${result.bead.id} is open again${result.agent ? ` (was on ${result.agent}'s hook)` : ''}`);
+      });
+    });
+
+  program
+    .command('hook')
+    .description("what hangs on an agent's hook (default: yours)")
+    .argument('[agent]', 'agent name')
+    .option('--json', 'print the hooked beads as JSON')
+    .action(async (agentArg: string | undefined, _options: unknown, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const agent = agentArg !== undefined ? parseAddress(agentArg) : ledger.actor.name;
+        const work = hookedOn((await readView(ledger)).beads, agent);
+        if (globalsOf(command).json) return printJson({ agent, hooked: work });
+        if (work.length === 0) return printLine(`${agent}'s hook is empty`);
+        for (const b of work) printLine(`⚓ ${agent}: ${b.id}  ${b.title}  [${b.status}, P${b.priority}]`);
+      });
+    });
+
+  program
+    .command('prime')
+    .description('what an agent reads at session start: who it is, the work on its hook in full, and unread mail')
+    .option('--json', 'print the same as JSON')
+    .action(async (_options: unknown, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const info = primeInfo(await readView(ledger), ledger.actor, ledger.repo.paths.workTree);
+        if (globalsOf(command).json) return printJson(info);
+        process.stdout.write(primeText(info));
+      });
+    });
+
+  program
+    .command('done')
+    .description('finish the work on your hook: close it, go idle, merge your branch into the ledger, and let the observer react')
+    .option('--reason <text>', 'close reason for the hooked beads')
+    .option('--json', 'print the closed beads and observer actions as JSON')
+    .action(async (options: { reason?: string }, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const { result: closed } = await ledger.write((tx) => {
+          const beads = finishHookedWork(tx, options.reason);
+          return { result: beads, message: `done ${beads.map((b) => b.id).join(', ')}: ${beads.map((b) => b.title).join('; ')}` };
+        });
+        if (!ledger.actor.isOverseer) await mergeAgentBranches(ledger, [ledger.actor.name]);
+        const report = await observe(ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir);
+        if (globalsOf(command).json) return printJson({ closed, actions: report.actions });
+        for (const b of closed) printLine(`✓ closed ${b.id}: ${b.title}`);
+        for (const a of report.actions) printLine(a.line);
+      });
+    });
+
+  const agents = program.command('agents').description('agents: list them, register one, bind a checkout to one');
+  agents
+    .command('list', { isDefault: true })
+    .description('agents with role, state (idle, working, stuck), hooked work and last activity')
+    .option('--json', 'print a JSON array')
+    .action(async (_options: unknown, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const overview = await agentsOverview(ledger, await readView(ledger));
+        if (globalsOf(command).json) return printJson(overview);
+        if (overview.length === 0) return printLine('no agents yet (gt sling <bead> <agent> creates one)');
+        const width = overview.reduce((w, a) => Math.max(w, a.name.length), 0);
+        for (const a of overview) {
+          printLine(`${a.name.padEnd(width)}  ${a.role.padEnd(8)}  ${a.state.padEnd(7)}  ${a.hooked.length > 0 ? a.hooked.join(', ') : '-'}  ${a.last_activity ? `last active ${a.last_activity.replace('T', ' ').slice(0, 16)}` : ''}`.trimEnd());
+        }
+      });
+    });
+  agents
+    .command('add')
+    .description('register an agent (slinging to a new name registers it too, as a polecat)')
+    .argument('<name>', 'agent name')
+    .option('--role <role>', 'polecat, crew, witness, refinery, mayor, deacon or dog', 'polecat')
+    .option('-d, --description <text>', 'what this agent is for')
+    .action(async (name: string, options: { role: string; description?: string }, command: Command) => {
+      const agent = parseAddress(name);
+      if (agent === OVERSEER) throw new UsageError('overseer is the human, not an agent');
+      const role = parseRole(options.role);
+      await withLedger(command, async (ledger) => {
+        await ledger.write((tx) => {
+          const record = touchAgent(tx, agent, { role, ...(options.description !== undefined ? { description: options.description } : {}) });
+          return { result: record, message: `agent ${agent}: ${role}` };
+        });
+        printLine(`agent ${agent} (${role})`);
+      });
+    });
+  agents
+    .command('bind')
+    .description('make this checkout belong to an agent: gt commands and git hooks run here act as it')
+    .argument('<name>', 'agent name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const agent = parseAddress(name);
+        if (agent === OVERSEER) throw new RuleError('the overseer needs no binding', 'run gt agents unbind instead');
+        bindCheckout(ledger.repo.paths.gitDir, agent);
+        printLine(`this checkout now acts as ${agent}`);
+      });
+    });
+  agents
+    .command('unbind')
+    .description("this checkout no longer belongs to an agent")
+    .action(async (_options: unknown, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const was = checkoutAgent(ledger.repo.paths.gitDir);
+        unbindCheckout(ledger.repo.paths.gitDir);
+        printLine(was ? `this checkout no longer acts as ${was}` : 'this checkout was not bound to an agent');
+      });
+    });
+}

@@ -1,0 +1,64 @@
+/** Mail on the ledger: every message is one file, so a read on one branch and a reply on another never collide. */
+import type { Transaction } from '../ledger/ledger.js';
+import type { LedgerView } from '../ledger/view.js';
+import { generateId, resolveId } from '../beads/ids.js';
+import { mailKind } from '../ledger/kinds.js';
+import { AGENT_NAME_PATTERN } from '../ledger/layout.js';
+import { RuleError, UsageError } from '../errors.js';
+import type { Mail } from './mail.js';
+
+export interface SendInput {
+  to: string;
+  subject: string;
+  body?: string;
+  replyTo?: string;
+  /** Default: the actor. The observer signs its own notifications. */
+  from?: string;
+}
+
+function parseRecipient(raw: string): string {
+  const to = raw.trim().replace(/\/$/, '');
+  if (!AGENT_NAME_PATTERN.test(to)) throw new UsageError(`invalid address '${raw}'`, 'mail goes to an agent name or to overseer');
+  return to;
+}
+
+export function sendMail(tx: Transaction, input: SendInput): Mail {
+  const subject = input.subject.trim();
+  if (subject === '') throw new UsageError('the subject is empty', 'give one with -s "subject"');
+  const mail: Mail = {
+    id: generateId(tx.config.prefix, new Set(tx.mail.keys()), 'm'),
+    from: input.from ?? tx.actor.name,
+    to: parseRecipient(input.to),
+    subject,
+    ...(input.body !== undefined && input.body !== '' ? { body: input.body } : {}),
+    status: 'unread',
+    ...(input.replyTo ? { reply_to: input.replyTo } : {}),
+    created_at: tx.now,
+  };
+  return tx.put(mailKind, mail);
+}
+
+export function lookupMail(mail: ReadonlyMap<string, Mail>, query: string): Mail {
+  return mail.get(resolveId(query, mail.keys(), 'message'))!;
+}
+
+/** Messages to `who`, newest first. */
+export function inboxOf(view: Pick<LedgerView, 'mail'>, who: string, options: { unreadOnly?: boolean } = {}): Mail[] {
+  return [...view.mail.values()]
+    .filter((m) => m.to === who && (!options.unreadOnly || m.status === 'unread'))
+    .sort((a, b) => (a.created_at > b.created_at ? -1 : a.created_at < b.created_at ? 1 : a.id < b.id ? 1 : -1));
+}
+
+/** Marks a message read when its recipient reads it; anyone else reading it changes nothing. */
+export function readMail(tx: Transaction, query: string): { mail: Mail; marked: boolean } {
+  const mail = lookupMail(tx.mail, query);
+  if (mail.to !== tx.actor.name || mail.status === 'read') return { mail, marked: false };
+  return { mail: tx.put(mailKind, { ...mail, status: 'read', read_at: tx.now }), marked: true };
+}
+
+export function replyTo(tx: Transaction, query: string, body: string, subject?: string): Mail {
+  const original = lookupMail(tx.mail, query);
+  if (body.trim() === '') throw new RuleError('the reply is empty', 'write it with -m "text"');
+  const re = subject ?? (original.subject.startsWith('Re: ') ? original.subject : `Re: ${original.subject}`);
+  return sendMail(tx, { to: original.from, subject: re, body, replyTo: original.id });
+}

@@ -1,0 +1,154 @@
+/**
+ * One observer pass (DESIGN.md "Observer"): merge pending agent branches, diff the ledger from the
+ * last processed commit, and for each bead that became closed, land each convoy tracking it that is
+ * now complete, or else feed that convoy's next ready bead. Idempotent, and safe to run from several
+ * processes at once: passes take turns under the observer lock, a closure is handled once (keyed by
+ * bead and close time, so a bead reopened and closed again is handled again), and landing only ever
+ * turns an open convoy closed under the write lock.
+ */
+import { Ledger } from '../ledger/ledger.js';
+import { mergeAgentBranches } from '../ledger/agent-merge.js';
+import { withStateLock } from '../ledger/write-lock.js';
+import { OVERSEER, dirOf } from '../ledger/layout.js';
+import { beadKind } from '../ledger/kinds.js';
+import type { Bead } from '../beads/bead.js';
+import type { Transaction } from '../ledger/ledger.js';
+import { convoysTracking, landComplete, landIfComplete, readyTracked, OBSERVER_ADDRESS } from '../convoys/convoy-service.js';
+import { hookedOn, slingBead } from '../agents/hook-service.js';
+import { loadCheckpoint, saveCheckpoint, writeRefsFingerprint, type Checkpoint } from './checkpoint.js';
+
+export interface ObserveAction {
+  kind: 'merged' | 'landed' | 'fed' | 'recorded';
+  /** One line for people, as `gt watch` prints it. */
+  line: string;
+}
+
+export interface ObserveReport {
+  actions: ObserveAction[];
+  /** The ledger commit the pass processed up to. */
+  ledgerTip: string | null;
+}
+
+export interface Closure {
+  bead: Bead;
+  /** `<id>@<closed_at>`: the same closure seen twice is handled once; a new closure of a reopened bead is new. */
+  key: string;
+}
+
+const OBSERVER_LOCK_STALE_MS = 10_000;
+
+/** Beads closed between two ledger commits (everything closed since `from`, or nothing on the first pass). */
+async function closuresBetween(ledger: Ledger, from: string, to: string): Promise<Closure[]> {
+  if (from === to) return [];
+  const [before, after] = [await ledger.snapshot(from), await ledger.snapshot(to)];
+  const changed: [string, string][] = [];
+  for (const [path, oid] of after.files) {
+    if (dirOf(path) === beadKind.dir && before.files.get(path) !== oid) changed.push([path, oid]);
+  }
+  const now = await ledger.cache.decodeAll(changed);
+  const was = await ledger.cache.decodeAll(changed.filter(([path]) => before.files.has(path)).map(([path]) => [path, before.files.get(path)!]));
+  const closures: Closure[] = [];
+  for (const [path] of changed) {
+    const current = now.get(path);
+    if (!current || !('value' in current)) continue;
+    const bead = current.value as Bead;
+    if (bead.status !== 'closed') continue;
+    const previous = was.get(path);
+    const old = previous && 'value' in previous ? (previous.value as Bead) : undefined;
+    if (old && old.status === 'closed' && old.closed_at === bead.closed_at) continue;
+    closures.push({ bead, key: `${bead.id}@${bead.closed_at ?? ''}` });
+  }
+  return closures.sort((a, b) => (a.bead.closed_at ?? '').localeCompare(b.bead.closed_at ?? '') || (a.bead.id < b.bead.id ? -1 : 1));
+}
+
+/** Idle = nothing unfinished on the hook. */
+function isIdle(tx: Transaction, agent: string): boolean {
+  return agent !== OVERSEER && agent !== OBSERVER_ADDRESS && hookedOn(tx.beads, agent).length === 0;
+}
+
+/**
+ * What one closure sets off, inside the pass's transaction: each open convoy tracking the bead lands
+ * if complete; otherwise its next ready bead goes to an idle feed target, or else to the agent that
+ * just finished. At most one bead is fed per closure, so nobody is flooded.
+ */
+export function reactToClosure(tx: Transaction, closure: Closure, actions: ObserveAction[]): void {
+  let fed = false;
+  for (const convoy of convoysTracking(tx, closure.bead.id)) {
+    const landed = landIfComplete(tx, convoy.id);
+    if (landed) {
+      actions.push({ kind: 'landed', line: `🚚 landed ${landed.id} "${landed.title}" (${(landed.tracks ?? []).length} beads)` });
+      continue;
+    }
+    if (fed) continue;
+    const next = readyTracked(tx, convoy)[0];
+    if (!next) continue;
+    const finisher = closure.bead.assignee;
+    const target = (convoy.feed ?? []).find((agent) => isIdle(tx, agent)) ?? (finisher && isIdle(tx, finisher) ? finisher : undefined);
+    if (!target) continue;
+    slingBead(tx, next.id, target, { noConvoy: true });
+    fed = true;
+    actions.push({ kind: 'fed', line: `→ fed ${next.id} "${next.title}" to ${target} (convoy ${convoy.id}, after ${closure.bead.id} closed)` });
+  }
+}
+
+/** Lands complete convoys and feeds stranded ones that have an idle feed target: the periodic sweep. */
+export function sweep(tx: Transaction, actions: ObserveAction[]): void {
+  for (const landed of landComplete(tx)) actions.push({ kind: 'landed', line: `🚚 landed ${landed.id} "${landed.title}" (${(landed.tracks ?? []).length} beads)` });
+  for (const convoy of [...tx.convoys.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    if (convoy.status !== 'open') continue;
+    const active = (convoy.tracks ?? []).some((id) => ['hooked', 'in_progress'].includes(tx.beads.get(id)?.status ?? ''));
+    if (active) continue;
+    const next = readyTracked(tx, convoy)[0];
+    const target = (convoy.feed ?? []).find((agent) => isIdle(tx, agent));
+    if (!next || !target) continue;
+    slingBead(tx, next.id, target, { noConvoy: true });
+    actions.push({ kind: 'fed', line: `→ fed ${next.id} "${next.title}" to ${target} (stranded convoy ${convoy.id})` });
+  }
+}
+
+export interface ObserveOptions {
+  /** Also land and feed stranded convoys regardless of closures (`gt watch` every 30 s). */
+  sweep?: boolean;
+}
+
+export async function observe(cwd: string, options: ObserveOptions = {}): Promise<ObserveReport> {
+  const ledger = Ledger.open({ cwd, systemActor: OBSERVER_ADDRESS });
+  try {
+    return await withStateLock(ledger.repo.stateDir, 'observer', OBSERVER_LOCK_STALE_MS, () => pass(ledger, options));
+  } finally {
+    ledger.close();
+  }
+}
+
+async function pass(ledger: Ledger, options: ObserveOptions): Promise<ObserveReport> {
+  const actions: ObserveAction[] = [];
+  const stateDir = ledger.repo.stateDir;
+  for (const report of await mergeAgentBranches(ledger)) {
+    if (report.outcome !== 'merged') continue;
+    actions.push({ kind: 'merged', line: `⇄ merged gt/agents/${report.agent}${report.changed.length > 0 ? `: ${report.changed.join(', ')}` : ''}` });
+  }
+  const tip = ledger.requireLedgerTip();
+  const saved = loadCheckpoint(stateDir);
+  // The first pass has no history to diff: it starts from now, and sweeps once.
+  const firstPass = saved === undefined;
+  const checkpoint: Checkpoint = saved ?? { ledger: tip, handled: [] };
+  const handled = new Set(checkpoint.handled);
+  const closures = (await closuresBetween(ledger, checkpoint.ledger, tip)).filter((c) => !handled.has(c.key));
+  if (closures.length > 0 || options.sweep || firstPass) {
+    const summary: string[] = [];
+    await ledger.write((tx) => {
+      const before = actions.length;
+      for (const closure of closures) reactToClosure(tx, closure, actions);
+      // Landing is state-based: a convoy completed while nobody observed still lands on the next pass.
+      if (options.sweep || firstPass) sweep(tx, actions);
+      else for (const landed of landComplete(tx)) actions.push({ kind: 'landed', line: `🚚 landed ${landed.id} "${landed.title}" (${(landed.tracks ?? []).length} beads)` });
+      summary.push(...actions.slice(before).map((a) => a.line.replace(/^\S+ /, '')));
+      return { result: undefined, message: `observe: ${summary.length > 0 ? summary.join('; ') : 'nothing to do'}` };
+    });
+  }
+  // The checkpoint is the tip the closures were read from, not our own commit: a merge that landed
+  // meanwhile is diffed by the next pass.
+  saveCheckpoint(stateDir, { ledger: tip, handled: [...handled, ...closures.map((c) => c.key)] });
+  writeRefsFingerprint(stateDir, ledger.repo.refs.list('refs/heads/gt/'));
+  return { actions, ledgerTip: ledger.ledgerTip() };
+}
