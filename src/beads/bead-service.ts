@@ -173,7 +173,8 @@ function openChildren(tx: Transaction, id: string): Bead[] {
 export function closeBead(tx: Transaction, query: string, options: { reason?: string; force?: boolean }): { bead: Bead; changed: string[] } {
   const before = findBead(tx, query);
   if (before.status === 'closed') return { bead: before, changed: [] };
-  const children = openChildren(tx, before.id);
+  // Only an epic's open children hold it open; not scanning for children of other beads keeps close cheap.
+  const children = before.type === 'epic' ? openChildren(tx, before.id) : [];
   if (children.length > 0 && !options.force) {
     throw new RuleError(
       `${before.id} has ${children.length} open child bead${children.length === 1 ? '' : 's'}: ${children.map((c) => c.id).join(', ')}`,
