@@ -32,7 +32,7 @@ export function describeMergeNote(note: MergeNote): string {
  * moves each merged branch to the new ledger tip. Without names: every agent branch with changes.
  */
 export async function mergeAgentBranches(ledger: Ledger, agents?: string[]): Promise<AgentMergeReport[]> {
-  return withWriteLock(ledger.repo.stateDir, staleLockMs(), async () => {
+  return withWriteLock(ledger.repo.stateDir, staleLockMs(), () => ledger.preferringGit(async () => {
     const branches = ledger.repo.refs.list(AGENT_REF_PREFIX);
     const names = [...branches.keys()].map((ref) => agentFromRef(ref)!).sort();
     const wanted = agents && agents.length > 0 ? agents : names;
@@ -41,7 +41,7 @@ export async function mergeAgentBranches(ledger: Ledger, agents?: string[]): Pro
     for (const name of wanted) reports.push(await mergeOne(ledger, name));
     await catchUpMergedBranches(ledger, reports);
     return reports;
-  });
+  }));
 }
 
 /** Branches merged earlier in this run sit on an older ledger commit: bring them to the final tip. */

@@ -51,6 +51,19 @@ function mergeInto(target: IndexData, source: Partial<IndexData>): void {
   Object.assign(target.mergeBases, source.mergeBases);
 }
 
+/** `tuples` as the anchor tree plus the entries that differ. */
+function deltaAgainst(anchor: string, anchorByName: ReadonlyMap<string, EntryTuple>, tuples: readonly EntryTuple[]): TreeDelta {
+  const set: EntryTuple[] = [];
+  const names = new Set<string>();
+  for (const t of tuples) {
+    names.add(t[1]);
+    const a = anchorByName.get(t[1]);
+    if (!a || a[0] !== t[0] || a[2] !== t[2]) set.push(t);
+  }
+  const del = [...anchorByName.keys()].filter((name) => !names.has(name));
+  return { base: anchor, set, del };
+}
+
 function sizeOf(path: string): number | undefined {
   try {
     return statSync(path).size;
@@ -81,6 +94,8 @@ export class LedgerIndex {
   private readonly parsedFiles = new Map<string, DecodedFile>();
   private data: IndexData = emptyData();
   private loaded = false;
+  /** When false, a lookup the process cannot answer is a miss (the caller asks git) instead of reading the files. */
+  private loadOnMiss = true;
   /** The files on disk are of another format: the next save replaces them. */
   private outdated = false;
   private logBytes = 0;
@@ -137,7 +152,27 @@ export class LedgerIndex {
   }
 
   private find<V>(pick: (data: IndexData) => V | undefined): V | undefined {
-    return pick(this.data) ?? (this.load() ? pick(this.data) : undefined);
+    return pick(this.data) ?? (this.loadOnMiss && this.load() ? pick(this.data) : undefined);
+  }
+
+  /**
+   * For work that touches a few files of many commits (merging agent branches, diffing for the
+   * observer): asking git for those objects costs less time and far less memory than loading an
+   * index of the whole ledger. What is learned is still appended to the log.
+   */
+  async preferringGit<T>(fn: () => Promise<T>): Promise<T> {
+    const previous = this.loadOnMiss;
+    this.loadOnMiss = false;
+    try {
+      return await fn();
+    } finally {
+      this.loadOnMiss = previous;
+    }
+  }
+
+  /** Trees read from git are only remembered, not logged, while the files are not loaded: see preferGit. */
+  get logsTrees(): boolean {
+    return this.loaded || this.loadOnMiss;
   }
 
   commit(oid: string): { tree: string; parents: string[] } | undefined {
@@ -163,7 +198,7 @@ export class LedgerIndex {
       base = this.data.trees[at] ?? this.resolved.get(at);
       if (base) break;
       const delta = this.data.deltas[at];
-      if (!delta) return this.load() ? this.tuples(oid) : undefined;
+      if (!delta) return this.loadOnMiss && this.load() ? this.tuples(oid) : undefined;
       if (chain.length >= MAX_DELTA_CHAIN) return undefined;
       chain.push(delta);
       at = delta.base;
@@ -284,19 +319,29 @@ export class LedgerIndex {
   private compact(liveCommits: Iterable<string>): void {
     const live = new Set(liveCommits);
     const kept = emptyData();
+    // The first tree kept whole for each directory: later trees of that directory that are a few
+    // changes from it are stored as a delta against it.
+    const anchors = new Map<string, { oid: string; byName: Map<string, EntryTuple> }>();
     const keepTree = (oid: string, prefix: string): void => {
       if (kept.trees[oid] || kept.deltas[oid]) return;
       const tuples = this.tuples(oid);
       if (!tuples) return;
-      // Trees of live commits are mostly a few edits apart: keep them as deltas while the chain is
-      // short, so a base holding many agents' tips does not hold the whole ledger tree for each.
+      // Trees of live commits are mostly a few edits apart: keep them as short delta chains, or as a
+      // delta against the directory's anchor, so a base holding many agents' tips does not hold the
+      // whole ledger tree for each.
       const delta = this.data.deltas[oid];
       const length = this.chainLength(oid);
+      const anchor = anchors.get(prefix);
       if (delta && length !== undefined && length < MAX_DELTA_CHAIN / 2) {
         kept.deltas[oid] = delta;
         keepTree(delta.base, prefix);
+      } else if (anchor && anchor.oid !== oid) {
+        const rebased = deltaAgainst(anchor.oid, anchor.byName, tuples);
+        if (rebased.set.length + rebased.del.length <= tuples.length / 4) kept.deltas[oid] = rebased;
+        else kept.trees[oid] = tuples;
       } else {
         kept.trees[oid] = tuples;
+        anchors.set(prefix, { oid, byName: new Map(tuples.map((t) => [t[1], t])) });
       }
       for (const [mode, name, entryOid] of tuples) {
         if (mode === TREE_MODE) {

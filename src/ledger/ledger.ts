@@ -150,6 +150,11 @@ export class Ledger {
     this.views = new ViewCache(this.repo.stateDir);
   }
 
+  /** See LedgerIndex.preferGit: for merges and observer passes, which need a few files of many commits. */
+  preferringGit<T>(fn: () => Promise<T>): Promise<T> {
+    return this.index.preferringGit(fn);
+  }
+
   /** Loaded on first use: a read served by the view cache never parses the index. */
   private get index(): LedgerIndex {
     this.loadedIndex ??= LedgerIndex.open(this.repo.stateDir);

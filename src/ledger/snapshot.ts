@@ -35,7 +35,8 @@ export class ObjectCache {
     const cached = this.index.tree(oid);
     if (cached) return cached;
     const entries = await this.repo.readTree(oid);
-    this.index.setTree(oid, entries);
+    if (this.index.logsTrees) this.index.setTree(oid, entries);
+    else this.index.rememberTree(oid, entries);
     return entries;
   }
 
@@ -46,7 +47,9 @@ export class ObjectCache {
     const objects = await this.repo.reader.readMany(missing);
     for (const oid of missing) {
       const obj = objects.get(oid);
-      if (obj) this.index.setTree(oid, decodeTree(obj.content));
+      if (!obj) continue;
+      if (this.index.logsTrees) this.index.setTree(oid, decodeTree(obj.content));
+      else this.index.rememberTree(oid, decodeTree(obj.content));
     }
   }
 
@@ -68,7 +71,19 @@ export class ObjectCache {
     }
   }
 
+  /** Recent snapshots by commit: a merge of many agents reads the same base and tips more than once. */
+  private readonly snapshots = new Map<string, Snapshot>();
+
   async snapshot(commit: string): Promise<Snapshot> {
+    const known = this.snapshots.get(commit);
+    if (known) return known;
+    const snapshot = await this.readSnapshot(commit);
+    this.snapshots.set(commit, snapshot);
+    if (this.snapshots.size > 16) this.snapshots.delete(this.snapshots.keys().next().value!);
+    return snapshot;
+  }
+
+  private async readSnapshot(commit: string): Promise<Snapshot> {
     const { tree } = await this.commitInfo(commit);
     const root = await this.treeEntries(tree);
     const files = new Map<string, string>();

@@ -133,7 +133,7 @@ async function pass(ledger: Ledger, options: ObserveOptions): Promise<ObserveRep
   const firstPass = saved === undefined;
   const checkpoint: Checkpoint = saved ?? { ledger: tip, handled: [] };
   const handled = new Set(checkpoint.handled);
-  const closures = (await closuresBetween(ledger, checkpoint.ledger, tip)).filter((c) => !handled.has(c.key));
+  const closures = (await ledger.preferringGit(() => closuresBetween(ledger, checkpoint.ledger, tip))).filter((c) => !handled.has(c.key));
   if (closures.length > 0 || options.sweep || firstPass) {
     const summary: string[] = [];
     await ledger.write((tx) => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCommit, decodeTree, encodeCommit, encodeTree, hashObject } from '../../src/git/object-format.js';
 import { LooseObjectWriter } from '../../src/git/object-writer.js';
@@ -128,5 +128,28 @@ describe('index', () => {
     expect(reader.commit('c1')).toEqual({ tree: 'root1', parents: [] });
     // Remembered trees are this process's only: they would bloat the log.
     expect(reader.tree('big')).toBeUndefined();
+  });
+});
+
+describe('index compaction', () => {
+  it('keeps trees far down a delta chain as a delta against an anchor tree, not whole', () => {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const index = LedgerIndex.open(dir);
+    const entries = Array.from({ length: 200 }, (_, i) => ({ mode: '100644', name: `b${i}.yaml`, oid: `o${i}` }));
+    index.setTree('t0', entries);
+    for (let i = 1; i <= 40; i++) index.setTreeDelta(`t${i}`, `t${i - 1}`, [{ mode: '100644', name: `b${i}.yaml`, oid: `new${i}` }], []);
+    index.setCommit('c0', 't0', []);
+    index.setCommit('c40', 't40', ['c0']);
+    index.save(() => ['c0', 'c40']);
+    const stored = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { trees: Record<string, unknown>; deltas: Record<string, { base: string; set: unknown[] }> };
+    expect(Object.keys(stored.trees)).toEqual(['t0']);
+    expect(stored.deltas.t40).toMatchObject({ base: 't0' });
+    expect(stored.deltas.t40!.set).toHaveLength(40);
+    const reread = LedgerIndex.open(dir);
+    const t40 = reread.tree('t40')!;
+    expect(t40).toHaveLength(200);
+    expect(t40.find((e) => e.name === 'b7.yaml')!.oid).toBe('new7');
+    expect(t40.find((e) => e.name === 'b100.yaml')!.oid).toBe('o100');
   });
 });
