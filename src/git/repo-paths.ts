@@ -12,8 +12,17 @@ export interface RepoPaths {
   commonDir: string;
 }
 
+/** A git dir: its own objects and refs, or (a linked worktree's private dir) a `commondir` link to them. */
 function isGitDir(dir: string): boolean {
-  return existsSync(join(dir, 'HEAD')) && existsSync(join(dir, 'objects')) && existsSync(join(dir, 'refs'));
+  if (!existsSync(join(dir, 'HEAD'))) return false;
+  return (existsSync(join(dir, 'objects')) && existsSync(join(dir, 'refs'))) || existsSync(join(dir, 'commondir'));
+}
+
+/** The working tree of a git dir named by GIT_DIR (git sets it for hooks, also in linked worktrees). */
+function workTreeOf(gitDir: string): string | null {
+  const linkFile = join(gitDir, 'gitdir');
+  if (existsSync(linkFile)) return dirname(resolve(gitDir, readFileSync(linkFile, 'utf8').trim()));
+  return basename(gitDir) === '.git' ? dirname(gitDir) : null;
 }
 
 function readGitFile(dotGit: string): string {
@@ -36,7 +45,7 @@ export function findRepository(cwd: string): RepoPaths {
   if (envGitDir) {
     const gitDir = resolve(cwd, envGitDir);
     if (!isGitDir(gitDir)) throw new RepositoryError(`GIT_DIR=${envGitDir} is not a git repository`);
-    return { workTree: process.env.GIT_WORK_TREE ? resolve(cwd, process.env.GIT_WORK_TREE) : null, gitDir, commonDir: commonDirOf(gitDir) };
+    return { workTree: process.env.GIT_WORK_TREE ? resolve(cwd, process.env.GIT_WORK_TREE) : workTreeOf(gitDir), gitDir, commonDir: commonDirOf(gitDir) };
   }
   let dir = resolve(cwd);
   for (;;) {

@@ -7,6 +7,8 @@ export interface Checkpoint {
   ledger: string;
   /** Closures already handled (`<bead id>@<closed_at>`), newest last. */
   handled: string[];
+  /** Code branch tips as of the last pass, for commits that name beads. */
+  branches: Record<string, string>;
 }
 
 /** Enough to recognise any closure a pass could see twice (they are only seen again across racing passes). */
@@ -22,7 +24,8 @@ export function loadCheckpoint(stateDir: string): Checkpoint | undefined {
   try {
     const value = JSON.parse(readFileSync(join(stateDir, 'observer.json'), 'utf8')) as Partial<Checkpoint>;
     if (typeof value.ledger !== 'string' || !Array.isArray(value.handled)) return undefined;
-    return { ledger: value.ledger, handled: value.handled.filter((k): k is string => typeof k === 'string') };
+    const branches = value.branches && typeof value.branches === 'object' ? value.branches : {};
+    return { ledger: value.ledger, handled: value.handled.filter((k): k is string => typeof k === 'string'), branches };
   } catch {
     return undefined;
   }
@@ -30,7 +33,7 @@ export function loadCheckpoint(stateDir: string): Checkpoint | undefined {
 
 export function saveCheckpoint(stateDir: string, checkpoint: Checkpoint): void {
   mkdirSync(stateDir, { recursive: true });
-  writeAtomically(join(stateDir, 'observer.json'), `${JSON.stringify({ ledger: checkpoint.ledger, handled: checkpoint.handled.slice(-KEEP_HANDLED) })}\n`);
+  writeAtomically(join(stateDir, 'observer.json'), `${JSON.stringify({ ledger: checkpoint.ledger, handled: checkpoint.handled.slice(-KEEP_HANDLED), branches: checkpoint.branches })}\n`);
 }
 
 /**

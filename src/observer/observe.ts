@@ -15,6 +15,7 @@ import type { Bead } from '../beads/bead.js';
 import type { Transaction } from '../ledger/ledger.js';
 import { convoysTracking, landComplete, landIfComplete, readyTracked, OBSERVER_ADDRESS } from '../convoys/convoy-service.js';
 import { hookedOn, slingBead } from '../agents/hook-service.js';
+import { codeBranches, recordBranchCommits } from './branch-scan.js';
 import { loadCheckpoint, saveCheckpoint, writeRefsFingerprint, type Checkpoint } from './checkpoint.js';
 
 export interface ObserveAction {
@@ -127,11 +128,13 @@ async function pass(ledger: Ledger, options: ObserveOptions): Promise<ObserveRep
     if (report.outcome !== 'merged') continue;
     actions.push({ kind: 'merged', line: `⇄ merged gt/agents/${report.agent}${report.changed.length > 0 ? `: ${report.changed.join(', ')}` : ''}` });
   }
-  const tip = ledger.requireLedgerTip();
   const saved = loadCheckpoint(stateDir);
+  const branchTips = codeBranches(ledger);
+  for (const line of await recordBranchCommits(ledger, saved?.branches ?? {}, branchTips)) actions.push({ kind: 'recorded', line });
+  const tip = ledger.requireLedgerTip();
   // The first pass has no history to diff: it starts from now, and sweeps once.
   const firstPass = saved === undefined;
-  const checkpoint: Checkpoint = saved ?? { ledger: tip, handled: [] };
+  const checkpoint: Checkpoint = saved ?? { ledger: tip, handled: [], branches: {} };
   const handled = new Set(checkpoint.handled);
   const closures = (await ledger.preferringGit(() => closuresBetween(ledger, checkpoint.ledger, tip))).filter((c) => !handled.has(c.key));
   if (closures.length > 0 || options.sweep || firstPass) {
@@ -148,7 +151,23 @@ async function pass(ledger: Ledger, options: ObserveOptions): Promise<ObserveRep
   }
   // The checkpoint is the tip the closures were read from, not our own commit: a merge that landed
   // meanwhile is diffed by the next pass.
-  saveCheckpoint(stateDir, { ledger: tip, handled: [...handled, ...closures.map((c) => c.key)] });
+  saveCheckpoint(stateDir, { ledger: tip, handled: [...handled, ...closures.map((c) => c.key)], branches: Object.fromEntries(branchTips) });
   writeRefsFingerprint(stateDir, ledger.repo.refs.list('refs/heads/gt/'));
   return { actions, ledgerTip: ledger.ledgerTip() };
+}
+
+/**
+ * Starts the observer's memory at the current state if it has none: set up with the ledger (`gt init`)
+ * or the hooks (`gt hooks install`), every closure from then on is handled. Without it, the first
+ * pass only remembers where things stand, so a clone does not replay its whole history.
+ */
+export function startObserving(cwd: string): void {
+  const ledger = Ledger.open({ cwd, systemActor: OBSERVER_ADDRESS });
+  try {
+    const tip = ledger.ledgerTip();
+    if (!tip || loadCheckpoint(ledger.repo.stateDir)) return;
+    saveCheckpoint(ledger.repo.stateDir, { ledger: tip, handled: [], branches: Object.fromEntries(codeBranches(ledger)) });
+  } finally {
+    ledger.close();
+  }
 }

@@ -230,8 +230,8 @@ describe('the observer', () => {
     const a = create('One', '-p', '1');
     const b = create('Two');
     r.gtOk('convoy', 'create', 'Pair', a, b, '--feed', 'ann');
-    // The first pass sweeps: the most urgent ready bead goes to the idle feed target.
-    expect(r.gtJson<{ actions: { line: string }[] }>('observe').actions.map((x) => x.line)).toEqual([expect.stringContaining(`fed ${a}`)]);
+    // A sweep feeds the most urgent ready bead to the idle feed target.
+    expect(r.gtJson<{ actions: { line: string }[] }>('observe', '--sweep').actions.map((x) => x.line)).toEqual([expect.stringContaining(`fed ${a}`)]);
     r.gtOk('close', a);
     expect(r.gtJson<{ actions: { kind: string }[] }>('observe').actions.map((x) => x.kind)).toEqual(['fed']);
     r.gtOk('unsling', b);

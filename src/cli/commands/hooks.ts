@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { globalsOf } from '../context.js';
 import { printJson, printLine } from '../output.js';
+import { startObserving } from '../../observer/observe.js';
 import { hooksStatus, installHooks, uninstallHooks, CHAINED_SUFFIX, type HookChange, type HookStatus } from '../../githooks/install.js';
 import { runHook } from '../../githooks/run-hook.js';
 
@@ -31,6 +32,8 @@ export function registerHooks(program: Command): void {
     .option('--json', 'print what was done as JSON')
     .action((_options: unknown, command: Command) => {
       const outcome = installHooks(cwdOf(command));
+      // From here on, every closure is the observer's to handle (a ledger created later starts its own).
+      startObserving(cwdOf(command));
       if (globalsOf(command).json) return printJson(outcome);
       printChanges(outcome.hooksDir, outcome.changes);
     });

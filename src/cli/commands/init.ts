@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { withLedger, globalsOf } from '../context.js';
 import { printJson, printLine } from '../output.js';
 import { LEDGER_BRANCH } from '../../ledger/layout.js';
+import { startObserving } from '../../observer/observe.js';
 
 export function registerInit(program: Command): void {
   program
@@ -12,6 +13,7 @@ export function registerInit(program: Command): void {
     .action(async (options: { prefix?: string }, command: Command) => {
       await withLedger(command, async (ledger) => {
         const { created, config } = await ledger.init(options.prefix);
+        if (created) startObserving(ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir);
         if (globalsOf(command).json) return printJson({ created, branch: LEDGER_BRANCH, ...config });
         if (created) printLine(`initialized ledger ${LEDGER_BRANCH} (prefix ${config.prefix})`);
         else printLine(`ledger ${LEDGER_BRANCH} already exists (prefix ${config.prefix}); nothing changed`);

@@ -1,0 +1,47 @@
+/**
+ * Commits on code branches that name beads (`Closes: gt-4f2a`), found by the observer itself, so that
+ * `gt watch` alone does what the post-commit hook does. Only commits that arrived since the last pass
+ * are read; a branch seen for the first time is only remembered.
+ */
+import { execFileSync } from 'node:child_process';
+import type { Ledger } from '../ledger/ledger.js';
+import { readCommits } from '../githooks/run-hook.js';
+import { recordCommits } from '../githooks/record.js';
+import { parseBeadReferences } from '../githooks/trailers.js';
+
+const BRANCH_PREFIX = 'refs/heads/';
+const GT_PREFIX = 'refs/heads/gt/';
+/** A branch that moved by more than this many commits at once is read only this far back. */
+const MAX_NEW_COMMITS = 200;
+
+/** Code branches and their tips (gt's own branches are not code). */
+export function codeBranches(ledger: Ledger): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [ref, oid] of ledger.repo.refs.list(BRANCH_PREFIX)) if (!ref.startsWith(GT_PREFIX)) out.set(ref, oid);
+  return out;
+}
+
+function newCommits(cwd: string, from: string, to: string): string[] {
+  try {
+    const out = execFileSync('git', ['rev-list', `--max-count=${MAX_NEW_COMMITS}`, '--reverse', to, `^${from}`, '--'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return out.split('\n').filter(Boolean);
+  } catch {
+    // The old tip is gone (gc after a force-push): read nothing rather than the branch's whole history.
+    return [];
+  }
+}
+
+/** Records the new bead-naming commits of every moved branch; returns one line per thing done. */
+export async function recordBranchCommits(ledger: Ledger, seen: Readonly<Record<string, string>>, tips: ReadonlyMap<string, string>): Promise<string[]> {
+  const cwd = ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir;
+  const lines: string[] = [];
+  for (const [ref, tip] of tips) {
+    const before = seen[ref];
+    if (before === undefined || before === tip) continue;
+    const commits = readCommits(cwd, newCommits(cwd, before, tip)).filter((c) => parseBeadReferences(c.message).length > 0);
+    if (commits.length === 0) continue;
+    const outcome = await recordCommits(ledger, ref.slice(BRANCH_PREFIX.length), commits);
+    lines.push(...outcome.lines);
+  }
+  return lines;
+}
