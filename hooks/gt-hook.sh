@@ -58,6 +58,8 @@ gt_part() {
       elif [ ! -f "$gt_git_dir/gt-agent" ]; then
         return 0
       fi
+      # A message that already names beads (`Closes: gt-4f2a`) says what it is about: left as written.
+      if [ -f "${1-}" ] && gt_names_beads "$(cat "$1")"; then return 0; fi
       ;;
     post-checkout | post-commit | post-merge | post-rewrite)
       # A file checkout (not a branch switch) changes nothing gt watches.

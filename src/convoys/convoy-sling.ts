@@ -7,7 +7,7 @@ import type { Bead } from '../beads/bead.js';
 import { createBead } from '../beads/bead-service.js';
 import { UsageError } from '../errors.js';
 import { createConvoy, readyTracked } from './convoy-service.js';
-import { slingBead } from '../agents/hook-service.js';
+import { hookedOn, slingBead } from '../agents/hook-service.js';
 import type { Convoy } from './convoy.js';
 
 export interface TaskInput {
@@ -70,6 +70,8 @@ export interface BatchResult {
   convoy: Convoy;
   beads: Bead[];
   hooked: { bead: string; agent: string }[];
+  /** Agents named with --to whose hook already held work: left alone, fed later. */
+  busy: string[];
 }
 
 export function slingBatch(tx: Transaction, input: BatchInput): BatchResult {
@@ -90,12 +92,18 @@ export function slingBatch(tx: Transaction, input: BatchInput): BatchResult {
     feed: [...input.agents],
   });
   const hooked: { bead: string; agent: string }[] = [];
+  const busy: string[] = [];
   const ready = readyTracked(tx, convoy);
-  for (const [i, agent] of input.agents.entries()) {
-    const bead = ready[i];
+  for (const agent of input.agents) {
+    // A busy agent is not interrupted: as a feed target it gets this convoy's work when it is free.
+    if (hookedOn(tx.beads, agent).length > 0) {
+      busy.push(agent);
+      continue;
+    }
+    const bead = ready[hooked.length];
     if (!bead) break;
     slingBead(tx, bead.id, agent, { noConvoy: true });
     hooked.push({ bead: bead.id, agent });
   }
-  return { convoy: tx.convoys.get(convoy.id)!, beads: beads.map((b) => tx.beads.get(b.id)!), hooked };
+  return { convoy: tx.convoys.get(convoy.id)!, beads: beads.map((b) => tx.beads.get(b.id)!), hooked, busy };
 }

@@ -1,7 +1,7 @@
 /**
  * Commits on code branches that name beads (`Closes: gt-4f2a`), found by the observer itself, so that
  * `gt watch` alone does what the post-commit hook does. Only commits that arrived since the last pass
- * are read; a branch seen for the first time is only remembered.
+ * are read: reachable from a moved (or new) branch tip and from none of the tips the last pass saw.
  */
 import { execFileSync } from 'node:child_process';
 import type { Ledger } from '../ledger/ledger.js';
@@ -21,12 +21,12 @@ export function codeBranches(ledger: Ledger): Map<string, string> {
   return out;
 }
 
-function newCommits(cwd: string, from: string, to: string): string[] {
+function newCommits(cwd: string, tip: string, known: readonly string[]): string[] {
   try {
-    const out = execFileSync('git', ['rev-list', `--max-count=${MAX_NEW_COMMITS}`, '--reverse', to, `^${from}`, '--'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('git', ['rev-list', `--max-count=${MAX_NEW_COMMITS}`, '--reverse', tip, '--not', ...known, '--'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     return out.split('\n').filter(Boolean);
   } catch {
-    // The old tip is gone (gc after a force-push): read nothing rather than the branch's whole history.
+    // An old tip is gone (gc after a force-push): read nothing rather than the branch's whole history.
     return [];
   }
 }
@@ -35,10 +35,12 @@ function newCommits(cwd: string, from: string, to: string): string[] {
 export async function recordBranchCommits(ledger: Ledger, seen: Readonly<Record<string, string>>, tips: ReadonlyMap<string, string>): Promise<string[]> {
   const cwd = ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir;
   const lines: string[] = [];
+  const known = [...new Set(Object.values(seen))];
+  // Without anything seen before, there is no "since": the first pass only remembers where branches are.
+  if (known.length === 0) return lines;
   for (const [ref, tip] of tips) {
-    const before = seen[ref];
-    if (before === undefined || before === tip) continue;
-    const commits = readCommits(cwd, newCommits(cwd, before, tip)).filter((c) => parseBeadReferences(c.message).length > 0);
+    if (seen[ref] === tip) continue;
+    const commits = readCommits(cwd, newCommits(cwd, tip, known)).filter((c) => parseBeadReferences(c.message).length > 0);
     if (commits.length === 0) continue;
     const outcome = await recordCommits(ledger, ref.slice(BRANCH_PREFIX.length), commits);
     lines.push(...outcome.lines);

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { findRepository } from '../git/repo-paths.js';
+import { RefStore } from '../git/refs.js';
 import { observe, type ObserveAction } from './observe.js';
 
 export interface WatchOptions {
@@ -27,12 +28,20 @@ export async function watchRepository(cwd: string, options: WatchOptions): Promi
   let again: { sweep: boolean } | undefined;
   let timer: NodeJS.Timeout | undefined;
 
+  const refs = new RefStore(paths.commonDir, { staleLockMs: 5000 });
+  // What the branches pointed at when the last pass started: a pass that ends with them moved runs
+  // again, whatever the file events said (editors and git replace ref files fast enough for a
+  // watcher to fold two changes into one, or to drop one).
+  const fingerprint = (): string => [...refs.list('refs/heads/')].map(([ref, oid]) => `${oid} ${ref}`).sort().join('\n');
+  let seen = '';
+
   const run = (sweep: boolean): void => {
     if (options.signal.aborted) return;
     if (running) {
       again = { sweep: sweep || (again?.sweep ?? false) };
       return;
     }
+    seen = fingerprint();
     running = (async () => {
       try {
         const report = await observe(cwd, { sweep });
@@ -42,6 +51,7 @@ export async function watchRepository(cwd: string, options: WatchOptions): Promi
       }
     })().finally(() => {
       running = undefined;
+      if (!again && fingerprint() !== seen) again = { sweep: false };
       if (again) {
         const next = again;
         again = undefined;
@@ -65,11 +75,16 @@ export async function watchRepository(cwd: string, options: WatchOptions): Promi
 
   run(true);
   const sweeper = setInterval(() => run(true), sweepMs);
+  // A safety net under the file events: a ref that moved without an event is noticed within a second.
+  const checker = setInterval(() => {
+    if (!running && fingerprint() !== seen) run(false);
+  }, 1000);
   await new Promise<void>((resolve) => {
     if (options.signal.aborted) resolve();
     else options.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   clearInterval(sweeper);
+  clearInterval(checker);
   if (timer) clearTimeout(timer);
   await watcher.close();
   while (running) await running;

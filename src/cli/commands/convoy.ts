@@ -250,6 +250,7 @@ export function registerConvoy(program: Command): void {
         printLine(`🚚 ${result.convoy.id}: ${result.convoy.title} with ${result.beads.length} beads`);
         for (const b of result.beads) printLine(`   ○ ${b.id}  ${b.title}`);
         for (const h of result.hooked) printLine(`   ⚓ ${h.bead} hooked on ${h.agent}`);
+        for (const agent of result.busy) printLine(`   ${agent} is busy: it gets this convoy's work when its hook is free`);
       });
     });
 }
