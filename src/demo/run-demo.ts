@@ -3,7 +3,7 @@
  * narrated step by step. Pass --keep to leave the repository behind for a look around.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -19,6 +19,10 @@ const env = {
   GIT_COMMITTER_NAME: 'Demo',
   GIT_COMMITTER_EMAIL: 'demo@example.com',
 };
+
+/** An agent's shell: no GT_AGENT, so its worktree's binding says who is acting. */
+const agentEnv: NodeJS.ProcessEnv = { ...env };
+delete agentEnv.GT_AGENT;
 
 const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const dim = (s: string): string => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
@@ -74,7 +78,7 @@ try {
   say('The overseer (you) files work as beads; dependencies say what must happen first');
   const schema = createId('Design the orders schema', '-p', '1', '-l', 'db');
   const api = createId('Build the orders API', '-t', 'feature', '-p', '1', '--deps', `blocks:${schema}`);
-  createId('Write the API docs', '-t', 'chore', '--deps', `blocks:${api}`);
+  const docs = createId('Write the API docs', '-t', 'chore', '--deps', `blocks:${api}`);
   const bug = createId('Fix rounding in cart totals', '-t', 'bug', '-p', '0', '-l', 'cart');
   gt('list');
 
@@ -112,6 +116,43 @@ try {
 
   say("Every bead's history comes from git");
   gt('log', schema);
+
+  say('Batch the rest into a convoy: it lands by itself when all its work is done');
+  const convoyId = (JSON.parse(gtQuiet('convoy', 'create', 'Orders release', api, docs, '--feed', 'alice', '--json')) as { id: string }).id;
+  show(`gt convoy create "Orders release" ${api} ${docs} --feed alice`, `created ${convoyId}`);
+  gt('convoy', 'status', convoyId);
+
+  say("Install the git hooks: commits now drive the observer (gt watch would do the same, as a process)");
+  gt('hooks', 'install');
+  const worktree = join(root, 'webshop-alice');
+  git('worktree', 'add', '-q', '-b', 'alice/orders', worktree);
+  const inAlice = (...args: string[]): string => {
+    const out = execFileSync(process.execPath, [GT, ...args], { cwd: worktree, env: agentEnv, encoding: 'utf8' });
+    show(`(alice's worktree) gt ${args.join(' ')}`, out);
+    return out;
+  };
+  const commitAsAlice = (file: string, message: string): void => {
+    writeFileSync(join(worktree, file), `${message}\n`);
+    execFileSync('git', ['add', file], { cwd: worktree, env: agentEnv });
+    const out = execFileSync('git', ['commit', '-q', '-m', message], { cwd: worktree, env: agentEnv, encoding: 'utf8' });
+    show(`(alice's worktree) git commit -m ${JSON.stringify(message)}`, out);
+  };
+  inAlice('agents', 'bind', 'alice');
+  gt('sling', api, 'alice');
+
+  say("Alice's session starts with gt prime: who she is, and the work on her hook");
+  inAlice('prime');
+
+  say('She commits with "Closes: <id>": the hook closes the bead and the observer hands her the next one');
+  commitAsAlice('orders_api.txt', `Add the orders API\n\nCloses: ${api}`);
+  gt('hook', 'alice');
+  commitAsAlice('docs.txt', `Document the orders API\n\nCloses: ${docs}`);
+
+  say('Everything in the convoy is closed: it landed, and the overseer got the landing mail');
+  gt('convoy', 'list', '--all');
+  const mail = JSON.parse(gtQuiet('mail', 'inbox', '--json')) as { id: string }[];
+  gt('mail', 'read', mail[0]!.id);
+  git('log', '--oneline', '-8', 'gt/ledger');
 
   say('Native git agrees: the repository is sound, and your own branch and working tree were never touched');
   git('fsck', '--strict');

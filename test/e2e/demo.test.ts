@@ -11,6 +11,10 @@ describe('npm run demo', () => {
     expect(out).toContain('bob: merged');
     expect(out).toMatch(/Closing the schema unblocked the API[^\n]*\n\$ gt ready\n○ {2}shop-\w+ {2}P1 {2}feature {3}Build the orders API/);
     expect(out).toContain('+status: closed');
+    // The convoy part: the hook closes on commit, the observer feeds the next bead and lands the convoy.
+    expect(out).toMatch(/\$ gt hook alice\n⚓ alice: shop-\w+ {2}Write the API docs {2}\[hooked, P2\]/);
+    expect(out).toMatch(/✓ shop-cv-\w+ {2}Orders release {2}2\/2 {2}\(landed\)/);
+    expect(out).toContain('Subject: 🚚 Convoy landed: Orders release');
     expect(out).not.toContain('The demo repository is kept at');
   });
 });

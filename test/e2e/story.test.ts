@@ -135,3 +135,34 @@ describe('the seed story', () => {
     await tellTheStory('hooks');
   }, 60_000);
 });
+
+describe('gt watch', () => {
+  it('two watchers on one repository feed each closure once and land once; both stop cleanly on SIGTERM', async () => {
+    r = makeRepo();
+    const repo = r;
+    repo.gtOk('init', '--prefix', 'gt');
+    const out = repo.gtJson<{ convoy: { id: string }; beads: { id: string }[] }>('convoy', 'sling', 'Pair', '--task', 'One', '--task', 'Two', '--task', 'Three', '--to', 'ann');
+    const watchers = [spawnGt(['watch', '--debounce', '0.01'], repo.dir), spawnGt(['watch', '--debounce', '0.01'], repo.dir)];
+    const outputs = ['', ''];
+    watchers.forEach((w, i) => w.stdout!.on('data', (chunk: Buffer) => (outputs[i] += chunk.toString())));
+    await until('both watchers to start', () => (outputs.every((o) => o.includes('watching')) ? true : undefined));
+    for (let round = 0; round < 3; round++) {
+      const hooked = repo.gtJson<{ hooked: BeadJson[] }>('hook', 'ann').hooked;
+      expect(hooked).toHaveLength(1);
+      repo.gtOk('--as', 'ann', 'close', hooked[0]!.id);
+      await until(`round ${round} to be handled`, () => {
+        const status = repo.gtJson<{ status: string; tracked: { status: string }[] }>('convoy', 'status', out.convoy.id);
+        const settled = status.status === 'closed' || status.tracked.some((t) => t.status === 'hooked');
+        return settled ? true : undefined;
+      });
+    }
+    const log = repo.git('log', '--format=%s', 'gt/ledger');
+    expect(log.split('\n').filter((s) => s.includes(`landed ${out.convoy.id}`))).toHaveLength(1);
+    expect(log.split('\n').filter((s) => /fed \S+ "/.test(s))).toHaveLength(2);
+    expect(repo.gtJson<unknown[]>('mail', 'inbox')).toHaveLength(1);
+    const exits = watchers.map((w) => new Promise<number | null>((resolve) => w.once('exit', (code) => resolve(code))));
+    for (const w of watchers) w.kill('SIGTERM');
+    expect(await Promise.all(exits)).toEqual([0, 0]);
+    for (const o of outputs) expect(o).toContain('stopped');
+  }, 60_000);
+});
