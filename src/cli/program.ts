@@ -12,6 +12,7 @@ import { registerConvoy } from './commands/convoy.js';
 import { registerWork } from './commands/work.js';
 import { registerMail } from './commands/mail.js';
 import { registerObserver } from './commands/observer.js';
+import { registerFormula } from './commands/formula.js';
 
 export function buildProgram(): Command {
   const program = new Command('gt')
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerWork(program);
   registerMail(program);
   registerObserver(program);
+  registerFormula(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -16,6 +16,8 @@ export interface VarSpec {
   pattern?: string;
   /** string (default), int or bool: checked when a value is bound. */
   type?: 'string' | 'int' | 'bool';
+  /** Convoy inputs: required unless one of these is given. */
+  required_unless?: string[];
 }
 
 /** A gate holds its step until it resolves: human gates by `gt gate resolve`, timers by time. */
@@ -50,8 +52,15 @@ export interface ProtoStep {
   /** Kept when it cannot be decided at cook time (a runtime condition); steps whose condition is false are dropped. */
   condition?: string;
   /** `until` loops and `on_complete` hooks, kept for the runtime as upstream keeps them (labels there). */
-  loop_until?: { until: string; max: number };
+  loop_until?: {
+    until: string;
+    max: number;
+    /** The ids of the loop body's steps (one iteration), to run again. */
+    body?: string[];
+  };
   on_complete?: Record<string, unknown>;
+  /** Step keys upstream carries without acting on them (e.g. `parallel`, `interactive`), kept as written. */
+  extras?: Record<string, unknown>;
 }
 
 export interface ConvoyLeg {
@@ -60,6 +69,7 @@ export interface ConvoyLeg {
   description?: string;
   focus?: string;
   agent?: string;
+  review_only?: boolean;
 }
 
 /** What `gt formula run` turns into beads: one per leg, a synthesis bead blocked by the legs, one convoy. */
@@ -67,6 +77,9 @@ export interface ConvoyPlan {
   legs: ConvoyLeg[];
   synthesis?: { title: string; description?: string; depends_on?: string[] };
   presets: Record<string, { description?: string; legs: string[] }>;
+  /** `[prompts]` (e.g. `base`, a Go-style template with `{{.field}}`s) and `[output]`, as written. */
+  prompts?: Record<string, string>;
+  output?: Record<string, string>;
 }
 
 export interface Protomolecule {
