@@ -12,6 +12,9 @@ import { RuleError, UsageError } from '../errors.js';
 import { convoysTracking, createConvoy, parseAddress } from '../convoys/convoy-service.js';
 import type { Convoy } from '../convoys/convoy.js';
 import { AGENT_ROLES, type AgentRecord, type AgentRole, type AgentState } from './agent.js';
+import type { Protomolecule } from '../formulas/protomolecule.js';
+import type { Molecule } from '../molecules/molecule.js';
+import { moleculesBoundTo, pourMolecule, reassignMolecule } from '../molecules/molecule-service.js';
 
 const ON_HOOK = new Set(['hooked', 'in_progress']);
 
@@ -48,8 +51,29 @@ export interface SlingResult {
   convoy?: Convoy;
   /** Beads taken off the agent's hook to make room (with --force). */
   displaced: string[];
-  /** The bead was already on this agent's hook: nothing changed. */
+  /** The bead was already on this agent's hook: nothing changed (but a molecule, if one was asked for). */
   already: boolean;
+  /** The molecule poured onto the bead (`--formula`). */
+  molecule?: Molecule;
+}
+
+/** `gt sling --formula`: how to cook the formula, given the variables offered by default. */
+export interface SlingFormula {
+  /**
+   * Cooks with variables bound: `defaults` (`issue` = the bead's id, `feature` = its title, as upstream)
+   * under what the user gave. Returns the protomolecule and the variables as given to it.
+   */
+  cook(defaults: Record<string, string>): { proto: Protomolecule; vars: Record<string, string> };
+}
+
+/** Pours the formula's molecule onto a hooked bead, refusing a second active one. */
+function pourOnBead(tx: Transaction, bead: Bead, agent: string, formula: SlingFormula): Molecule {
+  const existing = moleculesBoundTo(tx, bead.id)[0];
+  if (existing) {
+    throw new RuleError(`${bead.id} already has an active molecule: ${existing.id} (${existing.formula})`, `finish it, or drop it first: gt mol burn ${existing.id}`);
+  }
+  const { proto, vars } = formula.cook({ issue: bead.id, feature: bead.title });
+  return pourMolecule(tx, proto, { vars, assignee: agent, bead });
 }
 
 /**
@@ -57,13 +81,16 @@ export interface SlingResult {
  * whose hook holds unfinished work (each unless `force`). Unless `noConvoy` or an open convoy already
  * tracks the bead, a convoy "Work: <title>" is created, so every piece of work shows on the dashboard.
  */
-export function slingBead(tx: Transaction, query: string, agentName: string, options: { force?: boolean; noConvoy?: boolean } = {}): SlingResult {
+export function slingBead(tx: Transaction, query: string, agentName: string, options: { force?: boolean; noConvoy?: boolean; formula?: SlingFormula } = {}): SlingResult {
   const agent = parseAddress(agentName);
   if (agent === OVERSEER) throw new UsageError('the overseer has no hook', 'sling to an agent name');
   const bead = findBead(tx, query);
   if (bead.status === 'closed') throw new RuleError(`${bead.id} is closed`, `reopen it first: gt reopen ${bead.id}`);
   if (bead.status === 'deferred' && !options.force) throw new RuleError(`${bead.id} is deferred`, 'sling it anyway with --force');
-  if (ON_HOOK.has(bead.status) && bead.assignee === agent) return { bead, agent, displaced: [], already: true };
+  if (ON_HOOK.has(bead.status) && bead.assignee === agent) {
+    const molecule = options.formula ? pourOnBead(tx, bead, agent, options.formula) : undefined;
+    return { bead, agent, displaced: [], already: true, ...(molecule ? { molecule } : {}) };
+  }
   if (ON_HOOK.has(bead.status) && bead.assignee && !options.force) {
     throw new RuleError(`${bead.id} is already hooked on ${bead.assignee} (${bead.status})`, 'take it back with gt unsling, or re-sling with --force');
   }
@@ -74,11 +101,14 @@ export function slingBead(tx: Transaction, query: string, agentName: string, opt
   for (const old of busy) updateBead(tx, old.id, { status: 'open', assignee: '' });
   const { bead: hooked } = updateBead(tx, bead.id, { status: 'hooked', assignee: agent });
   touchAgent(tx, agent, { state: 'working' });
+  // A molecule already on the bead follows it to its new agent, who resumes where the last one stopped.
+  for (const m of moleculesBoundTo(tx, bead.id)) if (m.assignee !== agent) reassignMolecule(tx, m, agent);
+  const molecule = options.formula ? pourOnBead(tx, hooked, agent, options.formula) : undefined;
   let convoy: Convoy | undefined;
   if (!options.noConvoy && convoysTracking(tx, bead.id).length === 0) {
     convoy = createConvoy(tx, { title: `Work: ${bead.title}`, beads: [bead.id], description: `Created by gt sling to track ${bead.id}` });
   }
-  return { bead: hooked, agent, ...(convoy ? { convoy } : {}), displaced: busy.map((b) => b.id), already: false };
+  return { bead: hooked, agent, ...(convoy ? { convoy } : {}), displaced: busy.map((b) => b.id), already: false, ...(molecule ? { molecule } : {}) };
 }
 
 /** Takes a bead off its agent's hook: open and unassigned again. */

@@ -9,6 +9,9 @@ import type { Mail } from '../mail/mail.js';
 import { hookedOn } from './hook-service.js';
 import { inboxOf } from '../mail/mail-service.js';
 import { convoysTracking, progressOf } from '../convoys/convoy-service.js';
+import type { Molecule } from '../molecules/molecule.js';
+import { moleculeBrief, type MoleculeBrief } from '../molecules/molecule-brief.js';
+import { activeMolecules, moleculesBoundTo } from '../molecules/molecule-service.js';
 
 export interface PrimeInfo {
   agent: string;
@@ -16,18 +19,31 @@ export interface PrimeInfo {
   is_overseer: boolean;
   branch: string;
   checkout?: string;
-  hooked: (Bead & { convoys: { id: string; title: string; completed: number; total: number }[] })[];
+  hooked: (Bead & { convoys: { id: string; title: string; completed: number; total: number }[]; molecule?: MoleculeBrief })[];
+  /** The actor's other active molecules (not bound to hooked work; wisps included). */
+  molecules: MoleculeBrief[];
   unread_mail: Mail[];
 }
 
-export function primeInfo(view: LedgerView, actor: Actor, checkout: string | null): PrimeInfo {
-  const hooked = hookedOn(view.beads, actor.name).map((bead) => ({
-    ...bead,
-    convoys: convoysTracking(view, bead.id).map((c) => {
-      const p = progressOf(view, c);
-      return { id: c.id, title: c.title, completed: p.closed, total: p.total };
-    }),
-  }));
+/** `wisps`: this machine's wisps, which the ledger view does not hold. */
+export function primeInfo(view: LedgerView, actor: Actor, checkout: string | null, wisps: readonly Molecule[] = [], now: number = Date.now()): PrimeInfo {
+  const shown = new Set<string>();
+  const hooked = hookedOn(view.beads, actor.name).map((bead) => {
+    const molecule = moleculesBoundTo(view, bead.id)[0];
+    if (molecule) shown.add(molecule.id);
+    return {
+      ...bead,
+      convoys: convoysTracking(view, bead.id).map((c) => {
+        const p = progressOf(view, c);
+        return { id: c.id, title: c.title, completed: p.closed, total: p.total };
+      }),
+      ...(molecule ? { molecule: moleculeBrief(molecule, actor.name, now) } : {}),
+    };
+  });
+  const molecules = [...activeMolecules(view), ...wisps.filter((w) => w.status === 'active')]
+    .filter((m) => m.assignee === actor.name && !shown.has(m.id))
+    .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1))
+    .map((m) => moleculeBrief(m, actor.name, now));
   return {
     agent: actor.name,
     role: actor.isOverseer ? 'overseer' : (view.agents.get(actor.name)?.role ?? 'polecat'),
@@ -35,12 +51,31 @@ export function primeInfo(view: LedgerView, actor: Actor, checkout: string | nul
     branch: actor.isOverseer ? 'gt/ledger' : `gt/agents/${actor.name}`,
     ...(checkout ? { checkout } : {}),
     hooked,
+    molecules,
     unread_mail: inboxOf(view, actor.name, { unreadOnly: true }),
   };
 }
 
 function indent(text: string): string {
   return text.split('\n').map((line) => `    ${line}`).join('\n');
+}
+
+/** A molecule's position for prime: progress, the current step in full, what comes next. */
+function moleculeText(m: MoleculeBrief): string[] {
+  const out = [`#### Molecule ${m.id}${m.wisp ? ' (wisp)' : ''}: ${m.title}`, `formula ${m.formula} v${m.formula_version} · ${m.finished}/${m.total} steps done`];
+  const vars = Object.entries(m.vars);
+  if (vars.length > 0) out.push(`variables: ${vars.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  const c = m.current;
+  if (!c) {
+    out.push(m.finished === m.total ? 'All steps are done.' : 'No step is ready for you now: see `gt mol show ' + m.id + '`.');
+    return out;
+  }
+  out.push(`Current step: ${c.id}: ${c.title} [${c.state === 'in_progress' ? 'in progress, yours' : 'ready: claim it with `gt mol step claim ' + c.id + '`, or just do it'}]`);
+  if (c.description) out.push('Description:', indent(c.description));
+  if (c.acceptance) out.push('Acceptance:', indent(c.acceptance));
+  if (c.notes) out.push('Notes:', indent(c.notes));
+  if (m.next.length > 0) out.push(`Also ready: ${m.next.slice(0, 5).map((s) => `${s.id} (${s.title})`).join(', ')}${m.next.length > 5 ? `, and ${m.next.length - 5} more` : ''}`);
+  return out;
 }
 
 export function primeText(info: PrimeInfo): string {
@@ -64,10 +99,23 @@ export function primeText(info: PrimeInfo): string {
       if (bead.notes) out.push('Notes:', indent(bead.notes));
       const blocks = bead.deps.filter((d) => d.type === 'blocks');
       if (blocks.length > 0) out.push(`Depends on: ${blocks.map((d) => d.id).join(', ')}`);
+      if (bead.molecule) out.push('', ...moleculeText(bead.molecule));
     }
     out.push('');
-    out.push('When the work is done: commit with `Closes: <id>` in the message (if the git hooks are installed),');
-    out.push('or run `gt done`. Either closes the bead; the observer then hands you the next one.');
+    if (info.hooked.some((b) => b.molecule)) {
+      out.push('Work a molecule step by step: do the current step, then run `gt mol step done --continue`, which');
+      out.push('closes it and starts the next. Finishing the last step closes the bead; the observer then hands you');
+      out.push('the next one. The molecule is the state: after a restart, `gt prime` shows where to resume.');
+    } else {
+      out.push('When the work is done: commit with `Closes: <id>` in the message (if the git hooks are installed),');
+      out.push('or run `gt done`. Either closes the bead; the observer then hands you the next one.');
+    }
+  }
+  if (info.molecules.length > 0) {
+    out.push('');
+    out.push(`## Your molecules (${info.molecules.length})`);
+    for (const m of info.molecules) out.push('', ...moleculeText(m));
+    out.push('', 'Advance with `gt mol step done --continue` (name the molecule when you have several).');
   }
   out.push('');
   if (info.unread_mail.length === 0) {

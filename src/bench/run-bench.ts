@@ -7,7 +7,8 @@
  *   BENCH_RUNS=5             timed runs per command, after one warm-up
  *   BENCH_BIG=0              skip the large repository
  *   BENCH_OBSERVER=0         skip convoys and the observer
- *   BENCH_SIZES=none         only convoys and the observer
+ *   BENCH_MOLECULES=0        skip molecules (pour and step done on a 1,000-step formula)
+ *   BENCH_SIZES=none         only convoys, the observer and molecules
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { ledgerFixture } from './ledger-fixture.js';
 import { PACKAGE_ROOT, rssMethod } from './measure.js';
 import { buildSection, formatSection, TARGET_SIZE, type SectionReport } from './report.js';
 import { formatObserverBench, runObserverBench } from './observer-bench.js';
+import { formatMoleculeBench, runMoleculeBench } from './molecule-bench.js';
 import { MERGE_AGENTS, MERGE_EDITS, prepareMergeState, runScenarios, transplantMergeState } from './scenarios.js';
 
 function parseSizes(text: string | undefined): number[] {
@@ -107,19 +109,23 @@ async function main(): Promise<void> {
   }
   const observer = process.env.BENCH_OBSERVER !== '0' ? await runObserverBench(workDir, runs, log) : undefined;
   const observerReport = observer ? formatObserverBench(observer) : undefined;
+  const molecules = process.env.BENCH_MOLECULES !== '0' ? await runMoleculeBench(workDir, runs, log) : undefined;
+  const moleculeReport = molecules ? formatMoleculeBench(molecules) : undefined;
   rmSync(workDir, { recursive: true, force: true });
 
   const elapsedS = (performance.now() - started) / 1000;
   const out: string[] = [];
   for (const s of sections) out.push(formatSection(s), '');
   if (observerReport) out.push(observerReport.text, '');
+  if (moleculeReport) out.push(moleculeReport.text, '');
   const failures = sections.flatMap((s) => [
     ...s.rows.filter((r) => r.pass === false).map((r) => `${s.repo === 'big' ? 'big repo: ' : ''}${r.command} ${r.medianMs.toFixed(0)} ms (${r.target})`),
     ...s.rows.filter((r) => r.ratioPass === false).map((r) => `big repo: ${r.command} is ${r.ratioToSmall!.toFixed(2)}x the small repository`),
     ...(s.peakRssPass === false ? [`${s.repo === 'big' ? 'big repo: ' : ''}peak RSS ${s.peakRssMb!.toFixed(0)} MB`] : []),
   ]);
   if (observerReport) failures.push(...observerReport.failures);
-  const targeted = sections.some((s) => !s.informational) || observerReport !== undefined;
+  if (moleculeReport) failures.push(...moleculeReport.failures);
+  const targeted = sections.some((s) => !s.informational) || observerReport !== undefined || moleculeReport !== undefined;
   out.push(!targeted ? 'no targets checked (they apply at 10,000 beads)' : failures.length === 0 ? 'all targets met' : `targets missed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
   out.push(`bench took ${elapsedS.toFixed(0)} s (${cpus().length} cores, node ${process.version})`);
   process.stdout.write(`${out.join('\n')}\n`);
@@ -141,6 +147,7 @@ async function main(): Promise<void> {
     bigRepo: bigStats ? { ...bigStats, current: bigPack } : null,
     sections,
     observer: observer ?? null,
+    molecules: molecules ?? null,
     failures,
   };
   writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

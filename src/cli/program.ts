@@ -13,6 +13,7 @@ import { registerWork } from './commands/work.js';
 import { registerMail } from './commands/mail.js';
 import { registerObserver } from './commands/observer.js';
 import { registerFormula } from './commands/formula.js';
+import { registerMolecule } from './commands/molecule.js';
 
 export function buildProgram(): Command {
   const program = new Command('gt')
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerMail(program);
   registerObserver(program);
   registerFormula(program);
+  registerMolecule(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -5,6 +5,7 @@ import { isSameBead, mergeBead } from './merge/bead-merge.js';
 import { convoyKind } from '../convoys/convoy.js';
 import { agentKind } from '../agents/agent.js';
 import { mailKind } from '../mail/mail.js';
+import { moleculeKind } from '../molecules/molecule-kind.js';
 
 export const beadKind: EntityKind<Bead> = {
   dir: 'beads',
@@ -29,6 +30,7 @@ export const ENTITY_KINDS: ReadonlyMap<string, EntityKind<unknown>> = new Map<st
   [convoyKind.dir, convoyKind as EntityKind<unknown>],
   [agentKind.dir, agentKind as EntityKind<unknown>],
   [mailKind.dir, mailKind as EntityKind<unknown>],
+  [moleculeKind.dir, moleculeKind as EntityKind<unknown>],
 ]);
 
-export { convoyKind, agentKind, mailKind };
+export { convoyKind, agentKind, mailKind, moleculeKind };

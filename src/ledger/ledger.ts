@@ -7,6 +7,8 @@ import type { RecordKind } from './record-kind.js';
 import type { Convoy } from '../convoys/convoy.js';
 import type { AgentRecord } from '../agents/agent.js';
 import type { Mail } from '../mail/mail.js';
+import type { Molecule } from '../molecules/molecule.js';
+import type { EntityKind } from './entity-kind.js';
 import { ViewCache } from './view-cache.js';
 import { mergeSnapshots } from './merge/tree-merge.js';
 import { withWriteLock } from './write-lock.js';
@@ -41,7 +43,9 @@ export class Transaction {
   readonly convoys: EntityTable<Convoy>;
   readonly agents: EntityTable<AgentRecord>;
   readonly mail: EntityTable<Mail>;
-  private readonly changes = new Map<string, FileVersion>();
+  readonly molecules: EntityTable<Molecule>;
+  /** Changed files by path: new content, or null for a file removed. */
+  private readonly changes = new Map<string, FileVersion | null>();
   config: LedgerConfig;
 
   constructor(
@@ -55,6 +59,7 @@ export class Transaction {
     this.convoys = view.convoys.fork();
     this.agents = view.agents.fork();
     this.mail = view.mail.fork();
+    this.molecules = view.molecules.fork();
     this.config = view.config;
   }
 
@@ -65,15 +70,42 @@ export class Transaction {
 
   /** Writes a convoy, agent or mail record, stamping the edit time of every field it changes. */
   put<T extends { id: string }>(kind: RecordKind<T>, value: T): T {
-    const table = this.tableOf(kind);
+    const table = this.tableOf<T>(kind);
     const stamped = kind.touch(table.get(value.id), kind.validate(value), this.now);
     table.set(stamped);
     this.changes.set(entityPath(kind.dir, stamped.id), { text: kind.encode(stamped), value: stamped });
     return stamped;
   }
 
-  private tableOf<T extends { id: string }>(kind: RecordKind<T>): EntityTable<T> {
-    const table = { convoys: this.convoys, agents: this.agents, mail: this.mail }[kind.dir];
+  /**
+   * Writes an entity of a kind that keeps its own bookkeeping (a molecule: per-step stamps), as given:
+   * validated by its encoder, no edit times added.
+   */
+  putEntity<T extends { id: string }>(kind: EntityKind<T>, value: T): T {
+    const text = kind.encode(value);
+    this.tableOf<T>(kind).set(value);
+    this.changes.set(entityPath(kind.dir, kind.idOf(value)), { text, value });
+    return value;
+  }
+
+  /** Removes an entity's file (a burned molecule). */
+  deleteEntity<T extends { id: string }>(kind: EntityKind<T>, id: string): void {
+    this.tableOf<T>(kind).delete(id);
+    this.changes.set(entityPath(kind.dir, id), null);
+  }
+
+  private tables(): Map<string, EntityTable<{ id: string }>> {
+    return new Map<string, EntityTable<{ id: string }>>([
+      ['beads', this.beads],
+      ['convoys', this.convoys],
+      ['agents', this.agents],
+      ['mail', this.mail],
+      ['molecules', this.molecules],
+    ] as [string, EntityTable<{ id: string }>][]);
+  }
+
+  private tableOf<T extends { id: string }>(kind: { dir: string }): EntityTable<T> {
+    const table = this.tables().get(kind.dir);
     if (!table) throw new Error(`no table for ${kind.dir}`);
     return table as unknown as EntityTable<T>;
   }
@@ -83,7 +115,7 @@ export class Transaction {
     this.changes.set(CONFIG_PATH, { text: encodeConfig(config), value: config });
   }
 
-  get fileChanges(): ReadonlyMap<string, FileVersion> {
+  get fileChanges(): ReadonlyMap<string, FileVersion | null> {
     return this.changes;
   }
 
@@ -91,13 +123,7 @@ export class Transaction {
   viewAfter(head: string): LedgerView {
     const fixed = (path: string) => !this.changes.has(path);
     const brokenBeads = new Map([...this.view.brokenBeads].filter(([, p]) => fixed(p.path)));
-    const tables = new Map<string, EntityTable<{ id: string }>>([
-      ['beads', this.beads],
-      ['convoys', this.convoys],
-      ['agents', this.agents],
-      ['mail', this.mail],
-    ] as [string, EntityTable<{ id: string }>][]);
-    return viewOfTables(this.config, tables, brokenBeads, this.view.problems.filter((p) => fixed(p.path)), head);
+    return viewOfTables(this.config, this.tables(), brokenBeads, this.view.problems.filter((p) => fixed(p.path)), head);
   }
 }
 
@@ -241,7 +267,7 @@ export class Ledger {
         const parentSnapshot = () => this.snapshot(target.parent);
         const view = cachedView ?? (await this.viewOf(await parentSnapshot()));
         const when = new Date();
-        const tx = new Transaction(view, this.actor, when.toISOString(), async (path) => this.pendingElsewhere(path, await parentSnapshot()));
+        const tx = new Transaction(view, this.actor, when.toISOString(), (path) => this.pendingElsewhere(path, target.parent));
         const { result, message } = await mutate(tx);
         // Unchanged files drop out when the tree is written: an identical tree means nothing to commit.
         const changes = tx.fileChanges;
@@ -265,14 +291,18 @@ export class Ledger {
   }
 
   /**
-   * The versions of one file on the other agents' branches that differ from `reference`. Run under
-   * the write lock, this lets a claim see every local agent's unmerged claims.
+   * The versions of one file on the other agents' branches that differ from the version in `parent`
+   * (the commit the write starts from). Run under the write lock, this lets a claim see every local
+   * agent's unmerged claims.
    */
-  private async pendingElsewhere(path: string, reference: Snapshot): Promise<{ agent: string; value: unknown }[]> {
+  private async pendingElsewhere(path: string, parent: string): Promise<{ agent: string; value: unknown }[]> {
     const found: { agent: string; value: unknown }[] = [];
+    // Read only when another agent's branch could differ: with none, a claim costs no snapshot.
+    let reference: Snapshot | undefined;
     for (const [ref, tip] of this.agentTips()) {
       const agent = ref.slice(AGENT_REF_PREFIX.length);
-      if (agent === this.actor.name || tip === reference.commit) continue;
+      if (agent === this.actor.name || tip === parent) continue;
+      reference ??= await this.snapshot(parent);
       const oid = (await this.snapshot(tip)).files.get(path);
       if (oid === undefined || oid === reference.files.get(path)) continue;
       const decoded = await this.cache.decode(path, oid);

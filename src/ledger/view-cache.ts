@@ -14,7 +14,7 @@ interface ViewHeader {
   problems: LedgerProblem[];
 }
 
-const VERSION = 3;
+const VERSION = 4;
 /** Views of the most recent heads kept (the ledger and a few agents'); older ones are removed. */
 const KEEP = 8;
 

@@ -6,6 +6,7 @@ import { ENTITY_KINDS, beadKind } from './kinds.js';
 import type { Convoy } from '../convoys/convoy.js';
 import type { AgentRecord } from '../agents/agent.js';
 import type { Mail } from '../mail/mail.js';
+import type { Molecule } from '../molecules/molecule.js';
 import { EntityTable } from './entity-table.js';
 import { LedgerFileError, RepositoryError } from '../errors.js';
 
@@ -23,6 +24,7 @@ export interface LedgerView {
   readonly convoys: EntityTable<Convoy>;
   readonly agents: EntityTable<AgentRecord>;
   readonly mail: EntityTable<Mail>;
+  readonly molecules: EntityTable<Molecule>;
   /** Ids of bead files that exist but could not be read, with why. */
   readonly brokenBeads: ReadonlyMap<string, LedgerProblem>;
   readonly problems: readonly LedgerProblem[];
@@ -81,7 +83,7 @@ export function viewOfTables(
   head: string,
 ): LedgerView {
   const table = <T extends { id: string }>(dir: string): EntityTable<T> => (tables.get(dir) ?? EntityTable.of([])) as unknown as EntityTable<T>;
-  return { config, beads: table('beads'), convoys: table('convoys'), agents: table('agents'), mail: table('mail'), brokenBeads, problems, head };
+  return { config, beads: table('beads'), convoys: table('convoys'), agents: table('agents'), mail: table('mail'), molecules: table('molecules'), brokenBeads, problems, head };
 }
 
 /** The tables of a view by directory, for code that handles every kind alike. */
@@ -91,5 +93,6 @@ export function tablesOf(view: LedgerView): Map<string, EntityTable<{ id: string
     ['convoys', view.convoys],
     ['agents', view.agents],
     ['mail', view.mail],
+    ['molecules', view.molecules],
   ]);
 }

@@ -10,6 +10,10 @@ import { observe } from '../../observer/observe.js';
 import { parseAddress } from '../../convoys/convoy-service.js';
 import { RuleError, UsageError } from '../../errors.js';
 import { OVERSEER } from '../../ledger/layout.js';
+import { collect } from '../options.js';
+import { cookBound } from './molecule.js';
+import { parseVars } from '../../molecules/pour.js';
+import { WispStore } from '../../molecules/wisp-store.js';
 
 export function registerWork(program: Command): void {
   program
@@ -19,20 +23,32 @@ export function registerWork(program: Command): void {
     .argument('[agent]', 'the agent to hand it to (default: yourself, when you are an agent)')
     .option('-f, --force', 'sling even a deferred bead, a bead hooked elsewhere, or onto a busy hook (its work goes back to open)')
     .option('--no-convoy', 'do not create a "Work: <title>" convoy when no open convoy tracks the bead')
+    .option('--formula <name>', 'also pour this formula as a molecule bound to the bead (issue and feature default to its id and title)')
+    .option('--var <name=value>', 'bind a variable of the --formula (repeatable)', collect)
     .option('--json', 'print the result as JSON')
-    .action(async (query: string, agentArg: string | undefined, options: { force?: boolean; convoy: boolean }, command: Command) => {
+    .action(async (query: string, agentArg: string | undefined, options: { force?: boolean; convoy: boolean; formula?: string; var?: string[] }, command: Command) => {
       await withLedger(command, async (ledger) => {
         const agent = agentArg ?? (ledger.actor.isOverseer ? undefined : ledger.actor.name);
         if (!agent) throw new UsageError('whom to sling it to?', 'name the agent: gt sling <bead> <agent>');
+        if (options.var && !options.formula) throw new UsageError('--var binds variables of a --formula', 'add --formula <name>');
+        const given = parseVars(options.var);
+        const cwd = ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir;
+        const formula = options.formula;
         const { result } = await ledger.write((tx) => {
-          const r = slingBead(tx, query, agent, { ...(options.force ? { force: true } : {}), noConvoy: !options.convoy });
-          return { result: r, message: `sling ${r.bead.id} to ${r.agent}: ${r.bead.title}${r.convoy ? ` (convoy ${r.convoy.id})` : ''}` };
+          const r = slingBead(tx, query, agent, {
+            ...(options.force ? { force: true } : {}),
+            noConvoy: !options.convoy,
+            ...(formula ? { formula: { cook: (offered: Record<string, string>) => cookBound(formula, cwd, given, { offered, pouring: true }) } } : {}),
+          });
+          const parts = [r.convoy ? `convoy ${r.convoy.id}` : '', r.molecule ? `molecule ${r.molecule.id}` : ''].filter((p) => p !== '');
+          return { result: r, message: `sling ${r.bead.id} to ${r.agent}: ${r.bead.title}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}` };
         });
         if (globalsOf(command).json) return printJson(result);
-        if (result.already) return printLine(`${result.bead.id} is already on ${result.agent}'s hook`);
+        if (result.already && !result.molecule) return printLine(`${result.bead.id} is already on ${result.agent}'s hook`);
         for (const id of result.displaced) printLine(`↩ ${id} taken off ${result.agent}'s hook (back to open)`);
-        printLine(`⚓ ${result.bead.id} hooked on ${result.agent}: ${result.bead.title}`);
+        if (!result.already) printLine(`⚓ ${result.bead.id} hooked on ${result.agent}: ${result.bead.title}`);
         if (result.convoy) printLine(`🚚 tracked by new convoy ${result.convoy.id}: ${result.convoy.title}`);
+        if (result.molecule) printLine(`⚗ molecule ${result.molecule.id} (${result.molecule.formula}, ${result.molecule.steps.length} steps) poured on ${result.bead.id}`);
       });
     });
 
@@ -71,7 +87,8 @@ export function registerWork(program: Command): void {
     .option('--json', 'print the same as JSON')
     .action(async (_options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
-        const info = primeInfo(await readView(ledger), ledger.actor, ledger.repo.paths.workTree);
+        const wisps = new WispStore(ledger.repo.stateDir).all().molecules;
+        const info = primeInfo(await readView(ledger), ledger.actor, ledger.repo.paths.workTree, wisps);
         if (globalsOf(command).json) return printJson(info);
         process.stdout.write(primeText(info));
       });
