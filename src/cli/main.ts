@@ -3,6 +3,12 @@ import { CommanderError } from 'commander';
 import { GtError } from '../errors.js';
 import { buildProgram } from './program.js';
 
+// `gt list | head` closes the pipe early: that is the reader being done, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);

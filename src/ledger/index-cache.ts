@@ -34,7 +34,7 @@ interface IndexData {
   mergeBases: Record<string, string | null>;
 }
 
-const INDEX_VERSION = 4;
+const INDEX_VERSION = 5;
 /** Past this much log, the next save folds it into the base (and drops what no ref reaches). */
 const MAX_LOG_BYTES = 512 * 1024;
 const MAX_DELTA_CHAIN = 64;
