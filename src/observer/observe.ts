@@ -11,6 +11,10 @@ import { mergeAgentBranches } from '../ledger/agent-merge.js';
 import { withStateLock } from '../ledger/write-lock.js';
 import { OVERSEER, dirOf } from '../ledger/layout.js';
 import { beadKind } from '../ledger/kinds.js';
+import { moleculeKind } from '../molecules/molecule-kind.js';
+import { settleCompletion } from '../molecules/step-ops.js';
+import { closeBoundBead } from '../molecules/molecule-service.js';
+import type { Molecule } from '../molecules/molecule.js';
 import type { Bead } from '../beads/bead.js';
 import type { Transaction } from '../ledger/ledger.js';
 import { convoysTracking, landComplete, landIfComplete, readyTracked, OBSERVER_ADDRESS } from '../convoys/convoy-service.js';
@@ -19,7 +23,7 @@ import { codeBranches, recordBranchCommits } from './branch-scan.js';
 import { loadCheckpoint, saveCheckpoint, writeRefsFingerprint, type Checkpoint } from './checkpoint.js';
 
 export interface ObserveAction {
-  kind: 'merged' | 'landed' | 'fed' | 'recorded';
+  kind: 'merged' | 'landed' | 'fed' | 'recorded' | 'completed';
   /** One line for people, as `gt watch` prints it. */
   line: string;
 }
@@ -38,16 +42,22 @@ export interface Closure {
 
 const OBSERVER_LOCK_STALE_MS = 10_000;
 
-/** Beads closed between two ledger commits (everything closed since `from`, or nothing on the first pass). */
-async function closuresBetween(ledger: Ledger, from: string, to: string): Promise<Closure[]> {
-  if (from === to) return [];
+/** The files of one directory that differ between two ledger commits, as they are at `to`. */
+async function changedFiles(ledger: Ledger, from: string, to: string, dir: string): Promise<{ changed: [string, string][]; before: ReadonlyMap<string, string> }> {
+  if (from === to) return { changed: [], before: new Map() };
   const [before, after] = [await ledger.snapshot(from), await ledger.snapshot(to)];
   const changed: [string, string][] = [];
   for (const [path, oid] of after.files) {
-    if (dirOf(path) === beadKind.dir && before.files.get(path) !== oid) changed.push([path, oid]);
+    if (dirOf(path) === dir && before.files.get(path) !== oid) changed.push([path, oid]);
   }
+  return { changed, before: before.files };
+}
+
+/** Beads closed between two ledger commits (everything closed since `from`). */
+async function closuresBetween(ledger: Ledger, from: string, to: string): Promise<Closure[]> {
+  const { changed, before } = await changedFiles(ledger, from, to, beadKind.dir);
   const now = await ledger.cache.decodeAll(changed);
-  const was = await ledger.cache.decodeAll(changed.filter(([path]) => before.files.has(path)).map(([path]) => [path, before.files.get(path)!]));
+  const was = await ledger.cache.decodeAll(changed.filter(([path]) => before.has(path)).map(([path]) => [path, before.get(path)!]));
   const closures: Closure[] = [];
   for (const [path] of changed) {
     const current = now.get(path);
@@ -60,6 +70,21 @@ async function closuresBetween(ledger: Ledger, from: string, to: string): Promis
     closures.push({ bead, key: `${bead.id}@${bead.closed_at ?? ''}` });
   }
   return closures.sort((a, b) => (a.bead.closed_at ?? '').localeCompare(b.bead.closed_at ?? '') || (a.bead.id < b.bead.id ? -1 : 1));
+}
+
+/**
+ * Molecules whose every step is finished but that are still active: agents finished the last steps on
+ * different branches, and only the merge brought them together.
+ */
+async function moleculesToSettle(ledger: Ledger, from: string, to: string): Promise<string[]> {
+  const { changed } = await changedFiles(ledger, from, to, moleculeKind.dir);
+  const decoded = await ledger.cache.decodeAll(changed);
+  const now = new Date().toISOString();
+  const ids: string[] = [];
+  for (const file of decoded.values()) {
+    if ('value' in file && settleCompletion(file.value as Molecule, now)) ids.push((file.value as Molecule).id);
+  }
+  return ids.sort();
 }
 
 /** Idle = nothing unfinished on the hook. */
@@ -136,7 +161,23 @@ async function pass(ledger: Ledger, options: ObserveOptions): Promise<ObserveRep
   const firstPass = saved === undefined;
   const checkpoint: Checkpoint = saved ?? { ledger: tip, handled: [], branches: {} };
   const handled = new Set(checkpoint.handled);
-  const closures = (await ledger.preferringGit(() => closuresBetween(ledger, checkpoint.ledger, tip))).filter((c) => !handled.has(c.key));
+  const settle = await ledger.preferringGit(() => moleculesToSettle(ledger, checkpoint.ledger, ledger.requireLedgerTip()));
+  if (settle.length > 0) {
+    await ledger.write((tx) => {
+      const done: string[] = [];
+      for (const id of settle) {
+        const settled = settleCompletion(tx.molecules.get(id)!, tx.now);
+        if (!settled) continue;
+        tx.putEntity(moleculeKind, settled);
+        const bead = closeBoundBead(tx, settled);
+        done.push(id);
+        actions.push({ kind: 'completed', line: `✓ molecule ${id} complete${bead ? `: closed ${bead.id}` : ''}` });
+      }
+      return { result: done, message: `observe: molecule${done.length === 1 ? '' : 's'} ${done.join(', ')} complete` };
+    });
+  }
+  const closureTip = ledger.requireLedgerTip();
+  const closures = (await ledger.preferringGit(() => closuresBetween(ledger, checkpoint.ledger, closureTip))).filter((c) => !handled.has(c.key));
   if (closures.length > 0 || options.sweep || firstPass) {
     const summary: string[] = [];
     await ledger.write((tx) => {
@@ -151,7 +192,7 @@ async function pass(ledger: Ledger, options: ObserveOptions): Promise<ObserveRep
   }
   // The checkpoint is the tip the closures were read from, not our own commit: a merge that landed
   // meanwhile is diffed by the next pass.
-  saveCheckpoint(stateDir, { ledger: tip, handled: [...handled, ...closures.map((c) => c.key)], branches: Object.fromEntries(branchTips) });
+  saveCheckpoint(stateDir, { ledger: closureTip, handled: [...handled, ...closures.map((c) => c.key)], branches: Object.fromEntries(branchTips) });
   writeRefsFingerprint(stateDir, ledger.repo.refs.list('refs/heads/gt/'));
   return { actions, ledgerTip: ledger.ledgerTip() };
 }

@@ -364,6 +364,25 @@ describe('two agents on one molecule', () => {
   });
 });
 
+describe('the observer and molecules', () => {
+  it('completes a molecule whose last steps were finished on two branches, and closes its bead', () => {
+    writeFileSync(join(r.dir, '.gt', 'formulas', 'pair.formula.toml'), 'formula = "pair"\nversion = 1\n[[steps]]\nid = "left"\ntitle = "Left"\n[[steps]]\nid = "right"\ntitle = "Right"\n');
+    const bead = r.gtJson<{ id: string }>('create', 'Two halves').id;
+    r.gtOk('sling', bead, 'alice', '--formula', 'pair');
+    const m = r.gtJson<MoleculeJson[]>('mol', 'list').find((x) => x.bead === bead)!;
+    as('alice', 'mol', 'step', 'claim', 'left', '--mol', m.id);
+    as('bob', 'mol', 'step', 'claim', 'right', '--mol', m.id);
+    as('alice', 'mol', 'step', 'done', 'left', '--mol', m.id);
+    as('bob', 'mol', 'step', 'done', 'right', '--mol', m.id);
+    const report = r.gtJson<{ actions: { kind: string; line: string }[] }>('observe');
+    expect(report.actions.map((a) => a.kind)).toContain('completed');
+    expect(r.gtJson<MoleculeJson>('mol', 'show', m.id)).toMatchObject({ status: 'done', finished: 2, total: 2 });
+    expect(r.gtJson<{ status: string }[]>('show', bead)[0]!.status).toBe('closed');
+    // Nothing left to settle: a second pass does nothing.
+    expect(r.gtJson<{ actions: unknown[] }>('observe').actions).toEqual([]);
+  });
+});
+
 /** A worker: asks for its current step, "works" on it, finishes it and claims the next; writes what it does to a log. */
 const WORKER = `
 import { spawnSync } from 'node:child_process';
