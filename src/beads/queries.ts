@@ -2,6 +2,8 @@ import type { LedgerView } from '../ledger/view.js';
 import { BEAD_STATUSES, type Bead } from './bead.js';
 import { blockedBeads, compareByPriorityThenAge, computeBlockers, readyBeads } from './readiness.js';
 import { UsageError } from '../errors.js';
+import { depsOfJson, sortKeyOfJson } from './bead-json.js';
+import { EntityTable } from '../ledger/entity-table.js';
 
 export const SORT_KEYS = ['priority', 'created', 'updated', 'id', 'title', 'status'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -64,6 +66,54 @@ export function listBeads(view: LedgerView, filter: BeadFilter): Bead[] {
   result.sort(comparator(parseSortKey(filter.sort ?? 'priority')));
   if (filter.reverse) result.reverse();
   return filter.limit !== undefined && filter.limit >= 0 ? result.slice(0, filter.limit) : result;
+}
+
+/**
+ * `list --json` for a program: the matching beads' JSON texts, in order, without parsing a single bead.
+ * Only for filters on status (and the default sort, reverse and limit); undefined when the filter
+ * needs the beads' fields, and the caller lists them the ordinary way.
+ */
+export function listBeadTexts(view: LedgerView, filter: BeadFilter): string[] | undefined {
+  const needsFields =
+    (filter.types?.length ?? 0) > 0 ||
+    (filter.priorities?.length ?? 0) > 0 ||
+    filter.assignee !== undefined ||
+    (filter.labels?.length ?? 0) > 0 ||
+    filter.text !== undefined ||
+    (filter.sort !== undefined && filter.sort !== 'priority');
+  if (needsFields) return undefined;
+  const statuses = filter.statuses && filter.statuses.length > 0 ? new Set(filter.statuses) : undefined;
+  const rows = view.beads.textsWithStatus((status) => (statuses ? statuses.has(status) : filter.all === true || status !== 'closed'));
+  const keyed: { id: string; text: string; priority: number; created_at: string }[] = [];
+  for (const row of rows) {
+    const key = sortKeyOfJson(row.text);
+    if (!key) return undefined;
+    keyed.push({ id: row.id, text: row.text, ...key });
+  }
+  keyed.sort((a, b) => a.priority - b.priority || (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (filter.reverse) keyed.reverse();
+  const limited = filter.limit !== undefined && filter.limit >= 0 ? keyed.slice(0, filter.limit) : keyed;
+  return limited.map((k) => k.text);
+}
+
+/**
+ * `ready --json` for a program: the ready beads' JSON texts in order, computed from each bead's
+ * status, dependencies and sort keys alone (read from the text), so no bead is parsed.
+ */
+export function readyBeadTexts(view: LedgerView, limit?: number): string[] | undefined {
+  const light: (Pick<Bead, 'id' | 'status' | 'deps' | 'priority' | 'created_at'> & { text: string })[] = [];
+  for (const row of view.beads.textsWithStatus(() => true)) {
+    if (row.status === 'closed') {
+      light.push({ id: row.id, status: 'closed', deps: [], priority: 0, created_at: '', text: row.text });
+      continue;
+    }
+    const deps = depsOfJson(row.text);
+    const key = sortKeyOfJson(row.text);
+    if (!deps || !key) return undefined;
+    light.push({ id: row.id, status: row.status as Bead['status'], deps: deps as Bead['deps'], ...key, text: row.text });
+  }
+  const ready = readyBeads(EntityTable.of(light as unknown as Bead[])) as unknown as { text: string }[];
+  return ready.slice(0, limit ?? Infinity).map((b) => b.text);
 }
 
 export interface LedgerStats {

@@ -1,3 +1,5 @@
+import { asciiJson } from './ascii-json.js';
+
 /** What the table needs of an entity: its id and, when it has one, its status. */
 export interface Identified {
   readonly id: string;
@@ -63,6 +65,13 @@ export class EntityTable<T extends Identified> implements ReadonlyMap<string, T>
     return out;
   }
 
+  /** The entities whose status passes `keep`, as their JSON text (never parsed here). */
+  textsWithStatus(keep: (status: string) => boolean): { id: string; status: string; text: string }[] {
+    const out: { id: string; status: string; text: string }[] = [];
+    for (const [id, row] of this.rows) if (keep(row.status)) out.push({ id, status: row.status, text: (row.text ??= asciiJson(row.value)) });
+    return out;
+  }
+
   keys(): MapIterator<string> {
     return this.rows.keys();
   }
@@ -103,7 +112,7 @@ export class EntityTable<T extends Identified> implements ReadonlyMap<string, T>
 
   /** Every row as the view cache stores it; unparsed rows keep their original text. */
   *textRows(): Generator<[id: string, status: string, text: string]> {
-    for (const [id, row] of this.rows) yield [id, row.status, (row.text ??= JSON.stringify(row.value))];
+    for (const [id, row] of this.rows) yield [id, row.status, (row.text ??= asciiJson(row.value))];
   }
 
   private valueOf(row: Row<T>): T {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { TREE_MODE, type TreeEntry } from '../git/object-format.js';
 import { statusField } from './entity-table.js';
+import { asciiJson } from './ascii-json.js';
 
 /** A file's parsed value, or why it could not be parsed. */
 export type DecodedFile = { value: unknown } | { problem: string; line?: number };
@@ -34,7 +35,7 @@ interface IndexData {
   mergeBases: Record<string, string | null>;
 }
 
-const INDEX_VERSION = 5;
+const INDEX_VERSION = 6;
 /** Past this much log, the next save folds it into the base (and drops what no ref reaches). */
 const MAX_LOG_BYTES = 512 * 1024;
 const MAX_DELTA_CHAIN = 64;
@@ -276,7 +277,7 @@ export class LedgerIndex {
 
   setFile(path: string, oid: string, decoded: DecodedFile): void {
     const key = `${path} ${oid}`;
-    const stored = 'value' in decoded ? `v${statusField(decoded.value)}\t${JSON.stringify(decoded.value)}` : `p${JSON.stringify(decoded)}`;
+    const stored = 'value' in decoded ? `v${statusField(decoded.value)}\t${asciiJson(decoded.value)}` : `p${asciiJson(decoded)}`;
     // Not memoised: a cold build decodes every file once and should not keep them all parsed.
     this.parsedFiles.delete(key);
     this.data.files[key] = stored;

@@ -5,6 +5,7 @@ import type { LedgerConfig } from './config.js';
 import { tablesOf, viewOfTables, type LedgerProblem, type LedgerView } from './view.js';
 import { idFromPath } from './layout.js';
 import { EntityTable } from './entity-table.js';
+import { asciiJson } from './ascii-json.js';
 
 /** The first line of a cached view; one line per entity follows: `<dir>\t<id>\t<status>\t<entity as JSON>`. */
 interface ViewHeader {
@@ -14,7 +15,7 @@ interface ViewHeader {
   problems: LedgerProblem[];
 }
 
-const VERSION = 4;
+const VERSION = 5;
 /** Views of the most recent heads kept (the ledger and a few agents'); older ones are removed. */
 const KEEP = 8;
 
@@ -43,7 +44,8 @@ export class ViewCache {
     let lines: string[];
     let header: ViewHeader;
     try {
-      lines = readFileSync(join(this.dir, `${key}.view`), 'utf8').split('\n');
+      // Every row is ASCII JSON (see asciiJson), and so is the header: the one-byte read is exact.
+      lines = readFileSync(join(this.dir, `${key}.view`), 'latin1').split('\n');
       header = JSON.parse(lines[0]!) as ViewHeader;
     } catch {
       return undefined;
@@ -67,7 +69,7 @@ export class ViewCache {
     try {
       mkdirSync(this.dir, { recursive: true });
       const header: ViewHeader = { version: VERSION, head: view.head, config: view.config, problems: [...view.problems] };
-      const parts = [JSON.stringify(header)];
+      const parts = [asciiJson(header)];
       for (const [dir, table] of tablesOf(view)) for (const [id, status, text] of table.textRows()) parts.push(`${dir}\t${id}\t${status}\t${text}`);
       parts.push('');
       const tmp = join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRepo, type TestRepo } from '../helpers/repo.js';
+import { readyBeads } from '../../src/beads/readiness.js';
+import type { Bead } from '../../src/beads/bead.js';
 
 let r: TestRepo;
 beforeEach(() => {
@@ -55,6 +57,41 @@ describe('caches', () => {
     }
   }, 60_000);
 
+  it('list --json for a pipe (beads as stored, unparsed) equals the ordinary listing, also with non-ASCII and quotes', () => {
+    r.gtOk('create', 'Zoë and Łukasz: "priority":0 in a title', '-p', '3');
+    r.gtOk('create', 'Café 🚚', '-p', '1', '-d', 'emoji and accents');
+    const closed = (JSON.parse(r.gtOk('create', 'Done already', '--json')) as { id: string }).id;
+    r.gtOk('close', closed);
+    for (const args of [['list'], ['list', '--all'], ['list', '--status', 'closed'], ['list', '-r', '-n', '2']]) {
+      const fast = r.gtOk(...args, '--json');
+      // --text '' matches everything but needs the fields: the ordinary path.
+      const ordinary = r.gtOk(...args, '--json', '--text', '');
+      expect(JSON.parse(fast), args.join(' ')).toEqual(JSON.parse(ordinary));
+    }
+    expect((JSON.parse(r.gtOk('list', '--json')) as { title: string }[]).map((b) => b.title)).toEqual(['Café 🚚', 'Zoë and Łukasz: "priority":0 in a title']);
+    dropCaches();
+    expect((JSON.parse(r.gtOk('list', '--json')) as { title: string }[])[0]!.title).toBe('Café 🚚');
+  });
+
+  it('ready --json for a pipe (computed from the stored texts) equals readiness computed from the beads', () => {
+    const id = (json: string): string => (JSON.parse(json) as { id: string }).id;
+    const epic = id(r.gtOk('create', 'Epic', '-t', 'epic', '--json'));
+    const blocker = id(r.gtOk('create', 'Blocker "deps":[x]', '-p', '1', '--json'));
+    const child = id(r.gtOk('create', 'Child', '--parent', epic, '--json'));
+    id(r.gtOk('create', 'Blocked', '--deps', `blocks:${blocker}`, '--json'));
+    const done = id(r.gtOk('create', 'Done', '--json'));
+    id(r.gtOk('create', 'After done', '-p', '0', '--deps', `blocks:${done}`, '--json'));
+    r.gtOk('close', done);
+    r.gtOk('update', epic, '--status', 'deferred');
+    const all = JSON.parse(r.gtOk('list', '--all', '--json')) as Bead[];
+    const expected = readyBeads(new Map(all.map((b) => [b.id, b]))).map((b) => b.id);
+    const fast = (JSON.parse(r.gtOk('ready', '--json')) as Bead[]).map((b) => b.id);
+    expect(fast).toEqual(expected);
+    expect(fast).not.toContain(child);
+    expect(fast[0]).toBe(all.find((b) => b.title === 'After done')!.id);
+    expect((JSON.parse(r.gtOk('ready', '--json', '-n', '1')) as Bead[]).map((b) => b.id)).toEqual(expected.slice(0, 1));
+  });
+
   it('an index of an older format is dropped and rebuilt, and a torn view file is ignored', () => {
     r.gtOk('create', 'One');
     const before = readAll();
@@ -62,7 +99,7 @@ describe('caches', () => {
     const stateDir = join(r.dir, '.git', 'gt');
     writeFileSync(join(stateDir, 'index.json'), JSON.stringify({ version: 1, files: { junk: 42 } }));
     writeFileSync(join(stateDir, 'index.log'), '{"version":1,"files":{"beads/x.yaml y":7}}\n');
-    for (const f of readdirSync(join(stateDir, 'views'))) writeFileSync(join(stateDir, 'views', f), '{"version":2,"head":"x"}\ngt-1\topen\t{"id":');
+    for (const f of readdirSync(join(stateDir, 'views'))) writeFileSync(join(stateDir, 'views', f), '{"version":5,"head":"x"}\nbeads\tgt-1\topen\t{"id":');
     expect(readAll()).toEqual(before);
     r.gtOk('create', 'Two');
     expect((r.gtJson('list', '--json') as unknown[]).length).toBe(2);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { collect, parseLimit } from '../options.js';
 import { beadLine, idWidthOf, printBeadList, printJson, printLine, shortTime, statusIcon } from '../output.js';
-import { blockedBeads, dependentsOf, ledgerStats, listBeads, readyBeads, SORT_KEYS } from '../../beads/queries.js';
+import { blockedBeads, dependentsOf, ledgerStats, listBeads, listBeadTexts, readyBeads, readyBeadTexts, SORT_KEYS } from '../../beads/queries.js';
 import { describeBlocker } from '../../beads/readiness.js';
 import { lookupBead } from '../../beads/bead-service.js';
 import { parsePriority, parseStatus, splitList } from '../../beads/bead-input.js';
@@ -93,7 +93,7 @@ export function registerBeadReads(program: Command): void {
     .action(async (options: ListOptions, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
-        const beads = listBeads(view, {
+        const filter = {
           statuses: splitList(options.status).map(parseStatus),
           types: splitList(options.type),
           priorities: splitList(options.priority).map(parsePriority),
@@ -104,7 +104,12 @@ export function registerBeadReads(program: Command): void {
           ...(options.sort !== undefined ? { sort: options.sort } : {}),
           ...(options.reverse ? { reverse: true } : {}),
           ...(options.limit !== undefined ? { limit: options.limit } : {}),
-        });
+        };
+        // A program reading a pipe gets the beads' JSON as it is stored, unparsed: the same value
+        // JSON.stringify would give (non-ASCII characters as \u escapes).
+        const texts = globalsOf(command).json && !process.stdout.isTTY ? listBeadTexts(view, filter) : undefined;
+        if (texts) return printLine(`[${texts.join(',')}]`);
+        const beads = listBeads(view, filter);
         if (globalsOf(command).json) printJson(beads);
         else printBeadList(beads, 'no beads match');
       });
@@ -118,6 +123,8 @@ export function registerBeadReads(program: Command): void {
     .action(async (options: { limit?: number }, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
+        const texts = globalsOf(command).json && !process.stdout.isTTY ? readyBeadTexts(view, options.limit) : undefined;
+        if (texts) return printLine(`[${texts.join(',')}]`);
         const ready = readyBeads(view.beads).slice(0, options.limit ?? Infinity);
         if (globalsOf(command).json) printJson(ready);
         else printBeadList(ready, 'nothing is ready');
