@@ -53,6 +53,12 @@ export class EntityTable<T extends Identified> implements ReadonlyMap<string, T>
     return row ? this.valueOf(row) : undefined;
   }
 
+  /** The entity's JSON text (ASCII), undefined when there is no such entity. */
+  textOf(id: string): string | undefined {
+    const row = this.rows.get(id);
+    return row ? (row.text ??= asciiJson(row.value)) : undefined;
+  }
+
   /** The status without parsing the entity. */
   statusOf(id: string): string | undefined {
     return this.rows.get(id)?.status;

@@ -14,7 +14,7 @@ import { mergeSnapshots } from './merge/tree-merge.js';
 import { withWriteLock } from './write-lock.js';
 import { resolveActor, signatureOf, type Actor } from './actor.js';
 import { checkoutAgent } from '../agents/checkout.js';
-import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentRef, entityPath } from './layout.js';
+import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentRef, dirOf, entityPath, idFromPath } from './layout.js';
 import { LEDGER_SCHEMA_VERSION, PREFIX_PATTERN, type LedgerConfig } from './config.js';
 import { encodeConfig } from './config-codec.js';
 import { beadKind } from './kinds.js';
@@ -280,7 +280,12 @@ export class Ledger {
         try {
           this.updateRef(target.ref, target.expected, commit, message, when);
           // The next read (and write) starts from here without rebuilding anything.
-          this.views.put(this.actor.isOverseer ? commit : viewKey(ledgerTip, commit), tx.viewAfter(commit));
+          const changed = [...changes.keys()].flatMap((path): [string, string][] => {
+            const id = idFromPath(path);
+            return id === undefined ? [] : [[dirOf(path), id]];
+          });
+          const delta = cachedView && target.parentViewKey !== undefined ? { base: target.parentViewKey, changed } : undefined;
+          this.views.put(this.actor.isOverseer ? commit : viewKey(ledgerTip, commit), tx.viewAfter(commit), delta);
           return { result, commit };
         } catch (error) {
           if (error instanceof RefConflictError && attempt < 8) continue;

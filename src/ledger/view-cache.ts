@@ -7,17 +7,34 @@ import { idFromPath } from './layout.js';
 import { EntityTable } from './entity-table.js';
 import { asciiJson } from './ascii-json.js';
 
-/** The first line of a cached view; one line per entity follows: `<dir>\t<id>\t<status>\t<entity as JSON>`. */
+/**
+ * The first line of a cached view; one line per entity follows: `<dir>\t<id>\t<status>\t<entity as JSON>`.
+ * A view written by a write holds only the entities the write changed, on top of the view it started
+ * from (`base`); a removed entity is a row with status `-` and no text.
+ */
 interface ViewHeader {
   version: number;
   head: string;
   config: LedgerConfig;
   problems: LedgerProblem[];
+  base?: string;
+  /** How many views this one stands on. */
+  depth?: number;
 }
 
-const VERSION = 5;
-/** Views of the most recent heads kept (the ledger and a few agents'); older ones are removed. */
-const KEEP = 8;
+const VERSION = 6;
+/** Views of the most recent heads kept (the ledger's and agents' latest ones); older ones are removed. */
+const KEEP = 24;
+/** A chain of views on views is cut (the next one written whole) past this many. */
+const MAX_DEPTH = 8;
+const REMOVED = '-';
+
+export interface ViewDelta {
+  /** The key of the view the change was made to. */
+  base: string;
+  /** The entities the change wrote or removed. */
+  changed: Iterable<[dir: string, id: string]>;
+}
 
 function parseRow(line: string): [dir: string, row: [string, string, string]] | undefined {
   const a = line.indexOf('\t');
@@ -40,7 +57,11 @@ export class ViewCache {
     this.dir = join(stateDir, 'views');
   }
 
-  get(key: string): LedgerView | undefined {
+  /** How deep in a chain each view read by this process stands (to know when to cut the chain). */
+  private readonly depths = new Map<string, number>();
+
+  get(key: string, depth = 0): LedgerView | undefined {
+    if (depth > MAX_DEPTH) return undefined;
     let lines: string[];
     let header: ViewHeader;
     try {
@@ -51,6 +72,8 @@ export class ViewCache {
       return undefined;
     }
     if (header.version !== VERSION || lines[lines.length - 1] !== '') return undefined;
+    const base = header.base !== undefined ? this.get(header.base, depth + 1) : undefined;
+    if (header.base !== undefined && !base) return undefined;
     const rows = new Map<string, [string, string, string][]>();
     for (let i = 1; i < lines.length - 1; i++) {
       const parsed = parseRow(lines[i]!);
@@ -59,22 +82,57 @@ export class ViewCache {
       if (!list) rows.set(parsed[0], (list = []));
       list.push(parsed[1]);
     }
-    const tables = new Map([...rows].map(([dir, list]) => [dir, EntityTable.fromText<{ id: string }>(list)]));
+    let tables: Map<string, EntityTable<{ id: string }>>;
+    if (base) {
+      tables = new Map([...tablesOf(base)].map(([dir, table]) => [dir, table.fork()]));
+      for (const [dir, list] of rows) {
+        const table = tables.get(dir);
+        if (!table) return undefined;
+        for (const [id, status, text] of list) {
+          if (status === REMOVED) table.delete(id);
+          else table.setText(id, status, text);
+        }
+      }
+    } else {
+      tables = new Map([...rows].map(([dir, list]) => [dir, EntityTable.fromText<{ id: string }>(list)]));
+    }
+    this.depths.set(key, header.depth ?? 0);
     const brokenBeads = new Map<string, LedgerProblem>();
     for (const p of header.problems) if (p.path.startsWith('beads/')) brokenBeads.set(idFromPath(p.path) ?? p.path, p);
     return viewOfTables(header.config, tables, brokenBeads, header.problems, header.head);
   }
 
-  put(key: string, view: LedgerView): void {
+  /**
+   * Stores a view. With `delta` (a write that started from a cached view), only what the write changed
+   * is written, on top of that view: a write does not rewrite the whole ledger's worth of JSON.
+   */
+  put(key: string, view: LedgerView, delta?: ViewDelta): void {
     try {
       mkdirSync(this.dir, { recursive: true });
-      const header: ViewHeader = { version: VERSION, head: view.head, config: view.config, problems: [...view.problems] };
+      const baseDepth = delta ? this.depths.get(delta.base) : undefined;
+      const onBase = delta !== undefined && baseDepth !== undefined && baseDepth + 1 < MAX_DEPTH;
+      const header: ViewHeader = {
+        version: VERSION,
+        head: view.head,
+        config: view.config,
+        problems: [...view.problems],
+        ...(onBase ? { base: delta.base, depth: baseDepth + 1 } : {}),
+      };
       const parts = [asciiJson(header)];
-      for (const [dir, table] of tablesOf(view)) for (const [id, status, text] of table.textRows()) parts.push(`${dir}\t${id}\t${status}\t${text}`);
+      if (onBase) {
+        const tables = tablesOf(view);
+        for (const [dir, id] of delta.changed) {
+          const text = tables.get(dir)?.textOf(id);
+          parts.push(text === undefined ? `${dir}\t${id}\t${REMOVED}\t` : `${dir}\t${id}\t${tables.get(dir)!.statusOf(id)}\t${text}`);
+        }
+      } else {
+        for (const [dir, table] of tablesOf(view)) for (const [id, status, text] of table.textRows()) parts.push(`${dir}\t${id}\t${status}\t${text}`);
+      }
       parts.push('');
       const tmp = join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
       writeFileSync(tmp, parts.join('\n'));
       renameSync(tmp, join(this.dir, `${key}.view`));
+      this.depths.set(key, onBase ? baseDepth + 1 : 0);
       this.prune();
     } catch {
       // Only a cache: the next read rebuilds it.
