@@ -30,25 +30,8 @@ export interface CookOptions {
 const MAX_LOOP_STEPS = 100_000;
 const MAX_EXPANSION_DEPTH = 5;
 
-interface WorkStep {
-  id: string;
-  title: string;
-  description?: string;
-  notes?: string;
-  acceptance?: string;
-  type?: string;
-  priority?: number;
-  labels?: string[];
-  assignee?: string;
-  metadata?: Record<string, unknown>;
-  needs: string[];
-  parent?: string;
-  waits_for?: string;
-  gate?: GateSpec;
-  condition?: string;
-  loop_until?: { until: string; max: number; body?: string[] };
-  on_complete?: Record<string, unknown>;
-  extras?: Record<string, unknown>;
+/** A step while it is being cooked: the protomolecule's step plus where it came from and what is left to expand. */
+interface WorkStep extends ProtoStep {
   expand?: string;
   expand_vars?: Record<string, string>;
   origin: Origin;

@@ -1,5 +1,5 @@
 /** The parsed, checked form of one `*.formula.toml` file, before cooking. */
-import type { FormulaType, GateSpec, VarSpec } from './protomolecule.js';
+import type { ConvoyLeg, FormulaType, GateSpec, VarSpec } from './protomolecule.js';
 import type { Origin } from './formula-error.js';
 import type { LineIndex } from './source-index.js';
 
@@ -113,13 +113,7 @@ export interface VarDef extends VarSpec {
   origin: Origin;
 }
 
-export interface LegDef {
-  id: string;
-  title: string;
-  description?: string;
-  focus?: string;
-  agent?: string;
-  review_only?: boolean;
+export interface LegDef extends ConvoyLeg {
   origin: Origin;
 }
 
