@@ -110,7 +110,7 @@ export function mergeMolecule(base: Molecule | undefined, ours: Molecule, theirs
   };
   const has = base !== undefined;
   const out: Record<string, unknown> = { id: ours.id };
-  for (const f of ['formula', 'formula_version', 'bead', 'vars', 'created_at', 'created_by'] as const) {
+  for (const f of ['formula', 'formula_version', 'bead', 'vars', 'squash', 'created_at', 'created_by'] as const) {
     const r = three(base?.[f], has, ours[f], theirs[f], byJson);
     out[f] = r.value;
     if (r.lost !== undefined) note(f, r.value, r.lost);

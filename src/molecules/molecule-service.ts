@@ -176,6 +176,8 @@ export interface AppliedChange<R> {
   commit: string | null;
   /** The bound bead, closed because the molecule completed. */
   closedBead?: Bead;
+  /** The digest bead, when the molecule squashed itself on completion (`[squash] trigger = "on_complete"`). */
+  digest?: Bead;
 }
 
 /**
@@ -190,20 +192,32 @@ export async function changeMolecule<R>(
   const wisps = new WispStore(ledger.repo.stateDir);
   const { result, commit } = await ledger.write(async (tx) => {
     const found = lookupMolecule(tx, wisps, tx.actor.name, query, tx.view.problems);
+    const completes = (m: Molecule): boolean => m.status === 'done' && found.status !== 'done';
     if (isWispId(found.id) && !tx.molecules.has(found.id)) {
       const out = change(found, { actor: tx.actor.name, now: tx.now });
+      if (out.changed && completes(out.molecule) && out.molecule.squash === 'on_complete') {
+        const digest = recordDigest(tx, out.molecule);
+        wisps.remove(found.id);
+        return { result: { result: out.result, molecule: out.molecule, wisp: true, digest }, message: `${out.message}; squash ${found.id} into ${digest.id}` };
+      }
       if (out.changed) wisps.write(out.molecule);
       return { result: { result: out.result, molecule: out.molecule, wisp: true }, message: out.message };
     }
     const held = await heldElsewhere(tx, found);
     const out = change(found, { actor: tx.actor.name, now: tx.now, heldElsewhere: held });
     let closedBead: Bead | undefined;
+    let digest: Bead | undefined;
     if (out.changed) {
-      tx.putEntity(moleculeKind, out.molecule);
-      if (out.molecule.status === 'done' && found.status !== 'done') closedBead = closeBoundBead(tx, out.molecule);
+      if (completes(out.molecule) && out.molecule.squash === 'on_complete') {
+        digest = recordDigest(tx, out.molecule);
+        tx.deleteEntity(moleculeKind, found.id);
+      } else {
+        tx.putEntity(moleculeKind, out.molecule);
+      }
+      if (completes(out.molecule)) closedBead = closeBoundBead(tx, out.molecule);
     }
-    const message = closedBead ? `${out.message}; close ${closedBead.id}` : out.message;
-    return { result: { result: out.result, molecule: out.molecule, wisp: false, ...(closedBead ? { closedBead } : {}) }, message };
+    const message = [out.message, ...(closedBead ? [`close ${closedBead.id}`] : []), ...(digest ? [`squash into ${digest.id}`] : [])].join('; ');
+    return { result: { result: out.result, molecule: out.molecule, wisp: false, ...(closedBead ? { closedBead } : {}), ...(digest ? { digest } : {}) }, message };
   });
   return { ...result, commit };
 }

@@ -76,6 +76,8 @@ export interface Molecule {
   assignee?: string;
   /** The bound variables, by name. */
   vars?: Record<string, string>;
+  /** From the formula's `[squash] trigger = "on_complete"`: completing the molecule squashes it into a digest bead. */
+  squash?: 'on_complete';
   created_at: string;
   created_by: string;
   updated_at: string;
@@ -98,6 +100,7 @@ const MOLECULE_KEYS = [
   'bead',
   'assignee',
   'vars',
+  'squash',
   'created_at',
   'created_by',
   'updated_at',
@@ -214,6 +217,7 @@ function problemOf(value: unknown): Problem | undefined {
         if (typeof v !== 'string') throw new Problem(['vars', name], `variable ${name} must be a string (quote it)`);
       }
     }
+    if (value.squash !== undefined && value.squash !== null) oneOf(value, 'squash', ['on_complete'], []);
     time(value, 'created_at', [], true);
     text(value, 'created_by', [], true);
     time(value, 'updated_at', [], true);

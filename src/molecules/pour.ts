@@ -62,6 +62,11 @@ function stepOf(step: ProtoStep): MoleculeStep {
   };
 }
 
+function squashTrigger(proto: Protomolecule): unknown {
+  const squash = proto.extras?.squash;
+  return squash !== null && typeof squash === 'object' ? (squash as { trigger?: unknown }).trigger : undefined;
+}
+
 /** The molecule a bound protomolecule pours into. */
 export function moleculeFromProto(proto: Protomolecule, input: PourInput): Molecule {
   if (proto.type !== 'workflow') {
@@ -80,6 +85,9 @@ export function moleculeFromProto(proto: Protomolecule, input: PourInput): Molec
     bead: input.bead?.id,
     assignee: input.assignee,
     vars,
+    // Upstream files carry `[squash] trigger = "on_complete"` without upstream acting on it; its meaning
+    // is clear, so a molecule poured from such a formula squashes itself when it completes.
+    squash: squashTrigger(proto) === 'on_complete' ? 'on_complete' : undefined,
     created_at: input.now,
     created_by: input.actor,
     updated_at: input.now,

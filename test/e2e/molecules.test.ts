@@ -364,6 +364,21 @@ describe('two agents on one molecule', () => {
   });
 });
 
+describe('[squash] trigger = "on_complete"', () => {
+  it('a wisp squashes itself into a digest bead when its last step is done', () => {
+    writeFileSync(join(r.dir, '.gt', 'formulas', 'tidy.formula.toml'), 'formula = "tidy"\nversion = 1\n[squash]\ntrigger = "on_complete"\n[[steps]]\nid = "sweep"\ntitle = "Sweep"\n[[steps]]\nid = "report"\ntitle = "Report"\nneeds = ["sweep"]\n');
+    const before = allRefs();
+    const w = r.gtJson<MoleculeJson>('mol', 'wisp', 'tidy');
+    r.gtOk('mol', 'step', 'done', '--mol', w.id, 'sweep');
+    expect(allRefs()).toBe(before);
+    const last = r.gtJson<DoneJson & { digest: string | null }>('mol', 'step', 'done', '--mol', w.id, 'report');
+    expect(last.completed).toBe(true);
+    expect(last.digest).toMatch(/^gt-/);
+    expect(r.gtJson<{ title: string; status: string }[]>('show', last.digest!)[0]).toMatchObject({ title: 'Digest: tidy', status: 'closed' });
+    expect(r.gtJson<MoleculeJson[]>('mol', 'list', '--all').map((m) => m.id)).not.toContain(w.id);
+  });
+});
+
 describe('the observer and molecules', () => {
   it('completes a molecule whose last steps were finished on two branches, and closes its bead', () => {
     writeFileSync(join(r.dir, '.gt', 'formulas', 'pair.formula.toml'), 'formula = "pair"\nversion = 1\n[[steps]]\nid = "left"\ntitle = "Left"\n[[steps]]\nid = "right"\ntitle = "Right"\n');

@@ -426,6 +426,7 @@ async function finishCommand(command: Command, query: string | undefined, option
         claimed: claimed ? stepBrief(claimed) : null,
         completed: m.status === 'done',
         closed_bead: applied.closedBead?.id ?? null,
+        digest: applied.digest?.id ?? null,
         progress: { finished: progress.finished, total: progress.total },
       });
     }
@@ -443,5 +444,6 @@ async function finishCommand(command: Command, query: string | undefined, option
     }
     if (m.status === 'done') printLine(`⚗ molecule ${m.id} complete (${m.steps.length} steps)`);
     if (applied.closedBead) printLine(`✓ closed ${applied.closedBead.id}: ${applied.closedBead.title}`);
+    if (applied.digest) printLine(`squashed into ${applied.digest.id}: ${applied.digest.title}`);
   });
 }
