@@ -2,7 +2,7 @@
 import type { Ledger } from '../ledger/ledger.js';
 import type { LedgerView } from '../ledger/view.js';
 import { AGENT_REF_PREFIX, OVERSEER } from '../ledger/layout.js';
-import { hookedOn } from './hook-service.js';
+import { hookedOn, isOnHook } from './hook.js';
 import type { AgentRole, AgentState } from './agent.js';
 
 export interface AgentOverview {
@@ -27,7 +27,7 @@ export async function agentsOverview(ledger: Ledger, view: LedgerView, now = Dat
   const names = new Set<string>(view.agents.keys());
   const branches = ledger.agentTips();
   for (const ref of branches.keys()) names.add(ref.slice(AGENT_REF_PREFIX.length));
-  for (const bead of view.beads.withStatus((s) => s === 'hooked' || s === 'in_progress')) if (bead.assignee && bead.assignee !== OVERSEER) names.add(bead.assignee);
+  for (const bead of view.beads.withStatus(isOnHook)) if (bead.assignee && bead.assignee !== OVERSEER) names.add(bead.assignee);
   const out: AgentOverview[] = [];
   for (const name of [...names].sort()) {
     const record = view.agents.get(name);

@@ -1,29 +1,21 @@
 /**
- * Hooks: the work hanging on an agent. As upstream, a bead with status `hooked` (or `in_progress`)
- * and the agent as assignee IS the hook; the agent record only keeps role, state and activity.
+ * Hooks: putting work on an agent and taking it off (what the hook is: see hook.ts). The agent record
+ * only keeps role, state and activity.
  */
 import type { Transaction } from '../ledger/ledger.js';
 import type { Bead } from '../beads/bead.js';
 import { closeBead, findBead, updateBead } from '../beads/bead-service.js';
-import { beadsWithStatus } from '../beads/readiness.js';
 import { agentKind } from '../ledger/kinds.js';
 import { OVERSEER } from '../ledger/layout.js';
 import { RuleError, UsageError } from '../errors.js';
 import { convoysTracking, createConvoy, parseAddress } from '../convoys/convoy-service.js';
 import type { Convoy } from '../convoys/convoy.js';
+import { hookedOn, isOnHook } from './hook.js';
 import { AGENT_ROLES, type AgentRecord, type AgentRole, type AgentState } from './agent.js';
 import type { Protomolecule } from '../formulas/protomolecule.js';
 import type { Molecule } from '../molecules/molecule.js';
 import { moleculesBoundTo, pourMolecule, reassignMolecule } from '../molecules/molecule-service.js';
 
-const ON_HOOK = new Set(['hooked', 'in_progress']);
-
-/** The unfinished work on an agent's hook. */
-export function hookedOn(beads: ReadonlyMap<string, Bead>, agent: string): Bead[] {
-  return beadsWithStatus(beads, (status) => ON_HOOK.has(status))
-    .filter((b) => b.assignee === agent)
-    .sort((a, b) => a.priority - b.priority || (a.created_at < b.created_at ? -1 : 1));
-}
 
 export function parseRole(raw: string): AgentRole {
   if (!(AGENT_ROLES as readonly string[]).includes(raw)) throw new UsageError(`unknown role '${raw}'`, `roles: ${AGENT_ROLES.join(', ')}`);
@@ -87,11 +79,11 @@ export function slingBead(tx: Transaction, query: string, agentName: string, opt
   const bead = findBead(tx, query);
   if (bead.status === 'closed') throw new RuleError(`${bead.id} is closed`, `reopen it first: gt reopen ${bead.id}`);
   if (bead.status === 'deferred' && !options.force) throw new RuleError(`${bead.id} is deferred`, 'sling it anyway with --force');
-  if (ON_HOOK.has(bead.status) && bead.assignee === agent) {
+  if (isOnHook(bead.status) && bead.assignee === agent) {
     const molecule = options.formula ? pourOnBead(tx, bead, agent, options.formula) : undefined;
     return { bead, agent, displaced: [], already: true, ...(molecule ? { molecule } : {}) };
   }
-  if (ON_HOOK.has(bead.status) && bead.assignee && !options.force) {
+  if (isOnHook(bead.status) && bead.assignee && !options.force) {
     throw new RuleError(`${bead.id} is already hooked on ${bead.assignee} (${bead.status})`, 'take it back with gt unsling, or re-sling with --force');
   }
   const busy = hookedOn(tx.beads, agent).filter((b) => b.id !== bead.id);
@@ -114,7 +106,7 @@ export function slingBead(tx: Transaction, query: string, agentName: string, opt
 /** Takes a bead off its agent's hook: open and unassigned again. */
 export function unslingBead(tx: Transaction, query: string): { bead: Bead; agent?: string } {
   const before = findBead(tx, query);
-  if (!ON_HOOK.has(before.status)) throw new RuleError(`${before.id} is not on a hook (it is ${before.status})`, 'only hooked or in-progress beads can be unslung');
+  if (!isOnHook(before.status)) throw new RuleError(`${before.id} is not on a hook (it is ${before.status})`, 'only hooked or in-progress beads can be unslung');
   const { bead } = updateBead(tx, before.id, { status: 'open', assignee: '' });
   if (before.assignee && before.assignee !== OVERSEER && hookedOn(tx.beads, before.assignee).length === 0) touchAgent(tx, before.assignee, { state: 'idle' });
   return { bead, ...(before.assignee ? { agent: before.assignee } : {}) };

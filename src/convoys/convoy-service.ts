@@ -7,7 +7,8 @@ import type { Transaction } from '../ledger/ledger.js';
 import type { LedgerView } from '../ledger/view.js';
 import type { Bead } from '../beads/bead.js';
 import { findBead } from '../beads/bead-service.js';
-import { computeBlockers, compareByPriorityThenAge } from '../beads/readiness.js';
+import { computeBlockers, statusOf } from '../beads/readiness.js';
+import { isOnHook } from '../agents/hook.js';
 import { generateId, resolveId } from '../beads/ids.js';
 import { parseTitle } from '../beads/bead-input.js';
 import { convoyKind } from '../ledger/kinds.js';
@@ -93,15 +94,18 @@ export interface StrandedConvoy {
   created_at: string;
 }
 
+/** Somebody is working on the convoy: one of its beads is on a hook. */
+export function hasWorkInHand(tables: ConvoyTables, convoy: Convoy): boolean {
+  return (convoy.tracks ?? []).some((id) => isOnHook(statusOf(tables.beads, id) ?? ''));
+}
+
 /** Open convoys with ready beads that nobody is working on (no tracked bead hooked or in progress). */
 export function strandedConvoys(view: LedgerView): StrandedConvoy[] {
   const out: StrandedConvoy[] = [];
   for (const convoy of view.convoys.values()) {
     if (convoy.status !== 'open') continue;
     const ready = readyTracked(view, convoy);
-    if (ready.length === 0) continue;
-    const active = (convoy.tracks ?? []).some((id) => ['hooked', 'in_progress'].includes(view.beads.get(id)?.status ?? ''));
-    if (active) continue;
+    if (ready.length === 0 || hasWorkInHand(view, convoy)) continue;
     out.push({ id: convoy.id, title: convoy.title, tracked_count: (convoy.tracks ?? []).length, ready_count: ready.length, ready_beads: ready.map((b) => b.id), created_at: convoy.created_at });
   }
   return out.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
@@ -213,8 +217,4 @@ export function landComplete(tx: Transaction, query?: string): Convoy[] {
     if (done) landed.push(done);
   }
   return landed;
-}
-
-export function sortedByUrgency(beads: Bead[]): Bead[] {
-  return [...beads].sort(compareByPriorityThenAge);
 }

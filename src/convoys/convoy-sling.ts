@@ -7,7 +7,8 @@ import type { Bead } from '../beads/bead.js';
 import { createBead } from '../beads/bead-service.js';
 import { UsageError } from '../errors.js';
 import { createConvoy, readyTracked } from './convoy-service.js';
-import { hookedOn, slingBead } from '../agents/hook-service.js';
+import { slingBead } from '../agents/hook-service.js';
+import { hookedOn } from '../agents/hook.js';
 import type { Convoy } from './convoy.js';
 
 export interface TaskInput {

@@ -18,6 +18,7 @@ import { observe } from '../observer/observe.js';
 import { BEAD_TRAILER, parseBeadReferences } from './trailers.js';
 import { recordCommits, type CommitInfo, type Rewrite } from './record.js';
 import { HOOK_NAMES } from './install.js';
+import { isOnHook } from '../agents/hook.js';
 
 export interface HookRunOptions {
   cwd: string;
@@ -121,7 +122,7 @@ async function prepareCommitMsg(cwd: string, args: string[], say: (line: string)
       }
     }
     return view.beads
-      .withStatus((status) => status === 'hooked' || status === 'in_progress')
+      .withStatus(isOnHook)
       .filter((bead) => bead.assignee === ledger.actor.name && !named.has(bead.id))
       .map((bead) => bead.id)
       .sort();

@@ -21,14 +21,8 @@ import { LedgerFileError, RuleError } from '../errors.js';
 import { OVERSEER, dirOf, idFromPath } from '../ledger/layout.js';
 import type { LedgerProblem } from '../ledger/view.js';
 import { agentKind } from '../ledger/kinds.js';
-import { beadsWithStatus } from '../beads/readiness.js';
+import { hookedOn } from '../agents/hook.js';
 
-/** The unfinished beads on an agent's hook (as the hook service defines it), most urgent first. */
-function hookedOn(beads: ReadonlyMap<string, Bead>, agent: string): Bead[] {
-  return beadsWithStatus(beads, (status) => status === 'hooked' || status === 'in_progress')
-    .filter((b) => b.assignee === agent)
-    .sort((a, b) => a.priority - b.priority || (a.created_at < b.created_at ? -1 : 1));
-}
 
 /** What molecule queries need: a view or a transaction. */
 export interface MoleculeTables {

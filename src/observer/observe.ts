@@ -15,10 +15,12 @@ import { moleculeKind } from '../molecules/molecule-kind.js';
 import { settleCompletion } from '../molecules/step-ops.js';
 import { closeBoundBead } from '../molecules/molecule-service.js';
 import type { Molecule } from '../molecules/molecule.js';
+import type { Convoy } from '../convoys/convoy.js';
 import type { Bead } from '../beads/bead.js';
 import type { Transaction } from '../ledger/ledger.js';
-import { convoysTracking, landComplete, landIfComplete, readyTracked, OBSERVER_ADDRESS } from '../convoys/convoy-service.js';
-import { hookedOn, slingBead } from '../agents/hook-service.js';
+import { convoysTracking, hasWorkInHand, landComplete, landIfComplete, readyTracked, OBSERVER_ADDRESS } from '../convoys/convoy-service.js';
+import { slingBead } from '../agents/hook-service.js';
+import { hookedOn } from '../agents/hook.js';
 import { codeBranches, recordBranchCommits } from './branch-scan.js';
 import { loadCheckpoint, saveCheckpoint, writeRefsFingerprint, type Checkpoint } from './checkpoint.js';
 
@@ -87,6 +89,10 @@ async function moleculesToSettle(ledger: Ledger, from: string, to: string): Prom
   return ids.sort();
 }
 
+function landedAction(convoy: Convoy): ObserveAction {
+  return { kind: 'landed', line: `🚚 landed ${convoy.id} "${convoy.title}" (${(convoy.tracks ?? []).length} beads)` };
+}
+
 /** Idle = nothing unfinished on the hook. */
 function isIdle(tx: Transaction, agent: string): boolean {
   return agent !== OVERSEER && agent !== OBSERVER_ADDRESS && hookedOn(tx.beads, agent).length === 0;
@@ -102,7 +108,7 @@ export function reactToClosure(tx: Transaction, closure: Closure, actions: Obser
   for (const convoy of convoysTracking(tx, closure.bead.id)) {
     const landed = landIfComplete(tx, convoy.id);
     if (landed) {
-      actions.push({ kind: 'landed', line: `🚚 landed ${landed.id} "${landed.title}" (${(landed.tracks ?? []).length} beads)` });
+      actions.push(landedAction(landed));
       continue;
     }
     if (fed) continue;
@@ -119,11 +125,9 @@ export function reactToClosure(tx: Transaction, closure: Closure, actions: Obser
 
 /** Lands complete convoys and feeds stranded ones that have an idle feed target: the periodic sweep. */
 export function sweep(tx: Transaction, actions: ObserveAction[]): void {
-  for (const landed of landComplete(tx)) actions.push({ kind: 'landed', line: `🚚 landed ${landed.id} "${landed.title}" (${(landed.tracks ?? []).length} beads)` });
+  for (const landed of landComplete(tx)) actions.push(landedAction(landed));
   for (const convoy of [...tx.convoys.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
-    if (convoy.status !== 'open') continue;
-    const active = (convoy.tracks ?? []).some((id) => ['hooked', 'in_progress'].includes(tx.beads.get(id)?.status ?? ''));
-    if (active) continue;
+    if (convoy.status !== 'open' || hasWorkInHand(tx, convoy)) continue;
     const next = readyTracked(tx, convoy)[0];
     const target = (convoy.feed ?? []).find((agent) => isIdle(tx, agent));
     if (!next || !target) continue;
@@ -185,7 +189,7 @@ async function pass(ledger: Ledger, options: ObserveOptions): Promise<ObserveRep
       for (const closure of closures) reactToClosure(tx, closure, actions);
       // Landing is state-based: a convoy completed while nobody observed still lands on the next pass.
       if (options.sweep || firstPass) sweep(tx, actions);
-      else for (const landed of landComplete(tx)) actions.push({ kind: 'landed', line: `🚚 landed ${landed.id} "${landed.title}" (${(landed.tracks ?? []).length} beads)` });
+      else for (const landed of landComplete(tx)) actions.push(landedAction(landed));
       summary.push(...actions.slice(before).map((a) => a.line.replace(/^\S+ /, '')));
       return { result: undefined, message: `observe: ${summary.length > 0 ? summary.join('; ') : 'nothing to do'}` };
     });

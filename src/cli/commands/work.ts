@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { printJson, printLine } from '../output.js';
-import { finishHookedWork, hookedOn, parseRole, slingBead, touchAgent, unslingBead } from '../../agents/hook-service.js';
+import { finishHookedWork, parseRole, slingBead, touchAgent, unslingBead } from '../../agents/hook-service.js';
+import { hookedOn } from '../../agents/hook.js';
 import { agentsOverview } from '../../agents/agent-overview.js';
 import { primeText, primeInfo } from '../../agents/prime.js';
 import { bindCheckout, checkoutAgent, unbindCheckout } from '../../agents/checkout.js';
