@@ -56,7 +56,7 @@ export class EntityTable<T extends Identified> implements ReadonlyMap<string, T>
   /** The entity's JSON text (ASCII), undefined when there is no such entity. */
   textOf(id: string): string | undefined {
     const row = this.rows.get(id);
-    return row ? (row.text ??= asciiJson(row.value)) : undefined;
+    return row ? this.textOfRow(row) : undefined;
   }
 
   /** The status without parsing the entity. */
@@ -74,7 +74,7 @@ export class EntityTable<T extends Identified> implements ReadonlyMap<string, T>
   /** The entities whose status passes `keep`, as their JSON text (never parsed here). */
   textsWithStatus(keep: (status: string) => boolean): { id: string; status: string; text: string }[] {
     const out: { id: string; status: string; text: string }[] = [];
-    for (const [id, row] of this.rows) if (keep(row.status)) out.push({ id, status: row.status, text: (row.text ??= asciiJson(row.value)) });
+    for (const [id, row] of this.rows) if (keep(row.status)) out.push({ id, status: row.status, text: this.textOfRow(row) });
     return out;
   }
 
@@ -118,7 +118,12 @@ export class EntityTable<T extends Identified> implements ReadonlyMap<string, T>
 
   /** Every row as the view cache stores it; unparsed rows keep their original text. */
   *textRows(): Generator<[id: string, status: string, text: string]> {
-    for (const [id, row] of this.rows) yield [id, row.status, (row.text ??= asciiJson(row.value))];
+    for (const [id, row] of this.rows) yield [id, row.status, this.textOfRow(row)];
+  }
+
+  private textOfRow(row: Row<T>): string {
+    row.text ??= asciiJson(row.value);
+    return row.text;
   }
 
   private valueOf(row: Row<T>): T {

@@ -171,9 +171,13 @@ export class LedgerIndex {
     }
   }
 
-  /** Trees read from git are only remembered, not logged, while the files are not loaded: see preferGit. */
-  get logsTrees(): boolean {
-    return this.loaded || this.loadOnMiss;
+  /**
+   * A tree read from git. While git is preferred and the files are not loaded (see preferringGit), it
+   * is only remembered for this process: logging every whole tree a merge reads would bloat the log.
+   */
+  learnTree(oid: string, entries: readonly TreeEntry[]): void {
+    if (this.loaded || this.loadOnMiss) this.setTree(oid, entries);
+    else this.rememberTree(oid, entries);
   }
 
   commit(oid: string): { tree: string; parents: string[] } | undefined {

@@ -176,7 +176,7 @@ export class Ledger {
     this.views = new ViewCache(this.repo.stateDir);
   }
 
-  /** See LedgerIndex.preferGit: for merges and observer passes, which need a few files of many commits. */
+  /** See LedgerIndex.preferringGit: for merges and observer passes, which need a few files of many commits. */
   preferringGit<T>(fn: () => Promise<T>): Promise<T> {
     return this.index.preferringGit(fn);
   }

@@ -35,8 +35,7 @@ export class ObjectCache {
     const cached = this.index.tree(oid);
     if (cached) return cached;
     const entries = await this.repo.readTree(oid);
-    if (this.index.logsTrees) this.index.setTree(oid, entries);
-    else this.index.rememberTree(oid, entries);
+    this.index.learnTree(oid, entries);
     return entries;
   }
 
@@ -47,9 +46,7 @@ export class ObjectCache {
     const objects = await this.repo.reader.readMany(missing);
     for (const oid of missing) {
       const obj = objects.get(oid);
-      if (!obj) continue;
-      if (this.index.logsTrees) this.index.setTree(oid, decodeTree(obj.content));
-      else this.index.rememberTree(oid, decodeTree(obj.content));
+      if (obj) this.index.learnTree(oid, decodeTree(obj.content));
     }
   }
 
