@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { FORMULA_TYPES, type FormulaType, type GateSpec } from './protomolecule.js';
 import { FormulaError, didYouMean, type Origin } from './formula-error.js';
 import { buildLineIndex, type LineIndex } from './source-index.js';
+import { patternProblem } from './var-pattern.js';
 import type {
   AdviceDef,
   AdviceStepDef,
@@ -191,11 +192,8 @@ function parseVar(r: Reader, name: string, value: unknown, path: string, input: 
     }
     const pattern = r.str(t, 'pattern', path);
     if (pattern !== undefined) {
-      try {
-        new RegExp(pattern);
-      } catch (error) {
-        r.fail(join(path, 'pattern'), `is not a valid regular expression: ${(error as Error).message}`);
-      }
+      const problem = patternProblem(pattern);
+      if (problem !== undefined) r.fail(join(path, 'pattern'), problem);
       spec.pattern = pattern;
     }
   } else {

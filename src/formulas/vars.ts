@@ -5,6 +5,7 @@
  */
 import { errorAt } from './formula-error.js';
 import type { VarDef } from './formula-types.js';
+import { matchesPattern } from './var-pattern.js';
 
 const INT = /^-?\d+$/;
 const BOOL = /^(true|false)$/;
@@ -18,7 +19,7 @@ export function checkValue(name: string, value: string, spec: VarDef): string | 
   if (spec.type === 'int' && !INT.test(value)) return `variable '${name}' must be a whole number (type int), not '${value}'`;
   if (spec.type === 'bool' && !BOOL.test(value)) return `variable '${name}' must be true or false (type bool), not '${value}'`;
   if (spec.enum && !spec.enum.includes(value)) return `variable '${name}' is '${value}', which is not one of: ${spec.enum.join(', ')}`;
-  if (spec.pattern !== undefined && !new RegExp(spec.pattern).test(value)) return `variable '${name}' is '${value}', which does not match the pattern ${spec.pattern}`;
+  if (spec.pattern !== undefined && !matchesPattern(spec.pattern, value)) return `variable '${name}' is '${value}', which does not match the pattern ${spec.pattern}`;
   return undefined;
 }
 

@@ -1,0 +1,34 @@
+/**
+ * Variable patterns (`[vars.x] pattern = "…"`) run on RE2 (the re2js port): matching takes time
+ * linear in the value, so no pattern a formula carries can hang gt, as `(a+)+$` does on V8's
+ * backtracking engine. RE2 refuses what it cannot match in linear time (backreferences, lookaround);
+ * such a pattern is refused when the formula is loaded.
+ */
+import { RE2JS } from 're2js';
+
+const compiled = new Map<string, RE2JS>();
+
+function compile(pattern: string): RE2JS {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = RE2JS.compile(pattern);
+    compiled.set(pattern, re);
+  }
+  return re;
+}
+
+/** Why RE2 cannot take `pattern`, or undefined when it can. */
+export function patternProblem(pattern: string): string | undefined {
+  try {
+    compile(pattern);
+    return undefined;
+  } catch (error) {
+    const text = (error as Error).message.replace(/^error parsing regexp:\s*/, '');
+    return `is not a valid regular expression for RE2, which matches in linear time (no backreferences or lookaround): ${text}`;
+  }
+}
+
+/** Whether `value` contains a match of `pattern` (as RegExp.prototype.test would say, unanchored). */
+export function matchesPattern(pattern: string, value: string): boolean {
+  return compile(pattern).matcher(value).find();
+}
