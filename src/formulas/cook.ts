@@ -11,12 +11,13 @@
 import { dirname, resolve } from 'node:path';
 import type { ConvoyPlan, FormulaType, GateSpec, ProtoStep, Protomolecule, VarSpec } from './protomolecule.js';
 import { didYouMean, errorAt, FormulaError, type Origin } from './formula-error.js';
-import { inferType, type AdviceDef, type AdviceStepDef, type FormulaDef, type NamedRef, type PointcutDef, type StepDef, type VarDef } from './formula-types.js';
+import { inferType, type AdviceDef, type AdviceStepDef, type FormulaDef, type LoopDef, type NamedRef, type PointcutDef, type StepDef, type VarDef } from './formula-types.js';
 import { parseFormulaFile } from './parse.js';
 import { findInDirs, isFormulaPath, searchDirs, type FormulaScope, type SearchDir } from './search.js';
 import { evaluateCondition, evaluateRange, matchGlob, substituteBraces, substituteVars } from './text.js';
 import { stableTopoSort } from './topo.js';
 import { bindVars, defaultValues } from './vars.js';
+import { MAX_STEPS, stepsAtLeast, tooManySteps } from './step-budget.js';
 
 export interface CookOptions {
   cwd: string;
@@ -26,8 +27,6 @@ export interface CookOptions {
   dirs?: SearchDir[];
 }
 
-/** Loop expansions beyond this many steps are refused (a typo in a range should not eat the machine). */
-const MAX_LOOP_STEPS = 100_000;
 const MAX_EXPANSION_DEPTH = 5;
 
 /** A step while it is being cooked: the protomolecule's step plus where it came from and what is left to expand. */
@@ -279,7 +278,7 @@ class Lowering {
       if (Object.keys(vars).length > 0) step.expand_vars = vars;
     }
     this.out.push(step);
-    if (++this.produced > MAX_LOOP_STEPS) throw errorAt(def.origin, undefined, `the formula grows beyond ${MAX_LOOP_STEPS} steps`, 'check the loop counts and ranges');
+    if (++this.produced > MAX_STEPS) throw tooManySteps(def.origin, undefined, `step '${def.id}'`, this.produced, 'check the loop counts and ranges');
     if (def.children && def.children.length > 0) {
       const kids = this.lower(def.children, scope, step, step.needs);
       // The container completes with its children: it waits for them.
@@ -288,10 +287,8 @@ class Lowering {
     return step;
   }
 
-  private iterations(def: StepDef, scope: Scope): { values: (number | undefined)[]; until: boolean } {
-    const loop = def.loop!;
-    if (loop.count !== undefined) return { values: Array.from({ length: loop.count }, (_, i) => i + 1), until: false };
-    if (loop.until !== undefined) return { values: [undefined], until: true };
+  /** A range loop's first value and number of iterations, its variables taken from the formula and the enclosing loops. */
+  private range(loop: LoopDef, scope: Scope): { start: number; count: number } {
     const text = loop.range!;
     // Formula variables, then the enclosing loops' variables (an inner scope holds the outer ones too).
     const known = new Map(this.kitchen.values);
@@ -309,9 +306,42 @@ class Lowering {
     } catch (error) {
       throw errorAt(loop.origin, `${loop.origin.path}.range`, `bad range '${text}': ${(error as Error).message}`);
     }
-    const count = Math.max(0, range.end - range.start + 1);
-    if (count * loop.body.length > MAX_LOOP_STEPS) throw errorAt(loop.origin, `${loop.origin.path}.range`, `the range '${text}' gives ${count} iterations, too many`);
-    return { values: Array.from({ length: count }, (_, i) => range.start + i), until: false };
+    return { start: range.start, count: Math.max(0, range.end - range.start + 1) };
+  }
+
+  /** How many times a loop runs, when that can be known in `scope` (undefined: a range over a variable not set yet). */
+  private knownIterations(loop: LoopDef, scope: Scope): number | undefined {
+    if (loop.count !== undefined) return loop.count;
+    if (loop.until !== undefined) return 1;
+    try {
+      return this.range(loop, scope).count;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private iterations(def: StepDef, scope: Scope): { values: (number | undefined)[]; until: boolean } {
+    const loop = def.loop!;
+    let first = 1;
+    let count: number;
+    let key: string;
+    if (loop.count !== undefined) {
+      count = loop.count;
+      key = `${loop.origin.path}.count`;
+    } else if (loop.until !== undefined) {
+      count = 1;
+      key = `${loop.origin.path}.until`;
+    } else {
+      ({ start: first, count } = this.range(loop, scope));
+      key = `${loop.origin.path}.range`;
+    }
+    // The size first: nothing is built for a loop that would pass the limit.
+    const body = stepsAtLeast(loop.body, (inner) => this.knownIterations(inner, scope), (step) => expansionSteps(this.kitchen, step, 1));
+    const total = this.produced + count * body;
+    if (total > MAX_STEPS) {
+      throw tooManySteps(loop.origin, key, `the loop '${def.id}' (${count.toLocaleString('en-US')} iterations of ${body.toLocaleString('en-US')} steps)`, total, 'check the loop counts and ranges');
+    }
+    return { values: loop.until !== undefined && loop.count === undefined ? [undefined] : Array.from({ length: count }, (_, i) => first + i), until: loop.until !== undefined && loop.count === undefined };
   }
 
   private lowerLoop(def: StepDef, scope: Scope, parent: WorkStep | undefined, needs: string[]): WorkStep[] {
@@ -619,6 +649,35 @@ function expandStep(kitchen: Kitchen, target: WorkStep, expansion: FormulaDef, r
   return { steps: out, sinks: sinks.flatMap((id) => rewrite.get(id) ?? [id]) };
 }
 
+/**
+ * Steps that expanding `step` in place makes at least: its expansion's template, nested inline
+ * expansions included. A name that cannot be resolved counts as one step (the expansion itself reports it).
+ */
+function expansionSteps(kitchen: Kitchen, step: StepDef | WorkStep, depth: number): number {
+  if (step.expand === undefined || depth > MAX_EXPANSION_DEPTH) return 1;
+  let expansion: FormulaDef;
+  try {
+    expansion = kitchen.byName({ name: step.expand, origin: step.origin }, 'expansion');
+  } catch {
+    return 1;
+  }
+  return templateSteps(kitchen, expansion, depth);
+}
+
+function templateSteps(kitchen: Kitchen, expansion: FormulaDef, depth: number): number {
+  const loops = (loop: LoopDef): number | undefined => loop.count ?? (loop.until !== undefined ? 1 : undefined);
+  return stepsAtLeast(expansion.template, loops, (inner) => expansionSteps(kitchen, inner, depth + 1));
+}
+
+/** Refuses, before anything is built, expansions that would take the work list past the step limit. */
+function checkExpansionSize(work: WorkList, sizes: readonly number[], origin: Origin, key: string, what: string): void {
+  const added = sizes.reduce((sum, n) => sum + n, 0);
+  const total = work.list.length - sizes.length + added;
+  if (total <= MAX_STEPS) return;
+  const each = sizes.every((n) => n === sizes[0]) ? `${sizes[0]!.toLocaleString('en-US')} steps` : `${added.toLocaleString('en-US')} steps in all`;
+  throw tooManySteps(origin, key, `${what} (${sizes.length.toLocaleString('en-US')} target${sizes.length === 1 ? '' : 's'} × ${each})`, total, 'expand fewer steps, or make the expansion smaller');
+}
+
 /** Replaces several targets at once: one pass over the list and one over the needs. */
 function replaceTargets(work: WorkList, replacements: Map<string, Expanded>): void {
   if (replacements.size === 0) return;
@@ -643,6 +702,8 @@ function replaceTargets(work: WorkList, replacements: Map<string, Expanded>): vo
 }
 
 function applyInlineExpansions(work: WorkList, kitchen: Kitchen): void {
+  const targets = work.list.filter((s) => s.expand !== undefined);
+  if (targets.length > 0) checkExpansionSize(work, targets.map((s) => expansionSteps(kitchen, s, 1)), targets[0]!.origin, `${targets[0]!.origin.path}.expand`, 'inline expansions');
   const replacements = new Map<string, Expanded>();
   for (const s of work.list) {
     if (s.expand === undefined) continue;
@@ -658,15 +719,21 @@ function applyComposeExpansions(work: WorkList, kitchen: Kitchen, def: FormulaDe
     if (expanded.has(rule.target)) continue;
     const target = work.require(rule.target, rule.origin, `${rule.origin.path}.target`, 'expand target');
     const ref: NamedRef = { name: rule.with, origin: { ...rule.origin, path: `${rule.origin.path}.with` } };
-    replaceTargets(work, new Map([[target.id, expandStep(kitchen, target, kitchen.byName(ref, 'expansion'), rule.vars, ref, 1)]]));
+    const expansion = kitchen.byName(ref, 'expansion');
+    checkExpansionSize(work, [templateSteps(kitchen, expansion, 1)], rule.origin, `${rule.origin.path}.with`, `expanding '${target.id}' with '${rule.with}'`);
+    replaceTargets(work, new Map([[target.id, expandStep(kitchen, target, expansion, rule.vars, ref, 1)]]));
     expanded.add(rule.target);
   }
   for (const rule of def.compose.map) {
     const ref: NamedRef = { name: rule.with, origin: { ...rule.origin, path: `${rule.origin.path}.with` } };
     const expansion = kitchen.byName(ref, 'expansion');
+    const selected = work.list.filter((s) => !expanded.has(s.id) && matchGlob(rule.select, s.id));
+    if (selected.length > 0) {
+      const each = templateSteps(kitchen, expansion, 1);
+      checkExpansionSize(work, selected.map(() => each), rule.origin, `${rule.origin.path}.with`, `mapping '${rule.with}' over '${rule.select}'`);
+    }
     const replacements = new Map<string, Expanded>();
-    for (const s of work.list) {
-      if (expanded.has(s.id) || !matchGlob(rule.select, s.id)) continue;
+    for (const s of selected) {
       replacements.set(s.id, expandStep(kitchen, s, expansion, rule.vars, ref, 1));
       expanded.add(s.id);
     }
