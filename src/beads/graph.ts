@@ -10,8 +10,8 @@ export function findCycle(beads: ReadonlyMap<string, Bead>, from: string, to: st
   // Search from `to` along ordering dependencies for a way back to `from`.
   const previous = new Map<string, string>([[to, from]]);
   const queue = [to];
-  while (queue.length > 0) {
-    const id = queue.shift()!;
+  for (let head = 0; head < queue.length; head++) {
+    const id = queue[head]!;
     if (id === from) {
       const path = [from];
       for (let step = previous.get(from); step !== undefined && step !== from; step = previous.get(step)) path.push(step);

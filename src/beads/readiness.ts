@@ -32,29 +32,41 @@ function parentOf(bead: Bead): string | undefined {
  */
 export function computeBlockers(beads: ReadonlyMap<string, Bead>): Map<string, Blocker[]> {
   const memo = new Map<string, Blocker[]>();
-  const visiting = new Set<string>();
-  const blockersOf = (bead: Bead): Blocker[] => {
-    const known = memo.get(bead.id);
-    if (known) return known;
-    if (visiting.has(bead.id)) return []; // A parent cycle on a hand-edited ledger must not hang us.
-    visiting.add(bead.id);
-    const found: Blocker[] = [];
-    if (bead.status === 'blocked') found.push({ reason: 'status-blocked' });
-    for (const dep of bead.deps) {
-      if (dep.type !== 'blocks') continue;
-      const status = statusOf(beads, dep.id);
-      if (status === undefined) found.push({ id: dep.id, reason: 'missing-dependency' });
-      else if (status !== 'closed') found.push({ id: dep.id, reason: 'blocked-by', status });
-    }
+  const openParent = (bead: Bead): Bead | undefined => {
     const parentId = parentOf(bead);
-    const parent = parentId && notClosed(statusOf(beads, parentId) ?? 'closed') ? beads.get(parentId) : undefined;
-    if (parent) {
-      if (parent.status === 'deferred') found.push({ id: parent.id, reason: 'parent-deferred', status: parent.status });
-      else if (blockersOf(parent).length > 0) found.push({ id: parent.id, reason: 'parent-blocked', status: parent.status });
+    return parentId && notClosed(statusOf(beads, parentId) ?? 'closed') ? beads.get(parentId) : undefined;
+  };
+  const blockersOf = (bead: Bead): Blocker[] => {
+    // The chain of parents not known yet, walked with a loop (a chain of thousands of beads cannot
+    // overflow the stack), stopping at a deferred parent, as its blockers do not matter here, or at a
+    // bead already on the chain: a parent cycle on a hand-edited ledger must not hang us.
+    const chain: Bead[] = [];
+    const onChain = new Set<string>();
+    for (let b: Bead | undefined = bead; b && !memo.has(b.id) && !onChain.has(b.id); ) {
+      chain.push(b);
+      onChain.add(b.id);
+      const parent = openParent(b);
+      b = parent && parent.status !== 'deferred' ? parent : undefined;
     }
-    visiting.delete(bead.id);
-    memo.set(bead.id, found);
-    return found;
+    // From the top down, each bead's parent is settled before the bead.
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const b = chain[i]!;
+      const found: Blocker[] = [];
+      if (b.status === 'blocked') found.push({ reason: 'status-blocked' });
+      for (const dep of b.deps) {
+        if (dep.type !== 'blocks') continue;
+        const status = statusOf(beads, dep.id);
+        if (status === undefined) found.push({ id: dep.id, reason: 'missing-dependency' });
+        else if (status !== 'closed') found.push({ id: dep.id, reason: 'blocked-by', status });
+      }
+      const parent = openParent(b);
+      if (parent) {
+        if (parent.status === 'deferred') found.push({ id: parent.id, reason: 'parent-deferred', status: parent.status });
+        else if ((memo.get(parent.id) ?? []).length > 0) found.push({ id: parent.id, reason: 'parent-blocked', status: parent.status });
+      }
+      memo.set(b.id, found);
+    }
+    return memo.get(bead.id)!;
   };
   for (const bead of beadsWithStatus(beads, notClosed)) blockersOf(bead);
   return memo;

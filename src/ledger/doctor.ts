@@ -14,24 +14,48 @@ export interface DoctorFinding {
   message: string;
 }
 
-/** Every ordering-dependency cycle, each reported once (as found from its smallest id). */
+/**
+ * Every ordering-dependency cycle, each reported once (as found from its smallest id). A depth-first
+ * search with its own stack, so a dependency chain of any length cannot overflow the call stack.
+ */
 export function findAllCycles(beads: ReadonlyMap<string, Bead>): string[][] {
   const cycles: string[][] = [];
   const state = new Map<string, 'active' | 'done'>();
-  const stack: string[] = [];
-  const visit = (id: string): void => {
+  /** The path being searched, and how far along its dependencies each bead on it is. */
+  const path: string[] = [];
+  const position = new Map<string, number>();
+  const next: number[] = [];
+  const orderingDeps = (id: string): string[] =>
+    (beads.get(id)?.deps ?? []).filter((dep) => ORDERING_DEP_TYPES.includes(dep.type) && beads.has(dep.id)).map((dep) => dep.id);
+  const depsOf = new Map<string, string[]>();
+  const enter = (id: string): void => {
     state.set(id, 'active');
-    stack.push(id);
-    for (const dep of beads.get(id)?.deps ?? []) {
-      if (!ORDERING_DEP_TYPES.includes(dep.type) || !beads.has(dep.id)) continue;
-      const s = state.get(dep.id);
-      if (s === 'active') cycles.push([...stack.slice(stack.indexOf(dep.id)), dep.id]);
-      else if (s === undefined) visit(dep.id);
-    }
-    stack.pop();
-    state.set(id, 'done');
+    position.set(id, path.length);
+    path.push(id);
+    next.push(0);
+    depsOf.set(id, orderingDeps(id));
   };
-  for (const id of [...beads.keys()].sort()) if (!state.has(id)) visit(id);
+  for (const start of [...beads.keys()].sort()) {
+    if (state.has(start)) continue;
+    enter(start);
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const id = path[top]!;
+      const deps = depsOf.get(id)!;
+      if (next[top]! < deps.length) {
+        const dep = deps[next[top]!++]!;
+        const s = state.get(dep);
+        if (s === 'active') cycles.push([...path.slice(position.get(dep)), dep]);
+        else if (s === undefined) enter(dep);
+        continue;
+      }
+      path.pop();
+      next.pop();
+      position.delete(id);
+      depsOf.delete(id);
+      state.set(id, 'done');
+    }
+  }
   return cycles;
 }
 
