@@ -78,8 +78,10 @@ EOF
         gt_message=$(git log -1 --format=%B HEAD --)
       fi
       # Fast path: a commit that names no bead, with gt's branches where the last observer pass
-      # left them, needs no observer pass: gt is not started at all.
+      # left them and no commits left behind by a hook that found the ledger busy, needs no
+      # observer pass: gt is not started at all.
       if ! gt_names_beads "$gt_message" && [ -f "$gt_common_dir/gt/observer-refs" ] &&
+        [ ! -f "$gt_common_dir/gt/hook-backlog.jsonl" ] &&
         [ "$gt_refs" = "$(cat "$gt_common_dir/gt/observer-refs")" ]; then
         return 0
       fi

@@ -19,6 +19,9 @@ import { BEAD_TRAILER, parseBeadReferences } from './trailers.js';
 import { recordCommits, type CommitInfo, type Rewrite } from './record.js';
 import { HOOK_NAMES } from './install.js';
 import { isOnHook } from '../agents/hook.js';
+import { LockBusyError } from '../errors.js';
+import { setLockPatience } from '../ledger/write-lock.js';
+import { leaveForLater } from '../observer/hook-backlog.js';
 
 export interface HookRunOptions {
   cwd: string;
@@ -85,8 +88,18 @@ async function record(cwd: string, commits: CommitInfo[], rewrites: Rewrite[], s
   if (!commits.some((c) => parseBeadReferences(c.message).length > 0) && !rewrites.some((r) => parseBeadReferences(r.old.message).length > 0)) return;
   const branch = currentBranch(cwd);
   if (branch?.startsWith('gt/')) return;
-  const outcome = await withLedger(cwd, (ledger) => recordCommits(ledger, branch ?? 'detached HEAD', commits, rewrites));
-  for (const line of outcome.lines) say(line);
+  const lines = await withLedger(cwd, async (ledger) => {
+    try {
+      return (await recordCommits(ledger, branch ?? 'detached HEAD', commits, rewrites)).lines;
+    } catch (error) {
+      if (!(error instanceof LockBusyError)) throw error;
+      // Never wait and hold the commit: the next observer pass records it.
+      leaveForLater(ledger.repo.stateDir, { branch: branch ?? 'detached HEAD', commits, rewrites });
+      const shas = [...commits.map((c) => c.sha), ...rewrites.map((r) => r.new.sha)].map((sha) => sha.slice(0, 7));
+      return [`the ledger is busy: left ${[...new Set(shas)].join(', ')} for the next observer pass`];
+    }
+  });
+  for (const line of lines) say(line);
 }
 
 /** post-rewrite's stdin: `<old-sha> <new-sha> [extra]` per rewritten commit. */
@@ -134,8 +147,14 @@ async function prepareCommitMsg(cwd: string, args: string[], say: (line: string)
 }
 
 async function observerPass(cwd: string, say: (line: string) => void): Promise<void> {
-  const report = await observe(cwd);
-  for (const action of report.actions) say(action.line);
+  try {
+    const report = await observe(cwd);
+    for (const action of report.actions) say(action.line);
+  } catch (error) {
+    if (!(error instanceof LockBusyError)) throw error;
+    // Nothing is lost: the checkpoint stays where it was, so the next pass reads what this one would have.
+    say('the ledger or the observer is busy: this pass is left to the next one');
+  }
 }
 
 /**
@@ -175,6 +194,8 @@ export async function runHook(hook: string, args: string[], options: HookRunOpti
   };
   const { cwd } = options;
   preferDiscovery(cwd);
+  // A hook never waits for a lock: it would hold the commit (or checkout, or merge) for as long.
+  setLockPatience('once');
   switch (hook) {
     case 'prepare-commit-msg':
       await step('adding the Gt-Bead trailer', () => prepareCommitMsg(cwd, args, say));

@@ -12,6 +12,18 @@ export async function withWriteLock<T>(stateDir: string, staleMs: number, fn: ()
   return withStateLock(stateDir, 'write', staleMs, fn);
 }
 
+/**
+ * How a busy lock is waited for: `wait` retries for up to about two minutes; `once` tries once and
+ * fails at once with LockBusyError (a git hook must never hold a commit: it leaves its work for later).
+ * A lock gone stale is taken over either way.
+ */
+export type LockPatience = 'wait' | 'once';
+let patience: LockPatience = 'wait';
+
+export function setLockPatience(value: LockPatience): void {
+  patience = value;
+}
+
 /** A named lock in gt's state dir (`<name>.lock`): `write` for ledger writes, `observer` for observer passes. */
 export async function withStateLock<T>(stateDir: string, name: string, staleMs: number, fn: () => Promise<T>): Promise<T> {
   mkdirSync(stateDir, { recursive: true });
@@ -22,7 +34,7 @@ export async function withStateLock<T>(stateDir: string, name: string, staleMs: 
       lockfilePath: join(stateDir, `${name}.lock`),
       stale: staleMs,
       update: Math.max(1000, Math.floor(staleMs / 3)),
-      retries: { retries: 2000, factor: 1.2, minTimeout: 5, maxTimeout: 60, randomize: true },
+      retries: patience === 'once' ? 0 : { retries: 2000, factor: 1.2, minTimeout: 5, maxTimeout: 60, randomize: true },
       // If we ever stall past the stale time and another writer takes over, the ref's
       // compare-and-swap still refuses our stale write; there is nothing to abort here.
       onCompromised: () => {},

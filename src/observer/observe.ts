@@ -22,6 +22,7 @@ import { convoysTracking, hasWorkInHand, landComplete, landIfComplete, readyTrac
 import { slingBead } from '../agents/hook-service.js';
 import { hookedOn } from '../agents/hook.js';
 import { codeBranches, recordBranchCommits } from './branch-scan.js';
+import { recordBacklog } from './hook-backlog.js';
 import { loadCheckpoint, saveCheckpoint, writeRefsFingerprint, type Checkpoint } from './checkpoint.js';
 
 export interface ObserveAction {
@@ -157,6 +158,8 @@ async function pass(ledger: Ledger, options: ObserveOptions): Promise<ObserveRep
     if (report.outcome !== 'merged') continue;
     actions.push({ kind: 'merged', line: `⇄ merged gt/agents/${report.agent}${report.changed.length > 0 ? `: ${report.changed.join(', ')}` : ''}` });
   }
+  // Commits a git hook left because the ledger was busy: recorded first, so a closure they make is seen below.
+  for (const line of await recordBacklog(ledger)) actions.push({ kind: 'recorded', line });
   const saved = loadCheckpoint(stateDir);
   const branchTips = codeBranches(ledger);
   for (const line of await recordBranchCommits(ledger, saved?.branches ?? {}, branchTips)) actions.push({ kind: 'recorded', line });
