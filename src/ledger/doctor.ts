@@ -5,6 +5,7 @@ import { staleLockMs } from './ledger.js';
 import { AGENT_REF_PREFIX, LEDGER_REF, agentFromRef } from './layout.js';
 import { BUILTIN_BEAD_TYPES, ORDERING_DEP_TYPES, type Bead } from '../beads/bead.js';
 import { GtError } from '../errors.js';
+import { strayPaths } from './stray-files.js';
 
 export interface DoctorFinding {
   severity: 'error' | 'warning';
@@ -93,6 +94,10 @@ export async function runDoctor(ledger: Ledger): Promise<DoctorFinding[]> {
     return [{ severity: 'error', message: error.message }];
   }
   for (const p of view.problems) findings.push({ severity: 'error', path: p.path, ...(p.line !== undefined ? { line: p.line } : {}), message: p.problem });
+  for (const path of await strayPaths(ledger.cache, view.head)) {
+    const what = path.endsWith('/') ? 'a folder gt does not read' : 'not a ledger file gt reads';
+    findings.push({ severity: 'warning', path, message: `${what} (entity files are <folder>/<id>.yaml); every command skips it` });
+  }
   const types = new Set<string>([...BUILTIN_BEAD_TYPES, ...view.config.types]);
   for (const bead of view.beads.values()) {
     const path = `beads/${bead.id}.yaml`;

@@ -26,7 +26,11 @@ export function entityPath(dir: string, id: string): string {
   return `${dir}/${id}.yaml`;
 }
 
-/** The id an entity file holds, from its name; undefined for files that are not entity files. */
+/**
+ * The id an entity file holds, from its name; undefined for files that are not entity files. Only
+ * `<dir>/<id>.yaml` is one: a README, an `x.yml`, a file in a subfolder or at the root is not, and
+ * every command and the observer skip it (gt doctor names it).
+ */
 export function idFromPath(path: string): string | undefined {
   const match = /^[^/]+\/([^/]+)\.yaml$/.exec(path);
   return match?.[1];

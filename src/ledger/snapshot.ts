@@ -2,7 +2,7 @@ import type { Repository } from '../git/repository.js';
 import { BLOB_MODE, TREE_MODE, decodeCommit, decodeTree, encodeCommit, encodeTree, type Commit, type TreeEntry } from '../git/object-format.js';
 import { GtError, LedgerFileError } from '../errors.js';
 import type { DecodedFile, FileRecord, LedgerIndex } from './index-cache.js';
-import { CONFIG_PATH, dirOf } from './layout.js';
+import { CONFIG_PATH, dirOf, idFromPath } from './layout.js';
 import { ENTITY_KINDS } from './kinds.js';
 import { decodeConfig } from './config-codec.js';
 
@@ -211,7 +211,7 @@ export function decodeLedgerFile(path: string, text: string): DecodedFile {
   try {
     if (path === CONFIG_PATH) return { value: decodeConfig(text, path) };
     const kind = ENTITY_KINDS.get(dirOf(path));
-    if (!kind || !path.endsWith('.yaml')) return { value: null };
+    if (!kind || idFromPath(path) === undefined) return { value: null };
     return { value: kind.decode(text, path) };
   } catch (error) {
     if (error instanceof LedgerFileError) {

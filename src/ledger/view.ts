@@ -56,7 +56,7 @@ export async function buildView(cache: ObjectCache, files: ReadonlyMap<string, F
   const problems: LedgerProblem[] = [];
   for (const [path, version] of files) {
     const table = tables.get(dirOf(path));
-    if (!table || !path.endsWith('.yaml')) continue;
+    if (!table || idFromPath(path) === undefined) continue;
     if ('value' in version) {
       table.set(version.value as { id: string });
       continue;

@@ -9,7 +9,7 @@
 import { Ledger } from '../ledger/ledger.js';
 import { mergeAgentBranches } from '../ledger/agent-merge.js';
 import { withStateLock } from '../ledger/write-lock.js';
-import { OVERSEER, dirOf } from '../ledger/layout.js';
+import { OVERSEER, dirOf, idFromPath } from '../ledger/layout.js';
 import { beadKind } from '../ledger/kinds.js';
 import { moleculeKind } from '../molecules/molecule-kind.js';
 import { settleCompletion } from '../molecules/step-ops.js';
@@ -51,7 +51,7 @@ async function changedFiles(ledger: Ledger, from: string, to: string, dir: strin
   const [before, after] = [await ledger.snapshot(from), await ledger.snapshot(to)];
   const changed: [string, string][] = [];
   for (const [path, oid] of after.files) {
-    if (dirOf(path) === dir && before.files.get(path) !== oid) changed.push([path, oid]);
+    if (dirOf(path) === dir && idFromPath(path) !== undefined && before.files.get(path) !== oid) changed.push([path, oid]);
   }
   return { changed, before: before.files };
 }

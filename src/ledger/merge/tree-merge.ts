@@ -60,8 +60,10 @@ export async function mergeSnapshots(
 
   // Id collisions: the same new path on both sides holding different entities.
   const taken = new Set([...b.keys(), ...o.keys(), ...t.keys()]);
+  // Files that are not entity files (a README in beads/) are carried as they are, never decoded.
+  const kindOf = (path: string) => (idFromPath(path) === undefined ? undefined : ENTITY_KINDS.get(dirOf(path)));
   for (const [path, theirVersion] of t) {
-    const kind = ENTITY_KINDS.get(dirOf(path));
+    const kind = kindOf(path);
     const ourVersion = o.get(path);
     if (!kind || b.has(path) || !ourVersion || sameVersion(ourVersion, theirVersion)) continue;
     const [ourValue, theirValue] = [await valueOf(path, ourVersion), await valueOf(path, theirVersion)];
@@ -79,7 +81,7 @@ export async function mergeSnapshots(
     // Everything that side changed refers to its own entity, so its references move with it.
     for (const [path, version] of [...t]) {
       if (sameVersion(version, b.get(path))) continue;
-      const kind = ENTITY_KINDS.get(dirOf(path));
+      const kind = kindOf(path);
       let value = kind ? await valueOf(path, version) : undefined;
       if (!kind || value === undefined) continue;
       for (const { from, to } of renames) value = kind.renameId(value, from, to);
@@ -116,7 +118,7 @@ export async function mergeSnapshots(
       changes.set(path, { text, value: merged });
       continue;
     }
-    const kind = ENTITY_KINDS.get(dirOf(path));
+    const kind = kindOf(path);
     if (!kind) continue;
     const merged = kind.merge(baseValue ?? undefined, ourValue, theirValue);
     notes.push(...merged.notes);

@@ -1,0 +1,32 @@
+/**
+ * Files on the ledger that gt does not read: anything in a kind's folder that is not `<id>.yaml` (a
+ * README, `x.yml`, a subfolder), and anything at the root besides `gt.yaml` and the kinds' folders.
+ * Every command and the observer skip them; gt doctor names them, one warning each.
+ */
+import type { ObjectCache } from './snapshot.js';
+import { CONFIG_PATH, idFromPath } from './layout.js';
+import { ENTITY_KINDS } from './kinds.js';
+import { TREE_MODE } from '../git/object-format.js';
+
+/** The stray paths of one ledger commit (a folder ends with `/`), sorted. */
+export async function strayPaths(cache: ObjectCache, commit: string): Promise<string[]> {
+  const { tree } = await cache.commitInfo(commit);
+  const stray: string[] = [];
+  for (const entry of await cache.treeEntries(tree)) {
+    const isDir = entry.mode === TREE_MODE;
+    if (!isDir) {
+      if (entry.name !== CONFIG_PATH) stray.push(entry.name);
+      continue;
+    }
+    if (!ENTITY_KINDS.has(entry.name)) {
+      stray.push(`${entry.name}/`);
+      continue;
+    }
+    for (const child of await cache.treeEntries(entry.oid)) {
+      const path = `${entry.name}/${child.name}`;
+      if (child.mode === TREE_MODE) stray.push(`${path}/`);
+      else if (idFromPath(path) === undefined) stray.push(path);
+    }
+  }
+  return stray.sort();
+}
