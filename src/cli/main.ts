@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { GtError } from '../errors.js';
+import { terminalSafe } from './output.js';
 import { buildProgram } from './program.js';
 
 // `gt list | head` closes the pipe early: that is the reader being done, not an error.
@@ -19,14 +20,14 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     if (error instanceof GtError) {
-      process.stderr.write(`gt: ${error.message}\n`);
-      if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
+      process.stderr.write(`gt: ${terminalSafe(error.message)}\n`);
+      if (error.hint) process.stderr.write(`  hint: ${terminalSafe(error.hint)}\n`);
       if (process.env.GT_DEBUG === '1') process.stderr.write(`${error.stack}\n`);
       process.exitCode = error.exitCode;
       return;
     }
     const err = error as Error;
-    process.stderr.write(`gt: internal error: ${err.message}\n`);
+    process.stderr.write(`gt: internal error: ${terminalSafe(err.message)}\n`);
     if (process.env.GT_DEBUG === '1') process.stderr.write(`${err.stack}\n`);
     else process.stderr.write('  hint: run again with GT_DEBUG=1 for a stack trace, and report it\n');
     process.exitCode = 1;

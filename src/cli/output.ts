@@ -3,18 +3,29 @@ import type { LedgerProblem } from '../ledger/view.js';
 
 /** Everything the CLI prints goes through here, so tests and pipes see the same text. */
 
+/**
+ * Text from the ledger as a terminal may show it: C0 and C1 control characters (ESC, BEL, CR, DEL, CSI…)
+ * written as `\x1b`-style escapes, so a title cannot set the terminal's title, clear the screen or
+ * rewrite a line. Newlines (multi-line descriptions) and tabs are kept. JSON needs none of this: it
+ * escapes control characters itself.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Indented for a person at a terminal; one compact line for a pipe, where a program reads it (like `gh --json`). */
 export function printJson(value: unknown): void {
   const text = process.stdout.isTTY ? JSON.stringify(value, null, 2) : JSON.stringify(value);
   process.stdout.write(`${text}\n`);
 }
 
+/** Every line of human output goes through here (or terminalSafe): ledger text cannot drive the terminal. */
 export function printLine(text = ''): void {
-  process.stdout.write(`${text}\n`);
+  process.stdout.write(`${terminalSafe(text)}\n`);
 }
 
 export function warn(text: string): void {
-  process.stderr.write(`gt: warning: ${text}\n`);
+  process.stderr.write(`gt: warning: ${terminalSafe(text)}\n`);
 }
 
 const STATUS_ICONS: Record<string, string> = {
@@ -54,7 +65,7 @@ export function printBeadList(beads: readonly Bead[], empty: string): void {
     return;
   }
   const width = idWidthOf(beads);
-  process.stdout.write(`${beads.map((b) => beadLine(b, width)).join('\n')}\n`);
+  process.stdout.write(`${terminalSafe(beads.map((b) => beadLine(b, width)).join('\n'))}\n`);
 }
 
 export function describeProblem(problem: LedgerProblem): string {

@@ -118,3 +118,62 @@ describe('files that are not <folder>/<id>.yaml', () => {
     expect(result.stdout).toContain('warning: beads/sub/: a folder gt does not read');
   });
 });
+
+describe('control characters in ledger text', () => {
+  const EVIL = 'Evil \x1b]0;pwned\x07 title \x1b[2J end\r\x9b1m';
+  const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+
+  /** Runs gt; nothing it prints to stdout or stderr carries a raw control character (newlines and tabs aside). */
+  function safe(args: string[], env: Record<string, string> = {}): string {
+    const result = r.gt(args, { env });
+    expect(result.status, `gt ${args.join(' ')}: ${result.stderr}`).toBe(0);
+    expect(RAW.test(result.stdout), `gt ${args.join(' ')} printed ${JSON.stringify(result.stdout)}`).toBe(false);
+    expect(RAW.test(result.stderr), `gt ${args.join(' ')} printed ${JSON.stringify(result.stderr)}`).toBe(false);
+    return result.stdout;
+  }
+
+  it('are escaped in every human output, kept as they are in --json', () => {
+    r.gtOk('agents', 'add', 'alice', '--role', 'polecat');
+    const evil = r.gtJson<{ id: string }>('create', EVIL, '-d', 'first line\n\x1b[31mred\x1b[0m\tand a tab', '-l', 'x').id;
+    const after = r.gtJson<{ id: string }>('create', 'After the evil one', '--deps', `blocks:${evil}`).id;
+    const convoy = r.gtJson<{ id: string }>('convoy', 'create', `Convoy ${EVIL}`, evil, after).id;
+    r.gtOk('comment', 'add', evil, `a comment ${EVIL}`);
+    r.gtOk('mail', 'send', 'overseer', '-s', `Subject ${EVIL}`, '-m', `Body ${EVIL}`);
+    r.gtOk('sling', evil, 'alice', '--no-convoy');
+    r.gtOk('observe');
+
+    const listed = safe(['list']);
+    expect(listed).toContain('Evil \\x1b]0;pwned\\x07 title \\x1b[2J end');
+    expect(listed).toContain('\\x9b1m');
+    const shown = safe(['show', evil]);
+    expect(shown).toContain('first line\n');
+    expect(shown).toContain('\\x1b[31mred\\x1b[0m\tand a tab');
+    safe(['ready']);
+    expect(safe(['blocked'])).toContain(after);
+    safe(['dep', 'tree', after]);
+    expect(safe(['convoy', 'status', convoy])).toContain('Convoy Evil \\x1b]0;pwned');
+    safe(['convoy', 'list', '--tree']);
+    const inbox = safe(['mail', 'inbox']);
+    expect(inbox).toContain('Subject Evil \\x1b');
+    const mailId = r.gtJson<{ id: string }[]>('mail', 'inbox')[0]!.id;
+    expect(safe(['mail', 'read', mailId])).toContain('Body Evil \\x1b');
+    expect(safe(['prime'], { GT_AGENT: 'alice' })).toContain('Evil \\x1b]0;pwned');
+    safe(['hook', 'alice']);
+    safe(['agents']);
+    safe(['log', evil]);
+    safe(['comment', 'list', evil]);
+    safe(['stats']);
+
+    // The observer's lines, as gt observe prints them.
+    r.gtOk('close', evil, '-r', 'done');
+    r.gtOk('close', after, '-r', 'done');
+    expect(safe(['observe'])).toContain('Convoy Evil \\x1b]0;pwned');
+
+    // Errors that quote ledger text, and doctor naming an odd path.
+    commitNatively('gt/ledger', { 'beads/\x1b[2Jx.yml': 'odd\n' });
+    expect(safe(['doctor'])).toContain('beads/\\x1b[2Jx.yml');
+
+    // JSON escapes by itself: the value comes back as stored (gt turns a carriage return in a title into a space).
+    expect(r.gtJson<{ title: string }[]>('show', evil)[0]!.title).toBe(EVIL.replace('\r', ' '));
+  });
+});

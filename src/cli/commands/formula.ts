@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { globalsOf, withLedger } from '../context.js';
 import { collect } from '../options.js';
-import { printLine } from '../output.js';
+import { printLine, terminalSafe } from '../output.js';
 import { splitList } from '../../beads/bead-input.js';
 import { GtError, UsageError } from '../../errors.js';
 import { cookLoaded, loadFormula, resolveLoaded } from '../../formulas/cook.js';
@@ -117,7 +117,7 @@ export function registerFormula(program: Command): void {
       const proto = cookLoaded(loadFormula(formula, { cwd: cwdOf(command) }), vars);
       if (globalsOf(command).json) return printPretty(proto);
       const width = proto.steps.reduce((w, s) => Math.max(w, s.id.length), 0);
-      process.stdout.write(proto.steps.map((s) => `${s.id.padEnd(width)}  ${s.title}${s.needs.length > 0 ? `  ← ${s.needs.join(', ')}` : ''}\n`).join(''));
+      process.stdout.write(terminalSafe(proto.steps.map((s) => `${s.id.padEnd(width)}  ${s.title}${s.needs.length > 0 ? `  ← ${s.needs.join(', ')}` : ''}\n`).join('')));
     });
 
   const formula = program.command('formula').description('formulas: TOML workflow templates (*.formula.toml) to cook, pour or run');

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { globalsOf } from '../context.js';
-import { printJson, printLine } from '../output.js';
+import { printJson, printLine, terminalSafe } from '../output.js';
 import { observe } from '../../observer/observe.js';
 import { watchRepository } from '../../observer/watch.js';
 import { UsageError } from '../../errors.js';
@@ -47,7 +47,7 @@ export function registerObserver(program: Command): void {
         debounceMs,
         signal: stop.signal,
         onAction: (action) => printLine(`${clock()} ${action.line}`),
-        onError: (error) => process.stderr.write(`${clock()} gt: observer pass failed: ${error.message}\n`),
+        onError: (error) => process.stderr.write(`${clock()} gt: observer pass failed: ${terminalSafe(error.message)}\n`),
       });
       printLine(`${clock()} stopped`);
     });

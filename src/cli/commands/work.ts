@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
-import { printJson, printLine } from '../output.js';
+import { printJson, printLine, terminalSafe } from '../output.js';
 import { finishHookedWork, parseRole, slingBead, touchAgent, unslingBead } from '../../agents/hook-service.js';
 import { hookedOn } from '../../agents/hook.js';
 import { agentsOverview } from '../../agents/agent-overview.js';
@@ -91,7 +91,7 @@ export function registerWork(program: Command): void {
         const wisps = new WispStore(ledger.repo.stateDir).all().molecules;
         const info = primeInfo(await readView(ledger), ledger.actor, ledger.repo.paths.workTree, wisps);
         if (globalsOf(command).json) return printJson(info);
-        process.stdout.write(primeText(info));
+        process.stdout.write(terminalSafe(primeText(info)));
       });
     });
 
