@@ -1,11 +1,11 @@
-import type { EntityKind } from './entity-kind.js';
-import type { Bead } from '../beads/bead.js';
-import { decodeBead, encodeBead } from '../beads/bead-codec.js';
-import { isSameBead, mergeBead } from './merge/bead-merge.js';
-import { convoyKind } from '../convoys/convoy.js';
-import { agentKind } from '../agents/agent.js';
-import { mailKind } from '../mail/mail.js';
-import { moleculeKind } from '../molecules/molecule-kind.js';
+import type { EntityKind } from './ledger/entity-kind.js';
+import type { Bead } from './beads/bead.js';
+import { decodeBead, encodeBead } from './beads/bead-codec.js';
+import { isSameBead, mergeBead } from './beads/bead-merge.js';
+import { convoyKind } from './convoys/convoy.js';
+import { agentKind } from './agents/agent.js';
+import { mailKind } from './mail/mail.js';
+import { moleculeKind } from './molecules/molecule-kind.js';
 
 export const beadKind: EntityKind<Bead> = {
   dir: 'beads',

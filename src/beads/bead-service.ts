@@ -7,7 +7,7 @@ import { generateId, resolveId } from './ids.js';
 import { findCycle } from './graph.js';
 import { changedFields } from './bead-diff.js';
 import { entityPath } from '../ledger/layout.js';
-import { beadKind } from '../ledger/kinds.js';
+import { beadKind } from '../kinds.js';
 import { parseDepType, parseLabel, parsePriority, parseStatus, parseTitle, parseType } from './bead-input.js';
 
 /** Resolves a user-typed id to a bead; a bead whose file is broken is reported with its path and line. */

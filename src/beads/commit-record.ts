@@ -4,8 +4,8 @@
  * the beads of one hook run change in one ledger write, as the actor (an agent writes to its branch).
  */
 import type { Ledger, Transaction } from '../ledger/ledger.js';
-import { closeBead, findBead } from '../beads/bead-service.js';
-import { normalizeBead, type Bead, type Comment } from '../beads/bead.js';
+import { closeBead, findBead } from './bead-service.js';
+import { normalizeBead, type Bead, type Comment } from './bead.js';
 import { GtError } from '../errors.js';
 import { parseBeadReferences } from './trailers.js';
 

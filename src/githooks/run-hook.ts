@@ -15,8 +15,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Ledger } from '../ledger/ledger.js';
 import { resolveId } from '../beads/ids.js';
 import { observe } from '../observer/observe.js';
-import { BEAD_TRAILER, parseBeadReferences } from './trailers.js';
-import { recordCommits, type CommitInfo, type Rewrite } from './record.js';
+import { BEAD_TRAILER, parseBeadReferences } from '../beads/trailers.js';
+import { recordCommits, type CommitInfo, type Rewrite } from '../beads/commit-record.js';
 import { HOOK_NAMES } from './install.js';
 import { isOnHook } from '../agents/hook.js';
 

@@ -17,7 +17,7 @@ import { checkoutAgent } from '../agents/checkout.js';
 import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentRef, dirOf, entityPath, idFromPath } from './layout.js';
 import { LEDGER_SCHEMA_VERSION, PREFIX_PATTERN, type LedgerConfig } from './config.js';
 import { encodeConfig } from './config-codec.js';
-import { beadKind } from './kinds.js';
+import { beadKind } from '../kinds.js';
 import type { EntityTable } from './entity-table.js';
 import type { Bead } from '../beads/bead.js';
 import { RefConflictError, RepositoryError, UsageError } from '../errors.js';

@@ -3,7 +3,7 @@ import { BLOB_MODE, TREE_MODE, decodeCommit, decodeTree, encodeCommit, encodeTre
 import { GtError, LedgerFileError } from '../errors.js';
 import type { DecodedFile, FileRecord, LedgerIndex } from './index-cache.js';
 import { CONFIG_PATH, dirOf } from './layout.js';
-import { ENTITY_KINDS } from './kinds.js';
+import { ENTITY_KINDS } from '../kinds.js';
 import { decodeConfig } from './config-codec.js';
 
 /** The ledger files of one commit: path → blob id, for `gt.yaml` and every `<dir>/<file>`. */

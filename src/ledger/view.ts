@@ -2,7 +2,7 @@ import type { Bead } from '../beads/bead.js';
 import type { LedgerConfig } from './config.js';
 import type { FileVersion, ObjectCache } from './snapshot.js';
 import { CONFIG_PATH, dirOf, idFromPath } from './layout.js';
-import { ENTITY_KINDS, beadKind } from './kinds.js';
+import { ENTITY_KINDS, beadKind } from '../kinds.js';
 import type { Convoy } from '../convoys/convoy.js';
 import type { AgentRecord } from '../agents/agent.js';
 import type { Mail } from '../mail/mail.js';

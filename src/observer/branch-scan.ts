@@ -6,8 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import type { Ledger } from '../ledger/ledger.js';
 import { readCommits } from '../githooks/run-hook.js';
-import { recordCommits } from '../githooks/record.js';
-import { parseBeadReferences } from '../githooks/trailers.js';
+import { recordCommits } from '../beads/commit-record.js';
+import { parseBeadReferences } from '../beads/trailers.js';
 
 const BRANCH_PREFIX = 'refs/heads/';
 const GT_PREFIX = 'refs/heads/gt/';

@@ -5,7 +5,7 @@ import { resolveId } from '../../beads/ids.js';
 import { changedFields } from '../../beads/bead-diff.js';
 import { fileHistory } from '../../ledger/file-history.js';
 import { LEDGER_REF, agentRef, entityPath } from '../../ledger/layout.js';
-import { beadKind } from '../../ledger/kinds.js';
+import { beadKind } from '../../kinds.js';
 import type { Bead } from '../../beads/bead.js';
 
 export function registerHistory(program: Command): void {

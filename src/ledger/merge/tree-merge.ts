@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ObjectCache, FileVersion, Snapshot } from '../snapshot.js';
 import type { MergeNote } from '../entity-kind.js';
-import { ENTITY_KINDS } from '../kinds.js';
+import { ENTITY_KINDS } from '../../kinds.js';
 import { CONFIG_PATH, dirOf, entityPath, idFromPath } from '../layout.js';
 import type { LedgerConfig } from '../config.js';
 import { encodeConfig } from '../config-codec.js';
