@@ -1,36 +1,32 @@
-import type { EntityKind } from './ledger/entity-kind.js';
-import type { Bead } from './beads/bead.js';
-import { decodeBead, encodeBead } from './beads/bead-codec.js';
-import { isSameBead, mergeBead } from './beads/bead-merge.js';
+/**
+ * Every kind of entity kept on the ledger, registered in one place above the domains: the ledger
+ * builds its views, transactions, merges and doctor from this list and names no kind itself. A new
+ * kind is its own module (schema, codec, merge, and its `LedgerTables` entry) plus one line here.
+ */
+import { defineKinds, type EntityKind } from './ledger/entity-kind.js';
+import { Ledger, type LedgerOptions } from './ledger/ledger.js';
+import type { LedgerTables } from './ledger/view.js';
+import { beadKind } from './beads/bead-kind.js';
 import { convoyKind } from './convoys/convoy.js';
 import { agentKind } from './agents/agent.js';
 import { mailKind } from './mail/mail.js';
 import { moleculeKind } from './molecules/molecule-kind.js';
+import { checkoutAgent } from './agents/checkout.js';
 
-export const beadKind: EntityKind<Bead> = {
-  dir: 'beads',
-  decode: decodeBead,
-  encode: encodeBead,
-  idOf: (bead) => bead.id,
-  merge: (base, ours, theirs) => {
-    const { bead, notes } = mergeBead(base, ours, theirs);
-    return { value: bead, notes: notes.map((n) => ({ id: n.beadId, field: n.field, kept: n.kept, superseded: n.superseded })) };
-  },
-  sameIdentity: isSameBead,
-  renameId: (bead, from, to) => ({
-    ...bead,
-    id: bead.id === from ? to : bead.id,
-    deps: bead.deps.map((d) => (d.id === from ? { ...d, id: to } : d)),
-  }),
-};
+/** Table name (the kind's directory) to kind; every table a domain declares must be here. */
+const KINDS = {
+  beads: beadKind,
+  convoys: convoyKind,
+  agents: agentKind,
+  mail: mailKind,
+  molecules: moleculeKind,
+} satisfies { [K in keyof LedgerTables]: EntityKind<LedgerTables[K]> };
 
-/** Every kind of entity kept on the ledger, by directory. */
-export const ENTITY_KINDS: ReadonlyMap<string, EntityKind<unknown>> = new Map<string, EntityKind<unknown>>([
-  [beadKind.dir, beadKind as EntityKind<unknown>],
-  [convoyKind.dir, convoyKind as EntityKind<unknown>],
-  [agentKind.dir, agentKind as EntityKind<unknown>],
-  [mailKind.dir, mailKind as EntityKind<unknown>],
-  [moleculeKind.dir, moleculeKind as EntityKind<unknown>],
-]);
+export const ENTITY_KINDS = defineKinds(KINDS);
 
-export { convoyKind, agentKind, mailKind, moleculeKind };
+export { beadKind, convoyKind, agentKind, mailKind, moleculeKind };
+
+/** Opens the ledger of the repository around `cwd` with gt's kinds (see Ledger.open). */
+export function openLedger(options: Omit<LedgerOptions, 'kinds' | 'checkoutAgent'>): Ledger {
+  return Ledger.open({ ...options, kinds: ENTITY_KINDS, checkoutAgent });
+}

@@ -5,6 +5,7 @@
  */
 import type { Ledger, Transaction } from '../ledger/ledger.js';
 import { closeBead, findBead } from './bead-service.js';
+import { putBead } from './bead-kind.js';
 import { normalizeBead, type Bead, type Comment } from './bead.js';
 import { GtError } from '../errors.js';
 import { parseBeadReferences } from './trailers.js';
@@ -59,7 +60,7 @@ function closeReason(info: CommitInfo): string {
 
 function putComments(tx: Transaction, bead: Bead, comments: Comment[]): Bead {
   const next = normalizeBead({ ...bead, comments, updated_at: tx.now });
-  tx.putBead(next);
+  putBead(tx, next);
   return next;
 }
 
@@ -90,7 +91,7 @@ export async function recordCommits(ledger: Ledger, branch: string, commits: Com
         });
         if (closesAgain && next.close_reason?.startsWith(`${closeReasonHead(rewrite.old.sha)}:`)) {
           next = { ...next, close_reason: closeReason(rewrite.new), edited: { ...next.edited, close_reason: tx.now } };
-          tx.putBead(next);
+          putBead(tx, next);
         }
       }
     }

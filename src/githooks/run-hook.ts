@@ -12,7 +12,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { Ledger } from '../ledger/ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { openLedger } from '../kinds.js';
 import { resolveId } from '../beads/ids.js';
 import { observe } from '../observer/observe.js';
 import { BEAD_TRAILER, parseBeadReferences } from '../beads/trailers.js';
@@ -72,7 +73,7 @@ function describe(error: unknown): string {
 }
 
 async function withLedger<T>(cwd: string, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
-  const ledger = Ledger.open({ cwd });
+  const ledger = openLedger({ cwd });
   try {
     return await fn(ledger);
   } finally {

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { Ledger } from './ledger.js';
 import { staleLockMs } from './ledger.js';
 import { AGENT_REF_PREFIX, LEDGER_REF, agentFromRef } from './layout.js';
-import { BUILTIN_BEAD_TYPES, ORDERING_DEP_TYPES, type Bead } from '../beads/bead.js';
 import { GtError } from '../errors.js';
 
 export interface DoctorFinding {
@@ -12,27 +11,6 @@ export interface DoctorFinding {
   path?: string;
   line?: number;
   message: string;
-}
-
-/** Every ordering-dependency cycle, each reported once (as found from its smallest id). */
-export function findAllCycles(beads: ReadonlyMap<string, Bead>): string[][] {
-  const cycles: string[][] = [];
-  const state = new Map<string, 'active' | 'done'>();
-  const stack: string[] = [];
-  const visit = (id: string): void => {
-    state.set(id, 'active');
-    stack.push(id);
-    for (const dep of beads.get(id)?.deps ?? []) {
-      if (!ORDERING_DEP_TYPES.includes(dep.type) || !beads.has(dep.id)) continue;
-      const s = state.get(dep.id);
-      if (s === 'active') cycles.push([...stack.slice(stack.indexOf(dep.id)), dep.id]);
-      else if (s === undefined) visit(dep.id);
-    }
-    stack.pop();
-    state.set(id, 'done');
-  };
-  for (const id of [...beads.keys()].sort()) if (!state.has(id)) visit(id);
-  return cycles;
 }
 
 function staleLocks(ledger: Ledger): DoctorFinding[] {
@@ -57,7 +35,7 @@ function staleLocks(ledger: Ledger): DoctorFinding[] {
   return findings;
 }
 
-/** Checks the ledger as the actor sees it: files, references, cycles, types, branches and locks. */
+/** Checks the ledger as the actor sees it: files, what each kind checks (references, cycles, types), branches and locks. */
 export async function runDoctor(ledger: Ledger): Promise<DoctorFinding[]> {
   const findings: DoctorFinding[] = [];
   if (!ledger.ledgerTip()) return [{ severity: 'error', message: `no ledger (${LEDGER_REF}) in this repository: run gt init` }];
@@ -69,18 +47,8 @@ export async function runDoctor(ledger: Ledger): Promise<DoctorFinding[]> {
     return [{ severity: 'error', message: error.message }];
   }
   for (const p of view.problems) findings.push({ severity: 'error', path: p.path, ...(p.line !== undefined ? { line: p.line } : {}), message: p.problem });
-  const types = new Set<string>([...BUILTIN_BEAD_TYPES, ...view.config.types]);
-  for (const bead of view.beads.values()) {
-    const path = `beads/${bead.id}.yaml`;
-    for (const dep of bead.deps) {
-      if (!view.beads.has(dep.id) && !view.brokenBeads.has(dep.id)) {
-        findings.push({ severity: 'error', path, message: `${dep.type} dependency on ${dep.id}, which does not exist` });
-      }
-    }
-    if (!types.has(bead.type)) findings.push({ severity: 'warning', path, message: `type '${bead.type}' is not declared in gt.yaml` });
-    if (bead.status === 'closed' && !bead.closed_at) findings.push({ severity: 'warning', path, message: 'closed without closed_at' });
-  }
-  for (const cycle of findAllCycles(view.beads)) findings.push({ severity: 'error', message: `dependency cycle: ${cycle.join(' → ')}` });
+  // What each kind finds wrong with its entities beyond their files (dangling references, cycles).
+  for (const kind of ledger.kinds.values()) if (kind.check) findings.push(...kind.check(view));
   const ledgerTip = ledger.requireLedgerTip();
   for (const [ref, tip] of ledger.repo.refs.list(AGENT_REF_PREFIX)) {
     if ((await ledger.mergeBase(tip, ledgerTip)) === null) {

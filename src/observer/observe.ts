@@ -6,11 +6,11 @@
  * bead and close time, so a bead reopened and closed again is handled again), and landing only ever
  * turns an open convoy closed under the write lock.
  */
-import { Ledger } from '../ledger/ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { mergeAgentBranches } from '../ledger/agent-merge.js';
 import { withStateLock } from '../ledger/write-lock.js';
 import { OVERSEER, dirOf } from '../ledger/layout.js';
-import { beadKind } from '../kinds.js';
+import { beadKind, openLedger } from '../kinds.js';
 import { moleculeKind } from '../molecules/molecule-kind.js';
 import { settleCompletion } from '../molecules/step-ops.js';
 import { closeBoundBead } from '../molecules/molecule-service.js';
@@ -142,7 +142,7 @@ export interface ObserveOptions {
 }
 
 export async function observe(cwd: string, options: ObserveOptions = {}): Promise<ObserveReport> {
-  const ledger = Ledger.open({ cwd, systemActor: OBSERVER_ADDRESS });
+  const ledger = openLedger({ cwd, systemActor: OBSERVER_ADDRESS });
   try {
     return await withStateLock(ledger.repo.stateDir, 'observer', OBSERVER_LOCK_STALE_MS, () => pass(ledger, options));
   } finally {
@@ -207,7 +207,7 @@ async function pass(ledger: Ledger, options: ObserveOptions): Promise<ObserveRep
  * pass only remembers where things stand, so a clone does not replay its whole history.
  */
 export function startObserving(cwd: string): void {
-  const ledger = Ledger.open({ cwd, systemActor: OBSERVER_ADDRESS });
+  const ledger = openLedger({ cwd, systemActor: OBSERVER_ADDRESS });
   try {
     const tip = ledger.ledgerTip();
     if (!tip || loadCheckpoint(ledger.repo.stateDir)) return;

@@ -17,7 +17,7 @@ export function registerHistory(program: Command): void {
     .action(async (query: string, _options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await ledger.view();
-        const id = resolveId(query, [...view.beads.keys(), ...view.brokenBeads.keys()]);
+        const id = resolveId(query, [...view.beads.keys(), ...view.broken.beads.keys()]);
         const agentTip = ledger.actor.isOverseer ? null : ledger.repo.refs.resolve(agentRef(ledger.actor.name));
         const ref = agentTip ?? LEDGER_REF;
         const revisions = await fileHistory(ledger, ref, entityPath(beadKind.dir, id));

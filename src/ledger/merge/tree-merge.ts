@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ObjectCache, FileVersion, Snapshot } from '../snapshot.js';
 import type { MergeNote } from '../entity-kind.js';
-import { ENTITY_KINDS } from '../../kinds.js';
 import { CONFIG_PATH, dirOf, entityPath, idFromPath } from '../layout.js';
 import type { LedgerConfig } from '../config.js';
 import { encodeConfig } from '../config-codec.js';
@@ -50,6 +49,7 @@ export async function mergeSnapshots(
   const t = asVersions(theirs);
   const notes: MergeNote[] = [];
   const renames: { from: string; to: string }[] = [];
+  const kinds = cache.kinds;
 
   const valueOf = async (path: string, version: FileVersion | undefined): Promise<unknown> => {
     if (!version) return undefined;
@@ -61,7 +61,7 @@ export async function mergeSnapshots(
   // Id collisions: the same new path on both sides holding different entities.
   const taken = new Set([...b.keys(), ...o.keys(), ...t.keys()]);
   for (const [path, theirVersion] of t) {
-    const kind = ENTITY_KINDS.get(dirOf(path));
+    const kind = kinds.get(dirOf(path));
     const ourVersion = o.get(path);
     if (!kind || b.has(path) || !ourVersion || sameVersion(ourVersion, theirVersion)) continue;
     const [ourValue, theirValue] = [await valueOf(path, ourVersion), await valueOf(path, theirVersion)];
@@ -79,7 +79,7 @@ export async function mergeSnapshots(
     // Everything that side changed refers to its own entity, so its references move with it.
     for (const [path, version] of [...t]) {
       if (sameVersion(version, b.get(path))) continue;
-      const kind = ENTITY_KINDS.get(dirOf(path));
+      const kind = kinds.get(dirOf(path));
       let value = kind ? await valueOf(path, version) : undefined;
       if (!kind || value === undefined) continue;
       for (const { from, to } of renames) value = kind.renameId(value, from, to);
@@ -116,7 +116,7 @@ export async function mergeSnapshots(
       changes.set(path, { text, value: merged });
       continue;
     }
-    const kind = ENTITY_KINDS.get(dirOf(path));
+    const kind = kinds.get(dirOf(path));
     if (!kind) continue;
     const merged = kind.merge(baseValue ?? undefined, ourValue, theirValue);
     notes.push(...merged.notes);
