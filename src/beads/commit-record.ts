@@ -4,20 +4,14 @@
  * the beads of one hook run change in one ledger write, as the actor (an agent writes to its branch).
  */
 import type { Ledger, Transaction } from '../ledger/ledger.js';
+import type { CommitInfo } from '../git/git-command.js';
 import { closeBead, findBead } from './bead-service.js';
 import { putBead } from './bead-kind.js';
 import { normalizeBead, type Bead, type Comment } from './bead.js';
 import { GtError } from '../errors.js';
 import { parseBeadReferences } from './trailers.js';
 
-export interface CommitInfo {
-  sha: string;
-  /** Committer time, ISO. */
-  at: string;
-  subject: string;
-  /** The whole message. */
-  message: string;
-}
+export type { CommitInfo };
 
 /** A commit that replaced another (amend, rebase): the old one's comments give way to the new one's. */
 export interface Rewrite {
