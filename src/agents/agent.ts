@@ -20,6 +20,12 @@ export interface AgentRecord {
   edited?: Record<string, string>;
 }
 
+declare module '../ledger/view.js' {
+  interface LedgerTables {
+    agents: AgentRecord;
+  }
+}
+
 export const agentKind = defineRecordKind<AgentRecord>({
   what: 'agent',
   dir: 'agents',

@@ -14,10 +14,11 @@ import {
   type StampedField,
 } from './bead.js';
 import { parseLedgerYaml, toCanonicalYaml } from '../ledger/canonical-yaml.js';
+import { TYPE_PATTERN } from '../ledger/config.js';
 import { LedgerFileError, UsageError } from '../errors.js';
 
 /** Names of bead types (built-in or declared in gt.yaml). */
-export const BEAD_TYPE_PATTERN = /^[a-z][a-z0-9_-]*$/;
+export const BEAD_TYPE_PATTERN = TYPE_PATTERN;
 
 export type KeyPath = (string | number)[];
 

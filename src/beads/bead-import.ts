@@ -1,5 +1,6 @@
 import type { Transaction } from '../ledger/ledger.js';
 import { validateBead } from './bead-codec.js';
+import { putBead } from './bead-kind.js';
 import type { ImportPlan } from './interop.js';
 import { BUILTIN_BEAD_TYPES, type Bead } from './bead.js';
 import { UsageError } from '../errors.js';
@@ -48,7 +49,7 @@ export function applyImport(tx: Transaction, plan: ImportPlan): ImportReport {
       report.unchanged.push(bead.id);
       continue;
     } else report.updated.push(bead.id);
-    tx.putBead(bead);
+    putBead(tx, bead);
   }
   return report;
 }

@@ -7,7 +7,7 @@ import { generateId, resolveId } from './ids.js';
 import { findCycle } from './graph.js';
 import { changedFields } from './bead-diff.js';
 import { entityPath } from '../ledger/layout.js';
-import { beadKind } from '../ledger/kinds.js';
+import { beadKind, putBead } from './bead-kind.js';
 import { parseDepType, parseLabel, parsePriority, parseStatus, parseTitle, parseType } from './bead-input.js';
 
 /** Resolves a user-typed id to a bead; a bead whose file is broken is reported with its path and line. */
@@ -20,11 +20,11 @@ export function lookupBead(beads: ReadonlyMap<string, Bead>, broken: ReadonlyMap
 }
 
 export function findBead(tx: Transaction, query: string): Bead {
-  return lookupBead(tx.beads, tx.view.brokenBeads, query);
+  return lookupBead(tx.beads, tx.view.broken.beads, query);
 }
 
 function takenIds(tx: Transaction): Set<string> {
-  return new Set([...tx.beads.keys(), ...tx.view.brokenBeads.keys()]);
+  return new Set([...tx.beads.keys(), ...tx.view.broken.beads.keys()]);
 }
 
 export interface CreateBeadInput {
@@ -72,7 +72,7 @@ export function createBead(tx: Transaction, input: CreateBeadInput): Bead {
     updated_at: tx.now,
     closed_at: status === 'closed' ? tx.now : undefined,
   });
-  tx.putBead(stripUndefined(bead));
+  putBead(tx, stripUndefined(bead));
   return bead;
 }
 
@@ -111,7 +111,7 @@ function applyChange(tx: Transaction, before: Bead, after: Bead): { bead: Bead; 
     if (before[field] !== next[field]) edited[field as StampedField] = tx.now;
   }
   next = stripUndefined({ ...next, updated_at: tx.now, edited: Object.keys(edited).length > 0 ? edited : undefined });
-  tx.putBead(next);
+  putBead(tx, next);
   return { bead: next, changed };
 }
 

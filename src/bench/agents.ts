@@ -4,7 +4,7 @@
  * one `gt --as <agent> update` process would: the index is then left in the state real agents leave
  * it in (a long-lived Ledger making 50 writes compacts every commit it touched into index.json).
  */
-import { Ledger } from '../ledger/ledger.js';
+import { openLedger } from '../kinds.js';
 import { addComment, updateBead, type UpdateBeadInput } from '../beads/bead-service.js';
 import { Rng } from './prng.js';
 
@@ -49,7 +49,7 @@ export async function prepareAgentBranches(cwd: string, ids: readonly string[], 
     for (const { actor, ids: targets } of plan) {
       const id = targets[k]!;
       const edit = randomEdit(rng, actor, writes);
-      const ledger = Ledger.open({ cwd, actor });
+      const ledger = openLedger({ cwd, actor });
       try {
         await ledger.write((tx) => {
           if ('comment' in edit) {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { Ledger } from '../ledger/ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { openLedger } from '../kinds.js';
 import type { LedgerView } from '../ledger/view.js';
 import { warnProblems } from './output.js';
 
@@ -16,7 +17,7 @@ export function globalsOf(command: Command): GlobalOptions {
 /** Opens the ledger of the repository around --cwd (default: here) as the chosen actor, and closes it after. */
 export async function withLedger<T>(command: Command, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
   const globals = globalsOf(command);
-  const ledger = Ledger.open({ cwd: globals.cwd ?? process.cwd(), ...(globals.as !== undefined ? { actor: globals.as } : {}) });
+  const ledger = openLedger({ cwd: globals.cwd ?? process.cwd(), ...(globals.as !== undefined ? { actor: globals.as } : {}) });
   try {
     return await fn(ledger);
   } finally {

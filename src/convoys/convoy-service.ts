@@ -11,10 +11,9 @@ import { computeBlockers, statusOf } from '../beads/readiness.js';
 import { isOnHook } from '../agents/hook.js';
 import { generateId, resolveId } from '../beads/ids.js';
 import { parseTitle } from '../beads/bead-input.js';
-import { convoyKind } from '../ledger/kinds.js';
 import { RuleError, UsageError } from '../errors.js';
 import { AGENT_NAME_PATTERN } from '../ledger/layout.js';
-import { LANDED_REASON, type Convoy } from './convoy.js';
+import { LANDED_REASON, convoyKind, type Convoy } from './convoy.js';
 import { sendMail } from '../mail/mail-service.js';
 
 /** The tables a convoy query needs: a view or a transaction. */

@@ -31,6 +31,12 @@ export interface Convoy {
 
 const ADDRESS = { type: 'text', pattern: AGENT_NAME_PATTERN, hint: 'an agent name or overseer' } as const;
 
+declare module '../ledger/view.js' {
+  interface LedgerTables {
+    convoys: Convoy;
+  }
+}
+
 export const convoyKind = defineRecordKind<Convoy>({
   what: 'convoy',
   dir: 'convoys',

@@ -4,11 +4,11 @@
  * user already has is never replaced: it moves next to ours as `<hook>.gt-chained`, ours runs it
  * first, and uninstall moves it back untouched.
  */
-import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RepositoryError } from '../errors.js';
+import { runGit } from '../git/git-command.js';
 
 export const HOOK_NAMES = ['prepare-commit-msg', 'post-commit', 'post-merge', 'post-checkout', 'post-rewrite'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
@@ -83,7 +83,7 @@ export function hookScript(launcher: GtLauncher): string {
 export function hooksDirOf(cwd: string): string {
   let out: string;
   try {
-    out = execFileSync('git', ['rev-parse', '--git-path', 'hooks'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    out = runGit(cwd, ['rev-parse', '--git-path', 'hooks']);
   } catch {
     throw new RepositoryError(`not a git repository: ${resolve(cwd)}`, 'run gt hooks inside a git repository');
   }

@@ -9,14 +9,15 @@
  *
  * Nothing here throws: every failure becomes a line for hooks.log, and the hook exits 0.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { Ledger } from '../ledger/ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { openLedger } from '../kinds.js';
 import { resolveId } from '../beads/ids.js';
 import { observe } from '../observer/observe.js';
-import { BEAD_TRAILER, parseBeadReferences } from './trailers.js';
-import { recordCommits, type CommitInfo, type Rewrite } from './record.js';
+import { BEAD_TRAILER, parseBeadReferences } from '../beads/trailers.js';
+import { recordCommits, type Rewrite } from '../beads/commit-record.js';
+import { readCommits, runGit as git, type CommitInfo } from '../git/git-command.js';
 import { HOOK_NAMES } from './install.js';
 import { isOnHook } from '../agents/hook.js';
 import { LockBusyError } from '../errors.js';
@@ -29,24 +30,6 @@ export interface HookRunOptions {
   stdin?: string;
   /** Where lines for hooks.log go (the installed script sends stdout there). */
   print: (line: string) => void;
-}
-
-function git(cwd: string, args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
-}
-
-/** The commits' ids, committer times and messages, in the order given. */
-export function readCommits(cwd: string, shas: string[]): CommitInfo[] {
-  if (shas.length === 0) return [];
-  const out = git(cwd, ['log', '--no-walk=unsorted', '--format=%H%x00%ct%x00%s%x00%B%x1e', ...shas, '--']);
-  return out
-    .split('\x1e')
-    .map((entry) => entry.replace(/^\n/, ''))
-    .filter((entry) => entry !== '')
-    .map((entry) => {
-      const [sha = '', time = '0', subject = '', message = ''] = entry.split('\x00');
-      return { sha, at: new Date(Number(time) * 1000).toISOString(), subject, message };
-    });
 }
 
 /** The branch HEAD is on; in the middle of a rebase, the branch being rebased; else undefined (detached). */
@@ -75,7 +58,7 @@ function describe(error: unknown): string {
 }
 
 async function withLedger<T>(cwd: string, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
-  const ledger = Ledger.open({ cwd });
+  const ledger = openLedger({ cwd });
   try {
     return await fn(ledger);
   } finally {

@@ -5,7 +5,7 @@ import { staleLockMs } from './ledger.js';
 import { AGENT_REF_PREFIX, LEDGER_REF, agentFromRef, agentRef, idFromPath } from './layout.js';
 import type { MergeNote } from './entity-kind.js';
 import { NotFoundError, RefConflictError, RepositoryError } from '../errors.js';
-import { closestIds } from '../beads/ids.js';
+import { closestIds } from './closest-ids.js';
 
 export interface AgentMergeReport {
   agent: string;

@@ -1,7 +1,6 @@
 /** `gt.yaml`: the ledger's configuration file. */
-import { CONFIG_KEY_ORDER, LEDGER_SCHEMA_VERSION, PREFIX_PATTERN, type LedgerConfig } from './config.js';
+import { CONFIG_KEY_ORDER, LEDGER_SCHEMA_VERSION, PREFIX_PATTERN, TYPE_PATTERN, type LedgerConfig } from './config.js';
 import { parseLedgerYaml, toCanonicalYaml } from './canonical-yaml.js';
-import { BEAD_TYPE_PATTERN } from '../beads/bead-codec.js';
 import { LedgerFileError, UsageError } from '../errors.js';
 
 type Problem = { keyPath: (string | number)[]; message: string };
@@ -42,7 +41,7 @@ function checkConfig(value: Record<string, unknown>): LedgerConfig | Problem {
   const types = new Set<string>();
   for (let i = 0; i < rawTypes.length; i++) {
     const t: unknown = rawTypes[i];
-    if (typeof t !== 'string' || !BEAD_TYPE_PATTERN.test(t)) {
+    if (typeof t !== 'string' || !TYPE_PATTERN.test(t)) {
       return {
         keyPath: ['types', i],
         message: `types[${i}] must be a type name (lowercase letters, digits, '_' and '-', starting with a letter), got ${describe(t)}`,

@@ -12,3 +12,6 @@ export interface LedgerConfig {
 export const CONFIG_KEY_ORDER: readonly (keyof LedgerConfig)[] = ['schema', 'prefix', 'types'];
 
 export const PREFIX_PATTERN = /^[a-z]{2,8}$/;
+
+/** A type name declared in `types`. */
+export const TYPE_PATTERN = /^[a-z][a-z0-9_-]*$/;

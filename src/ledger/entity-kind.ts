@@ -1,3 +1,6 @@
+import { RESERVED_TABLE_NAMES, type LedgerView } from './view.js';
+import type { DoctorFinding } from './doctor.js';
+
 /** What the ledger needs to know about one kind of entity to store, read and merge its files. */
 export interface MergeNote {
   /** The entity the note is about. */
@@ -20,4 +23,23 @@ export interface EntityKind<T> {
   sameIdentity(a: T, b: T): boolean;
   /** The entity with every reference to `from` (its own id included) replaced by `to`. */
   renameId(value: T, from: string, to: string): T;
+  /** What `gt doctor` finds wrong with the entities of this kind beyond their files (dangling references). */
+  check?(view: LedgerView): DoctorFinding[];
+}
+
+/** The kinds a ledger stores, by directory, in the order registered (src/kinds.ts). */
+export type EntityKinds = ReadonlyMap<string, EntityKind<unknown>>;
+
+/**
+ * The kinds to open a ledger with, from a record of table name to kind (the name is the kind's
+ * directory). Throws on a name that is not its kind's directory or that a view uses for itself.
+ */
+export function defineKinds<T>(kinds: { readonly [K in keyof T]: EntityKind<T[K]> }): EntityKinds {
+  const map = new Map<string, EntityKind<unknown>>();
+  for (const [name, kind] of Object.entries<EntityKind<unknown>>(kinds)) {
+    if (kind.dir !== name) throw new Error(`entity kind '${name}' keeps its files in '${kind.dir}/': register it as '${kind.dir}'`);
+    if (RESERVED_TABLE_NAMES.includes(name) || !/^[a-z][a-z0-9_-]*$/.test(name)) throw new Error(`'${name}' cannot name an entity kind`);
+    map.set(name, kind as unknown as EntityKind<unknown>);
+  }
+  return map;
 }

@@ -31,7 +31,7 @@ async function valueAt(ledger: Ledger, commit: string | undefined, path: string)
   if (!entry) return undefined;
   const blob = await ledger.repo.reader.read(entry.oid);
   if (!blob) return undefined;
-  const decoded = decodeLedgerFile(path, blob.content.toString('utf8'));
+  const decoded = decodeLedgerFile(path, blob.content.toString('utf8'), ledger.kinds);
   return 'value' in decoded ? decoded.value : undefined;
 }
 

@@ -2,24 +2,17 @@ import { basename, dirname } from 'node:path';
 import { Repository, type GitBackend } from '../git/repository.js';
 import { LedgerIndex } from './index-cache.js';
 import { ObjectCache, type FileVersion, type Snapshot } from './snapshot.js';
-import { buildView, viewOfTables, type LedgerView } from './view.js';
+import { buildView, viewOfTables, type LedgerTables, type LedgerView, type TableMap, type Tables } from './view.js';
 import type { RecordKind } from './record-kind.js';
-import type { Convoy } from '../convoys/convoy.js';
-import type { AgentRecord } from '../agents/agent.js';
-import type { Mail } from '../mail/mail.js';
-import type { Molecule } from '../molecules/molecule.js';
-import type { EntityKind } from './entity-kind.js';
+import type { EntityKind, EntityKinds } from './entity-kind.js';
 import { ViewCache } from './view-cache.js';
 import { mergeSnapshots } from './merge/tree-merge.js';
 import { withWriteLock } from './write-lock.js';
 import { resolveActor, signatureOf, type Actor } from './actor.js';
-import { checkoutAgent } from '../agents/checkout.js';
 import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentRef, dirOf, entityPath, idFromPath } from './layout.js';
 import { LEDGER_SCHEMA_VERSION, PREFIX_PATTERN, type LedgerConfig } from './config.js';
 import { encodeConfig } from './config-codec.js';
-import { beadKind } from './kinds.js';
-import type { EntityTable } from './entity-table.js';
-import type { Bead } from '../beads/bead.js';
+import type { EntityTable, Identified } from './entity-table.js';
 import { RefConflictError, RepositoryError, UsageError } from '../errors.js';
 
 export interface LedgerOptions {
@@ -29,6 +22,10 @@ export interface LedgerOptions {
   /** A name for gt's own writes (the observer): they go to the ledger, like the overseer's. */
   systemActor?: string;
   backend?: GitBackend;
+  /** The kinds of entity the ledger keeps (src/kinds.ts registers gt's). */
+  kinds: EntityKinds;
+  /** The agent a checkout belongs to, from its git dir, when neither `actor` nor GT_AGENT names one. */
+  checkoutAgent?: (gitDir: string) => string | undefined;
 }
 
 /** Milliseconds after which a lock of a killed process is taken over (GT_LOCK_STALE_MS, at least 2000). */
@@ -37,15 +34,19 @@ export function staleLockMs(): number {
   return Number.isFinite(fromEnv) && fromEnv > 0 ? Math.max(2000, fromEnv) : 5000;
 }
 
-/** The changes one command makes, applied to the state it read; committed as one commit. */
-export class Transaction {
-  readonly beads: EntityTable<Bead>;
-  readonly convoys: EntityTable<Convoy>;
-  readonly agents: EntityTable<AgentRecord>;
-  readonly mail: EntityTable<Mail>;
-  readonly molecules: EntityTable<Molecule>;
+/**
+ * The changes one command makes, applied to the state it read; committed as one commit. Besides the
+ * methods, it has one table per kind (`tx.beads`): the view's, forked, with the changes applied. A
+ * domain names the tables it uses: `Transaction<{ beads: Bead }>`; by default, every table.
+ */
+export type Transaction<T extends TableMap<T> = LedgerTables> = LedgerTransaction & Tables<T>;
+
+/** A Transaction's methods and fields; its tables are added by the constructor. */
+export class LedgerTransaction {
   /** Changed files by path: new content, or null for a file removed. */
   private readonly changes = new Map<string, FileVersion | null>();
+  /** The forked tables by directory. */
+  private readonly tableMap: Map<string, EntityTable<Identified>>;
   config: LedgerConfig;
 
   constructor(
@@ -55,20 +56,22 @@ export class Transaction {
     /** Versions of an entity file on other agents' branches that differ from this view's. */
     readonly pendingElsewhere: (path: string) => Promise<{ agent: string; value: unknown }[]> = async () => [],
   ) {
-    this.beads = view.beads.fork();
-    this.convoys = view.convoys.fork();
-    this.agents = view.agents.fork();
-    this.mail = view.mail.fork();
-    this.molecules = view.molecules.fork();
+    this.tableMap = new Map([...view.tables].map(([dir, table]) => [dir, table.fork()]));
+    for (const [dir, table] of this.tableMap) Object.defineProperty(this, dir, { value: table, enumerable: true });
     this.config = view.config;
   }
 
-  putBead(bead: Bead): void {
-    this.beads.set(bead);
-    this.changes.set(entityPath(beadKind.dir, bead.id), { text: beadKind.encode(bead), value: bead });
+  /** A transaction on `view`, with its tables. */
+  static of<T extends TableMap<T> = LedgerTables>(
+    view: LedgerView,
+    actor: Actor,
+    now: string,
+    pendingElsewhere?: (path: string) => Promise<{ agent: string; value: unknown }[]>,
+  ): Transaction<T> {
+    return new LedgerTransaction(view, actor, now, pendingElsewhere) as unknown as Transaction<T>;
   }
 
-  /** Writes a convoy, agent or mail record, stamping the edit time of every field it changes. */
+  /** Writes a record (src/ledger/record-kind.ts), stamping the edit time of every field it changes. */
   put<T extends { id: string }>(kind: RecordKind<T>, value: T): T {
     const table = this.tableOf<T>(kind);
     const stamped = kind.touch(table.get(value.id), kind.validate(value), this.now);
@@ -94,18 +97,8 @@ export class Transaction {
     this.changes.set(entityPath(kind.dir, id), null);
   }
 
-  private tables(): Map<string, EntityTable<{ id: string }>> {
-    return new Map<string, EntityTable<{ id: string }>>([
-      ['beads', this.beads],
-      ['convoys', this.convoys],
-      ['agents', this.agents],
-      ['mail', this.mail],
-      ['molecules', this.molecules],
-    ] as [string, EntityTable<{ id: string }>][]);
-  }
-
   private tableOf<T extends { id: string }>(kind: { dir: string }): EntityTable<T> {
-    const table = this.tables().get(kind.dir);
+    const table = this.tableMap.get(kind.dir);
     if (!table) throw new Error(`no table for ${kind.dir}`);
     return table as unknown as EntityTable<T>;
   }
@@ -122,8 +115,7 @@ export class Transaction {
   /** The view after this transaction, as of `head`: what the next read will see. */
   viewAfter(head: string): LedgerView {
     const fixed = (path: string) => !this.changes.has(path);
-    const brokenBeads = new Map([...this.view.brokenBeads].filter(([, p]) => fixed(p.path)));
-    return viewOfTables(this.config, this.tables(), brokenBeads, this.view.problems.filter((p) => fixed(p.path)), head);
+    return viewOfTables(this.config, this.tableMap, this.view.problems.filter((p) => fixed(p.path)), head);
   }
 }
 
@@ -160,6 +152,8 @@ function defaultPrefix(repo: Repository): string {
 export class Ledger {
   readonly repo: Repository;
   readonly actor: Actor;
+  /** The kinds of entity this ledger keeps, by directory. */
+  readonly kinds: EntityKinds;
   private loadedIndex: LedgerIndex | undefined;
   private objectCache: ObjectCache | undefined;
   private readonly views: ViewCache;
@@ -170,10 +164,12 @@ export class Ledger {
       staleLockMs: staleLockMs(),
       ...(options.backend ? { backend: options.backend } : {}),
     });
+    this.kinds = options.kinds;
+    const checkoutAgent = options.checkoutAgent ?? (() => undefined);
     this.actor = options.systemActor
       ? { name: options.systemActor, isOverseer: true }
       : resolveActor(options.actor, () => checkoutAgent(this.repo.paths.gitDir));
-    this.views = new ViewCache(this.repo.stateDir);
+    this.views = new ViewCache(this.repo.stateDir, this.kinds);
   }
 
   /** See LedgerIndex.preferringGit: for merges and observer passes, which need a few files of many commits. */
@@ -188,7 +184,7 @@ export class Ledger {
   }
 
   get cache(): ObjectCache {
-    this.objectCache ??= new ObjectCache(this.repo, this.index);
+    this.objectCache ??= new ObjectCache(this.repo, this.index, this.kinds);
     return this.objectCache;
   }
 
@@ -267,7 +263,7 @@ export class Ledger {
         const parentSnapshot = () => this.snapshot(target.parent);
         const view = cachedView ?? (await this.viewOf(await parentSnapshot()));
         const when = new Date();
-        const tx = new Transaction(view, this.actor, when.toISOString(), (path) => this.pendingElsewhere(path, target.parent));
+        const tx = LedgerTransaction.of(view, this.actor, when.toISOString(), (path) => this.pendingElsewhere(path, target.parent));
         const { result, message } = await mutate(tx);
         // Unchanged files drop out when the tree is written: an identical tree means nothing to commit.
         const changes = tx.fileChanges;

@@ -3,7 +3,7 @@ import { BLOB_MODE, TREE_MODE, decodeCommit, decodeTree, encodeCommit, encodeTre
 import { GtError, LedgerFileError } from '../errors.js';
 import type { DecodedFile, FileRecord, LedgerIndex } from './index-cache.js';
 import { CONFIG_PATH, dirOf, idFromPath } from './layout.js';
-import { ENTITY_KINDS } from './kinds.js';
+import type { EntityKinds } from './entity-kind.js';
 import { decodeConfig } from './config-codec.js';
 
 /** The ledger files of one commit: path → blob id, for `gt.yaml` and every `<dir>/<file>`. */
@@ -21,6 +21,8 @@ export class ObjectCache {
   constructor(
     readonly repo: Repository,
     readonly index: LedgerIndex,
+    /** The kinds of entity files, by directory. */
+    readonly kinds: EntityKinds,
   ) {}
 
   async commitInfo(oid: string): Promise<{ tree: string; parents: string[] }> {
@@ -105,7 +107,7 @@ export class ObjectCache {
     const objects = await this.repo.reader.readMany([...new Set(missing.map(([, oid]) => oid))]);
     for (const [path, oid] of missing) {
       const obj = objects.get(oid);
-      const decoded: DecodedFile = obj ? decodeLedgerFile(path, obj.content.toString('utf8')) : { problem: `blob ${oid} is missing from the object store` };
+      const decoded: DecodedFile = obj ? decodeLedgerFile(path, obj.content.toString('utf8'), this.kinds) : { problem: `blob ${oid} is missing from the object store` };
       this.index.setFile(path, oid, decoded);
     }
   }
@@ -207,10 +209,10 @@ export class ObjectCache {
 }
 
 /** Parses one ledger file by what its path says it is; files gt does not know are kept as text. */
-export function decodeLedgerFile(path: string, text: string): DecodedFile {
+export function decodeLedgerFile(path: string, text: string, kinds: EntityKinds): DecodedFile {
   try {
     if (path === CONFIG_PATH) return { value: decodeConfig(text, path) };
-    const kind = ENTITY_KINDS.get(dirOf(path));
+    const kind = kinds.get(dirOf(path));
     if (!kind || idFromPath(path) === undefined) return { value: null };
     return { value: kind.decode(text, path) };
   } catch (error) {

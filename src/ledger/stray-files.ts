@@ -5,7 +5,6 @@
  */
 import type { ObjectCache } from './snapshot.js';
 import { CONFIG_PATH, idFromPath } from './layout.js';
-import { ENTITY_KINDS } from './kinds.js';
 import { TREE_MODE } from '../git/object-format.js';
 
 /** The stray paths of one ledger commit (a folder ends with `/`), sorted. */
@@ -18,7 +17,7 @@ export async function strayPaths(cache: ObjectCache, commit: string): Promise<st
       if (entry.name !== CONFIG_PATH) stray.push(entry.name);
       continue;
     }
-    if (!ENTITY_KINDS.has(entry.name)) {
+    if (!cache.kinds.has(entry.name)) {
       stray.push(`${entry.name}/`);
       continue;
     }

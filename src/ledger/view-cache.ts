@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { LedgerConfig } from './config.js';
 import { tablesOf, viewOfTables, type LedgerProblem, type LedgerView } from './view.js';
-import { idFromPath } from './layout.js';
-import { EntityTable } from './entity-table.js';
+import { EntityTable, type Identified } from './entity-table.js';
+import type { EntityKinds } from './entity-kind.js';
 import { asciiJson } from './ascii-json.js';
 
 /**
@@ -53,7 +53,11 @@ function parseRow(line: string): [dir: string, row: [string, string, string]] | 
 export class ViewCache {
   private readonly dir: string;
 
-  constructor(stateDir: string) {
+  constructor(
+    stateDir: string,
+    /** The kinds a view has a table for, each one present even when empty. */
+    private readonly kinds: EntityKinds,
+  ) {
     this.dir = join(stateDir, 'views');
   }
 
@@ -82,7 +86,7 @@ export class ViewCache {
       if (!list) rows.set(parsed[0], (list = []));
       list.push(parsed[1]);
     }
-    let tables: Map<string, EntityTable<{ id: string }>>;
+    let tables: Map<string, EntityTable<Identified>>;
     if (base) {
       tables = new Map([...tablesOf(base)].map(([dir, table]) => [dir, table.fork()]));
       for (const [dir, list] of rows) {
@@ -94,12 +98,11 @@ export class ViewCache {
         }
       }
     } else {
-      tables = new Map([...rows].map(([dir, list]) => [dir, EntityTable.fromText<{ id: string }>(list)]));
+      tables = new Map([...this.kinds.keys()].map((dir) => [dir, EntityTable.fromText<Identified>(rows.get(dir) ?? [])]));
+      for (const dir of rows.keys()) if (!tables.has(dir)) return undefined;
     }
     this.depths.set(key, header.depth ?? 0);
-    const brokenBeads = new Map<string, LedgerProblem>();
-    for (const p of header.problems) if (p.path.startsWith('beads/')) brokenBeads.set(idFromPath(p.path) ?? p.path, p);
-    return viewOfTables(header.config, tables, brokenBeads, header.problems, header.head);
+    return viewOfTables(header.config, tables, header.problems, header.head);
   }
 
   /**

@@ -1,13 +1,7 @@
-import type { Bead } from '../beads/bead.js';
 import type { LedgerConfig } from './config.js';
 import type { FileVersion, ObjectCache } from './snapshot.js';
 import { CONFIG_PATH, dirOf, idFromPath } from './layout.js';
-import { ENTITY_KINDS, beadKind } from './kinds.js';
-import type { Convoy } from '../convoys/convoy.js';
-import type { AgentRecord } from '../agents/agent.js';
-import type { Mail } from '../mail/mail.js';
-import type { Molecule } from '../molecules/molecule.js';
-import { EntityTable } from './entity-table.js';
+import { EntityTable, type Identified } from './entity-table.js';
 import { LedgerFileError, RepositoryError } from '../errors.js';
 
 /** A ledger file that cannot be read as what it should be. Every other entity keeps working. */
@@ -17,20 +11,40 @@ export interface LedgerProblem {
   problem: string;
 }
 
-/** The work state one actor sees: the ledger, plus (for an agent) its own changes not yet merged. */
-export interface LedgerView {
+/**
+ * The entity tables of a view, by directory, and the type of entity each holds. The ledger declares
+ * none: each domain adds its own where it defines its kind (`declare module '../ledger/view.js'`), and
+ * src/kinds.ts registers the kinds themselves.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface LedgerTables {}
+
+/** A map of table name to entity type, like LedgerTables or a part of it (`{ beads: Bead }`). */
+export type TableMap<T> = { [K in keyof T]: Identified };
+
+/** One EntityTable per entry of a table map. */
+export type Tables<T extends TableMap<T>> = { readonly [K in keyof T]: EntityTable<T[K]> };
+
+/** What every view has besides its tables. */
+export interface ViewCore<T extends TableMap<T> = LedgerTables> {
   readonly config: LedgerConfig;
-  readonly beads: EntityTable<Bead>;
-  readonly convoys: EntityTable<Convoy>;
-  readonly agents: EntityTable<AgentRecord>;
-  readonly mail: EntityTable<Mail>;
-  readonly molecules: EntityTable<Molecule>;
-  /** Ids of bead files that exist but could not be read, with why. */
-  readonly brokenBeads: ReadonlyMap<string, LedgerProblem>;
+  /** Per table, the ids of entity files that exist but could not be read, with why. */
+  readonly broken: { readonly [K in keyof T]: ReadonlyMap<string, LedgerProblem> };
   readonly problems: readonly LedgerProblem[];
   /** The commit the view was read from (for an agent with unmerged changes: its branch tip). */
   readonly head: string;
+  /** Every table by directory, for code that handles every kind alike. */
+  readonly tables: ReadonlyMap<string, EntityTable<Identified>>;
 }
+
+/**
+ * The work state one actor sees: the ledger, plus (for an agent) its own changes not yet merged.
+ * A domain names the tables it reads: `LedgerView<{ beads: Bead }>`; by default, every table.
+ */
+export type LedgerView<T extends TableMap<T> = LedgerTables> = ViewCore<T> & Tables<T>;
+
+/** Names a table cannot have: the view's own fields. */
+export const RESERVED_TABLE_NAMES: readonly string[] = ['config', 'broken', 'problems', 'head', 'tables', 'view', 'actor', 'now'];
 
 export async function buildView(cache: ObjectCache, files: ReadonlyMap<string, FileVersion>, head: string): Promise<LedgerView> {
   const stored: [string, string][] = [];
@@ -51,14 +65,13 @@ export async function buildView(cache: ObjectCache, files: ReadonlyMap<string, F
   }
 
   // Entities go into their tables as the JSON text the index holds: parsed only if a command needs them.
-  const tables = new Map<string, EntityTable<{ id: string }>>([...ENTITY_KINDS.keys()].map((dir) => [dir, EntityTable.of<{ id: string }>([])]));
-  const brokenBeads = new Map<string, LedgerProblem>();
+  const tables = new Map<string, EntityTable<Identified>>([...cache.kinds.keys()].map((dir) => [dir, EntityTable.of<Identified>([])]));
   const problems: LedgerProblem[] = [];
   for (const [path, version] of files) {
     const table = tables.get(dirOf(path));
     if (!table || idFromPath(path) === undefined) continue;
     if ('value' in version) {
-      table.set(version.value as { id: string });
+      table.set(version.value as Identified);
       continue;
     }
     const record = records.get(path)!;
@@ -66,33 +79,31 @@ export async function buildView(cache: ObjectCache, files: ReadonlyMap<string, F
     if ('text' in record) {
       table.setText(id, record.status, record.text);
     } else {
-      const problem: LedgerProblem = { path, problem: record.problem, ...(record.line !== undefined ? { line: record.line } : {}) };
-      problems.push(problem);
-      if (dirOf(path) === beadKind.dir) brokenBeads.set(id, problem);
+      problems.push({ path, problem: record.problem, ...(record.line !== undefined ? { line: record.line } : {}) });
     }
   }
-  return viewOfTables(config, tables, brokenBeads, problems, head);
+  return viewOfTables(config, tables, problems, head);
 }
 
-/** A view from its tables by directory (every kind present). */
+/**
+ * A view from its tables by directory (every registered kind present). The problems of files in a
+ * table's directory make that table's `broken` entries.
+ */
 export function viewOfTables(
   config: LedgerConfig,
-  tables: ReadonlyMap<string, EntityTable<{ id: string }>>,
-  brokenBeads: ReadonlyMap<string, LedgerProblem>,
+  tables: ReadonlyMap<string, EntityTable<Identified>>,
   problems: readonly LedgerProblem[],
   head: string,
 ): LedgerView {
-  const table = <T extends { id: string }>(dir: string): EntityTable<T> => (tables.get(dir) ?? EntityTable.of([])) as unknown as EntityTable<T>;
-  return { config, beads: table('beads'), convoys: table('convoys'), agents: table('agents'), mail: table('mail'), molecules: table('molecules'), brokenBeads, problems, head };
+  const broken: Record<string, Map<string, LedgerProblem>> = {};
+  for (const dir of tables.keys()) broken[dir] = new Map();
+  for (const p of problems) broken[dirOf(p.path)]?.set(idFromPath(p.path) ?? p.path, p);
+  const view: Record<string, unknown> = { config, broken, problems, head, tables };
+  for (const [dir, table] of tables) view[dir] = table;
+  return view as unknown as LedgerView;
 }
 
 /** The tables of a view by directory, for code that handles every kind alike. */
-export function tablesOf(view: LedgerView): Map<string, EntityTable<{ id: string }>> {
-  return new Map<string, EntityTable<{ id: string }>>([
-    ['beads', view.beads],
-    ['convoys', view.convoys],
-    ['agents', view.agents],
-    ['mail', view.mail],
-    ['molecules', view.molecules],
-  ]);
+export function tablesOf(view: ViewCore<object>): Map<string, EntityTable<Identified>> {
+  return new Map(view.tables);
 }

@@ -2,10 +2,9 @@
 import type { Transaction } from '../ledger/ledger.js';
 import type { LedgerView } from '../ledger/view.js';
 import { generateId, resolveId } from '../beads/ids.js';
-import { mailKind } from '../ledger/kinds.js';
 import { AGENT_NAME_PATTERN } from '../ledger/layout.js';
 import { RuleError, UsageError } from '../errors.js';
-import type { Mail } from './mail.js';
+import { mailKind, type Mail } from './mail.js';
 
 export interface SendInput {
   to: string;

@@ -18,6 +18,12 @@ export interface Mail {
   edited?: Record<string, string>;
 }
 
+declare module '../ledger/view.js' {
+  interface LedgerTables {
+    mail: Mail;
+  }
+}
+
 export const mailKind = defineRecordKind<Mail>({
   what: 'mail',
   dir: 'mail',

@@ -3,6 +3,12 @@ import type { EntityKind } from '../ledger/entity-kind.js';
 import { decodeMolecule, encodeMolecule, type Molecule } from './molecule.js';
 import { isSameMolecule, mergeMolecule } from './molecule-merge.js';
 
+declare module '../ledger/view.js' {
+  interface LedgerTables {
+    molecules: Molecule;
+  }
+}
+
 export const moleculeKind: EntityKind<Molecule> = {
   dir: 'molecules',
   decode: decodeMolecule,

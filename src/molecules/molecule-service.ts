@@ -20,7 +20,7 @@ import { finishStep, settleCompletion, type FinishResult, type StepContext } fro
 import { LedgerFileError, RuleError } from '../errors.js';
 import { OVERSEER, dirOf, idFromPath } from '../ledger/layout.js';
 import type { LedgerProblem } from '../ledger/view.js';
-import { agentKind } from '../ledger/kinds.js';
+import { agentKind } from '../agents/agent.js';
 import { hookedOn } from '../agents/hook.js';
 
 

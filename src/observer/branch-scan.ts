@@ -3,11 +3,10 @@
  * `gt watch` alone does what the post-commit hook does. Only commits that arrived since the last pass
  * are read: reachable from a moved (or new) branch tip and from none of the tips the last pass saw.
  */
-import { execFileSync } from 'node:child_process';
 import type { Ledger } from '../ledger/ledger.js';
-import { readCommits } from '../githooks/run-hook.js';
-import { recordCommits } from '../githooks/record.js';
-import { parseBeadReferences } from '../githooks/trailers.js';
+import { readCommits, runGit } from '../git/git-command.js';
+import { recordCommits } from '../beads/commit-record.js';
+import { parseBeadReferences } from '../beads/trailers.js';
 
 const BRANCH_PREFIX = 'refs/heads/';
 const GT_PREFIX = 'refs/heads/gt/';
@@ -23,7 +22,7 @@ export function codeBranches(ledger: Ledger): Map<string, string> {
 
 function newCommits(cwd: string, tip: string, known: readonly string[]): string[] {
   try {
-    const out = execFileSync('git', ['rev-list', `--max-count=${MAX_NEW_COMMITS}`, '--reverse', tip, '--not', ...known, '--'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = runGit(cwd, ['rev-list', `--max-count=${MAX_NEW_COMMITS}`, '--reverse', tip, '--not', ...known, '--'], { quiet: true });
     return out.split('\n').filter(Boolean);
   } catch {
     // An old tip is gone (gc after a force-push): read nothing rather than the branch's whole history.

@@ -8,7 +8,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ledger } from '../ledger/ledger.js';
-import { recordCommits, type CommitInfo, type Rewrite } from '../githooks/record.js';
+import { recordCommits, type CommitInfo, type Rewrite } from '../beads/commit-record.js';
 
 export interface BacklogEntry {
   /** The branch the commits were made on (as the hook named it). */

@@ -6,11 +6,11 @@
  * bead and close time, so a bead reopened and closed again is handled again), and landing only ever
  * turns an open convoy closed under the write lock.
  */
-import { Ledger } from '../ledger/ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { mergeAgentBranches } from '../ledger/agent-merge.js';
 import { withStateLock } from '../ledger/write-lock.js';
 import { OVERSEER, dirOf, idFromPath } from '../ledger/layout.js';
-import { beadKind } from '../ledger/kinds.js';
+import { beadKind, openLedger } from '../kinds.js';
 import { moleculeKind } from '../molecules/molecule-kind.js';
 import { settleCompletion } from '../molecules/step-ops.js';
 import { closeBoundBead } from '../molecules/molecule-service.js';
@@ -19,7 +19,7 @@ import type { Convoy } from '../convoys/convoy.js';
 import type { Bead } from '../beads/bead.js';
 import type { Transaction } from '../ledger/ledger.js';
 import { convoysTracking, hasWorkInHand, landComplete, landIfComplete, readyTracked, OBSERVER_ADDRESS } from '../convoys/convoy-service.js';
-import { slingBead } from '../agents/hook-service.js';
+import { slingBead } from '../work/hook-service.js';
 import { hookedOn } from '../agents/hook.js';
 import { codeBranches, recordBranchCommits } from './branch-scan.js';
 import { recordBacklog } from './hook-backlog.js';
@@ -143,7 +143,7 @@ export interface ObserveOptions {
 }
 
 export async function observe(cwd: string, options: ObserveOptions = {}): Promise<ObserveReport> {
-  const ledger = Ledger.open({ cwd, systemActor: OBSERVER_ADDRESS });
+  const ledger = openLedger({ cwd, systemActor: OBSERVER_ADDRESS });
   try {
     return await withStateLock(ledger.repo.stateDir, 'observer', OBSERVER_LOCK_STALE_MS, () => pass(ledger, options));
   } finally {
@@ -210,7 +210,7 @@ async function pass(ledger: Ledger, options: ObserveOptions): Promise<ObserveRep
  * pass only remembers where things stand, so a clone does not replay its whole history.
  */
 export function startObserving(cwd: string): void {
-  const ledger = Ledger.open({ cwd, systemActor: OBSERVER_ADDRESS });
+  const ledger = openLedger({ cwd, systemActor: OBSERVER_ADDRESS });
   try {
     const tip = ledger.ledgerTip();
     if (!tip || loadCheckpoint(ledger.repo.stateDir)) return;

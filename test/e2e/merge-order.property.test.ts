@@ -12,7 +12,8 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeRepo, type TestRepo } from '../helpers/repo.js';
-import { Ledger, type Transaction } from '../../src/ledger/ledger.js';
+import type { Ledger, Transaction } from '../../src/ledger/ledger.js';
+import { openLedger } from '../../src/kinds.js';
 import { mergeAgentBranches } from '../../src/ledger/agent-merge.js';
 import { LEDGER_REF, agentRef } from '../../src/ledger/layout.js';
 import {
@@ -122,7 +123,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
 // Running it on a real repository
 
 function opened(r: TestRepo, actor: string): Ledger {
-  return Ledger.open({ cwd: r.dir, actor });
+  return openLedger({ cwd: r.dir, actor });
 }
 
 /** Runs one operation; returns what the commit message should say, or null when it was skipped. */

@@ -14,7 +14,7 @@ import {
   type Dep,
   type StampedField,
 } from '../../src/beads/bead.js';
-import { mergeBead } from '../../src/ledger/merge/bead-merge.js';
+import { mergeBead } from '../../src/beads/bead-merge.js';
 
 const RUNS = 300;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Bead } from '../../src/beads/bead.js';
-import { isSameBead, mergeBead } from '../../src/ledger/merge/bead-merge.js';
+import { isSameBead, mergeBead } from '../../src/beads/bead-merge.js';
 import { canonicalJson, mergeSets, unionById } from '../../src/ledger/merge/set-merge.js';
 
 const CREATED = '2025-01-01T00:00:00.000Z';

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { evaluateCondition, evaluateExpression, evaluateRange, matchGlob, substituteBraces, substituteVars } from '../../src/formulas/text.js';
 import { renderTemplate } from '../../src/formulas/go-template.js';
 import { cookFormula } from '../../src/formulas/cook.js';
-import { planConvoyRun } from '../../src/formulas/convoy-run.js';
+import { planConvoyRun } from '../../src/work/convoy-run.js';
 import { compatCheck, dummyValue } from '../../src/formulas/compat.js';
 import type { VarDef } from '../../src/formulas/formula-types.js';
 

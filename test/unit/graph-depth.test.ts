@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Bead, Dep } from '../../src/beads/bead.js';
 import { blockedBeads, computeBlockers, readyBeads } from '../../src/beads/readiness.js';
 import { dependencyTree, findCycle } from '../../src/beads/graph.js';
-import { findAllCycles } from '../../src/ledger/doctor.js';
+import { findAllCycles } from '../../src/beads/bead-doctor.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
 const id = (i: number): string => `b-${String(i).padStart(6, '0')}`;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Bead, BeadStatus, Dep } from '../../src/beads/bead.js';
 import { blockedBeads, readyBeads } from '../../src/beads/readiness.js';
 import { dependencyTree, findCycle } from '../../src/beads/graph.js';
-import { findAllCycles } from '../../src/ledger/doctor.js';
+import { findAllCycles } from '../../src/beads/bead-doctor.js';
 
 let clock = 0;
 function bead(id: string, status: BeadStatus = 'open', deps: Dep[] = [], priority = 2): Bead {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CLOSING_KEYWORDS, REFERENCING_KEYWORDS, parseBeadReferences } from '../../src/githooks/trailers.js';
+import { CLOSING_KEYWORDS, REFERENCING_KEYWORDS, parseBeadReferences } from '../../src/beads/trailers.js';
 import { parseRewrites } from '../../src/githooks/run-hook.js';
 
 const parse = (message: string, prefix?: string) => parseBeadReferences(message, prefix ? { prefix } : {});

@@ -10,7 +10,7 @@ import type { Bead } from '../../beads/bead.js';
 import type { LedgerView } from '../../ledger/view.js';
 
 function lookup(view: LedgerView, query: string): Bead {
-  return lookupBead(view.beads, view.brokenBeads, query);
+  return lookupBead(view.beads, view.broken.beads, query);
 }
 
 function indent(text: string): string {

@@ -14,7 +14,7 @@ import {
   strandedConvoys,
   type ConvoyProgress,
 } from '../../convoys/convoy-service.js';
-import { planBatch, slingBatch, type TaskInput } from '../../convoys/convoy-sling.js';
+import { planBatch, slingBatch, type TaskInput } from '../../work/convoy-sling.js';
 import type { Convoy } from '../../convoys/convoy.js';
 import { splitList } from '../../beads/bead-input.js';
 import { UsageError } from '../../errors.js';

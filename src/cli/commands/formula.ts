@@ -5,7 +5,7 @@ import { printLine, terminalSafe } from '../output.js';
 import { splitList } from '../../beads/bead-input.js';
 import { GtError, UsageError } from '../../errors.js';
 import { cookLoaded, loadFormula, resolveLoaded } from '../../formulas/cook.js';
-import { planConvoyRun, runConvoyPlan } from '../../formulas/convoy-run.js';
+import { planConvoyRun, runConvoyPlan } from '../../work/convoy-run.js';
 import { parseFormulaFile } from '../../formulas/parse.js';
 import { inferType } from '../../formulas/formula-types.js';
 import { listFormulaFiles, searchDirs } from '../../formulas/search.js';

@@ -5,7 +5,7 @@ import { resolveId } from '../../beads/ids.js';
 import { changedFields } from '../../beads/bead-diff.js';
 import { fileHistory } from '../../ledger/file-history.js';
 import { LEDGER_REF, agentRef, entityPath } from '../../ledger/layout.js';
-import { beadKind } from '../../ledger/kinds.js';
+import { beadKind } from '../../kinds.js';
 import type { Bead } from '../../beads/bead.js';
 
 export function registerHistory(program: Command): void {
@@ -17,7 +17,7 @@ export function registerHistory(program: Command): void {
     .action(async (query: string, _options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await ledger.view();
-        const id = resolveId(query, [...view.beads.keys(), ...view.brokenBeads.keys()]);
+        const id = resolveId(query, [...view.beads.keys(), ...view.broken.beads.keys()]);
         const agentTip = ledger.actor.isOverseer ? null : ledger.repo.refs.resolve(agentRef(ledger.actor.name));
         const ref = agentTip ?? LEDGER_REF;
         const revisions = await fileHistory(ledger, ref, entityPath(beadKind.dir, id));

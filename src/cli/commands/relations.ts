@@ -60,7 +60,7 @@ export function registerRelations(program: Command): void {
     .action(async (id: string, _options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
-        const tree = dependencyTree(view.beads, lookupBead(view.beads, view.brokenBeads, id).id);
+        const tree = dependencyTree(view.beads, lookupBead(view.beads, view.broken.beads, id).id);
         if (globalsOf(command).json) return printJson(tree);
         printTree(tree);
       });
@@ -127,7 +127,7 @@ export function registerRelations(program: Command): void {
     .action(async (id: string, _options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
-        const bead = lookupBead(view.beads, view.brokenBeads, id);
+        const bead = lookupBead(view.beads, view.broken.beads, id);
         if (globalsOf(command).json) return printJson(bead.comments);
         if (bead.comments.length === 0) return printLine(`${bead.id} has no comments`);
         for (const c of bead.comments) printLine(`${c.author}, ${c.at}:\n  ${c.text.split('\n').join('\n  ')}`);

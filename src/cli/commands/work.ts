@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { printJson, printLine, terminalSafe } from '../output.js';
-import { finishHookedWork, parseRole, slingBead, touchAgent, unslingBead } from '../../agents/hook-service.js';
+import { finishHookedWork, parseRole, slingBead, touchAgent, unslingBead } from '../../work/hook-service.js';
 import { hookedOn } from '../../agents/hook.js';
 import { agentsOverview } from '../../agents/agent-overview.js';
-import { primeText, primeInfo } from '../../agents/prime.js';
+import { primeText, primeInfo } from '../../work/prime.js';
 import { bindCheckout, checkoutAgent, unbindCheckout } from '../../agents/checkout.js';
 import { mergeAgentBranches } from '../../ledger/agent-merge.js';
 import { observe } from '../../observer/observe.js';

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ObjectCache, FileVersion, Snapshot } from '../snapshot.js';
 import type { MergeNote } from '../entity-kind.js';
-import { ENTITY_KINDS } from '../kinds.js';
 import { CONFIG_PATH, dirOf, entityPath, idFromPath } from '../layout.js';
 import type { LedgerConfig } from '../config.js';
 import { encodeConfig } from '../config-codec.js';
@@ -50,6 +49,7 @@ export async function mergeSnapshots(
   const t = asVersions(theirs);
   const notes: MergeNote[] = [];
   const renames: { from: string; to: string }[] = [];
+  const kinds = cache.kinds;
 
   const valueOf = async (path: string, version: FileVersion | undefined): Promise<unknown> => {
     if (!version) return undefined;
@@ -61,7 +61,7 @@ export async function mergeSnapshots(
   // Id collisions: the same new path on both sides holding different entities.
   const taken = new Set([...b.keys(), ...o.keys(), ...t.keys()]);
   // Files that are not entity files (a README in beads/) are carried as they are, never decoded.
-  const kindOf = (path: string) => (idFromPath(path) === undefined ? undefined : ENTITY_KINDS.get(dirOf(path)));
+  const kindOf = (path: string) => (idFromPath(path) === undefined ? undefined : kinds.get(dirOf(path)));
   for (const [path, theirVersion] of t) {
     const kind = kindOf(path);
     const ourVersion = o.get(path);

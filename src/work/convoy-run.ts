@@ -8,13 +8,13 @@ import type { Bead } from '../beads/bead.js';
 import { createBead } from '../beads/bead-service.js';
 import { createConvoy } from '../convoys/convoy-service.js';
 import type { Convoy } from '../convoys/convoy.js';
-import { slingBead } from '../agents/hook-service.js';
+import { slingBead } from './hook-service.js';
 import { hookedOn } from '../agents/hook.js';
 import type { Transaction } from '../ledger/ledger.js';
 import { UsageError } from '../errors.js';
-import { renderTemplate } from './go-template.js';
-import type { ConvoyLeg, Protomolecule } from './protomolecule.js';
-import { substituteVars } from './text.js';
+import { renderTemplate } from '../formulas/go-template.js';
+import type { ConvoyLeg, Protomolecule } from '../formulas/protomolecule.js';
+import { substituteVars } from '../formulas/text.js';
 
 export interface PlannedBead {
   /** The leg id, or `synthesis`. */

@@ -5,13 +5,13 @@
 import type { Transaction } from '../ledger/ledger.js';
 import type { Bead } from '../beads/bead.js';
 import { closeBead, findBead, updateBead } from '../beads/bead-service.js';
-import { agentKind } from '../ledger/kinds.js';
+import { agentKind } from '../kinds.js';
 import { OVERSEER } from '../ledger/layout.js';
 import { RuleError, UsageError } from '../errors.js';
 import { convoysTracking, createConvoy, parseAddress } from '../convoys/convoy-service.js';
 import type { Convoy } from '../convoys/convoy.js';
-import { hookedOn, isOnHook } from './hook.js';
-import { AGENT_ROLES, type AgentRecord, type AgentRole, type AgentState } from './agent.js';
+import { hookedOn, isOnHook } from '../agents/hook.js';
+import { AGENT_ROLES, type AgentRecord, type AgentRole, type AgentState } from '../agents/agent.js';
 import type { Protomolecule } from '../formulas/protomolecule.js';
 import type { Molecule } from '../molecules/molecule.js';
 import { moleculesBoundTo, pourMolecule, reassignMolecule } from '../molecules/molecule-service.js';

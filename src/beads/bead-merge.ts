@@ -11,8 +11,8 @@ import {
   type Bead,
   type BeadStatus,
   type StampedField,
-} from '../../beads/bead.js';
-import { canonicalJson, mergeSets, unionById } from './set-merge.js';
+} from './bead.js';
+import { canonicalJson, mergeSets, unionById } from '../ledger/merge/set-merge.js';
 
 /** A value the merge had to drop because both sides changed the field differently. */
 export interface MergeNote {

@@ -6,10 +6,10 @@ import type { Transaction } from '../ledger/ledger.js';
 import type { Bead } from '../beads/bead.js';
 import { createBead } from '../beads/bead-service.js';
 import { UsageError } from '../errors.js';
-import { createConvoy, readyTracked } from './convoy-service.js';
-import { slingBead } from '../agents/hook-service.js';
+import { createConvoy, readyTracked } from '../convoys/convoy-service.js';
+import { slingBead } from './hook-service.js';
 import { hookedOn } from '../agents/hook.js';
-import type { Convoy } from './convoy.js';
+import type { Convoy } from '../convoys/convoy.js';
 
 export interface TaskInput {
   title: string;

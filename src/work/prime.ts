@@ -6,7 +6,7 @@ import type { LedgerView } from '../ledger/view.js';
 import type { Actor } from '../ledger/actor.js';
 import type { Bead } from '../beads/bead.js';
 import type { Mail } from '../mail/mail.js';
-import { hookedOn } from './hook.js';
+import { hookedOn } from '../agents/hook.js';
 import { inboxOf } from '../mail/mail-service.js';
 import { convoysTracking, progressOf } from '../convoys/convoy-service.js';
 import type { Molecule } from '../molecules/molecule.js';

@@ -4,19 +4,14 @@
  * the beads of one hook run change in one ledger write, as the actor (an agent writes to its branch).
  */
 import type { Ledger, Transaction } from '../ledger/ledger.js';
-import { closeBead, findBead } from '../beads/bead-service.js';
-import { normalizeBead, type Bead, type Comment } from '../beads/bead.js';
+import type { CommitInfo } from '../git/git-command.js';
+import { closeBead, findBead } from './bead-service.js';
+import { putBead } from './bead-kind.js';
+import { normalizeBead, type Bead, type Comment } from './bead.js';
 import { GtError } from '../errors.js';
 import { parseBeadReferences } from './trailers.js';
 
-export interface CommitInfo {
-  sha: string;
-  /** Committer time, ISO. */
-  at: string;
-  subject: string;
-  /** The whole message. */
-  message: string;
-}
+export type { CommitInfo };
 
 /** A commit that replaced another (amend, rebase): the old one's comments give way to the new one's. */
 export interface Rewrite {
@@ -59,7 +54,7 @@ function closeReason(info: CommitInfo): string {
 
 function putComments(tx: Transaction, bead: Bead, comments: Comment[]): Bead {
   const next = normalizeBead({ ...bead, comments, updated_at: tx.now });
-  tx.putBead(next);
+  putBead(tx, next);
   return next;
 }
 
@@ -90,7 +85,7 @@ export async function recordCommits(ledger: Ledger, branch: string, commits: Com
         });
         if (closesAgain && next.close_reason?.startsWith(`${closeReasonHead(rewrite.old.sha)}:`)) {
           next = { ...next, close_reason: closeReason(rewrite.new), edited: { ...next.edited, close_reason: tx.now } };
-          tx.putBead(next);
+          putBead(tx, next);
         }
       }
     }

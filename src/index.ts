@@ -1,0 +1,88 @@
+/**
+ * gt as a library: what tests, servers and other tools call. The `gt` command line is one client.
+ *
+ *   const ledger = openLedger({ cwd });
+ *   await ledger.init();
+ *   const { result: bead } = await ledger.write((tx) => {
+ *     const bead = createBead(tx, { title: 'Fix login' });
+ *     return { result: bead, message: `create ${bead.id}: ${bead.title}` };
+ *   });
+ *   readyBeads((await ledger.view()).beads);
+ *   ledger.close();
+ *
+ * Reads go through a view (`ledger.view()`), changes through one transaction per commit (`ledger.write`).
+ */
+export { openLedger, ENTITY_KINDS, beadKind, convoyKind, agentKind, mailKind, moleculeKind } from './kinds.js';
+export type { Ledger, LedgerOptions, Transaction, TxOutcome } from './ledger/ledger.js';
+export type { LedgerView, LedgerTables, LedgerProblem } from './ledger/view.js';
+export type { EntityKind, MergeNote } from './ledger/entity-kind.js';
+export type { LedgerConfig } from './ledger/config.js';
+export { mergeAgentBranches, describeMergeNote, type AgentMergeReport } from './ledger/agent-merge.js';
+export { runDoctor, type DoctorFinding } from './ledger/doctor.js';
+export { LEDGER_REF, LEDGER_BRANCH, AGENT_REF_PREFIX, agentRef } from './ledger/layout.js';
+
+export * from './errors.js';
+
+// Beads
+export type { Bead, BeadStatus, Dep, Comment } from './beads/bead.js';
+export {
+  createBead,
+  updateBead,
+  claimBead,
+  closeBead,
+  reopenBead,
+  setStatus,
+  addDependency,
+  removeDependency,
+  addComment,
+  findBead,
+  lookupBead,
+  type CreateBeadInput,
+  type UpdateBeadInput,
+} from './beads/bead-service.js';
+export { readyBeads, blockedBeads, computeBlockers, statusOf, describeBlocker, type Blocker } from './beads/readiness.js';
+export { listBeads, ledgerStats, dependentsOf, type BeadFilter, type LedgerStats } from './beads/queries.js';
+export { putBead } from './beads/bead-kind.js';
+
+// Convoys
+export type { Convoy } from './convoys/convoy.js';
+export {
+  createConvoy,
+  addToConvoy,
+  removeFromConvoy,
+  closeConvoy,
+  lookupConvoy,
+  progressOf,
+  strandedConvoys,
+  landComplete,
+  type CreateConvoyInput,
+  type ConvoyProgress,
+} from './convoys/convoy-service.js';
+
+// Agents and mail
+export type { AgentRecord } from './agents/agent.js';
+export { bindCheckout, unbindCheckout, checkoutAgent } from './agents/checkout.js';
+export type { Mail } from './mail/mail.js';
+export { sendMail, inboxOf, readMail, replyTo, lookupMail, type SendInput } from './mail/mail-service.js';
+
+// Molecules
+export type { Molecule } from './molecules/molecule.js';
+export {
+  pourMolecule,
+  pourWisp,
+  stepDone,
+  changeMolecule,
+  lookupMolecule,
+  activeMolecules,
+  type PourOptions,
+  type StepDoneResult,
+} from './molecules/molecule-service.js';
+
+// Work that spans domains
+export { slingBead, unslingBead, finishHookedWork, touchAgent, type SlingResult } from './work/hook-service.js';
+export { planBatch, slingBatch, parseTaskSpec, type TaskInput, type BatchInput, type BatchResult } from './work/convoy-sling.js';
+export { planConvoyRun, runConvoyPlan } from './work/convoy-run.js';
+export { primeInfo, primeText, type PrimeInfo } from './work/prime.js';
+
+// Processes
+export { observe, startObserving, type ObserveOptions, type ObserveReport, type ObserveAction } from './observer/observe.js';
