@@ -1,5 +1,6 @@
 /** An agent record: a worker identity. Its hook is not stored here: the beads hooked on it are the hook. */
 import { defineRecordKind } from '../ledger/record-kind.js';
+import { agentNameProblem } from '../ledger/names.js';
 
 export const AGENT_ROLES = ['polecat', 'crew', 'witness', 'refinery', 'mayor', 'deacon', 'dog'] as const;
 export type AgentRole = (typeof AGENT_ROLES)[number];
@@ -30,7 +31,7 @@ export const agentKind = defineRecordKind<AgentRecord>({
   what: 'agent',
   dir: 'agents',
   fields: [
-    { name: 'id', field: { type: 'text' }, required: true, merge: 'fixed' },
+    { name: 'id', field: { type: 'text', check: agentNameProblem }, required: true, merge: 'fixed' },
     { name: 'role', field: { type: 'enum', values: AGENT_ROLES }, required: true, merge: 'stamped' },
     { name: 'state', field: { type: 'enum', values: AGENT_STATES }, required: true, merge: 'stamped' },
     { name: 'description', field: { type: 'text' }, merge: 'stamped' },

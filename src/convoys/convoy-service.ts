@@ -12,7 +12,7 @@ import { isOnHook } from '../agents/hook.js';
 import { generateId, resolveId } from '../beads/ids.js';
 import { parseTitle } from '../beads/bead-input.js';
 import { RuleError, UsageError } from '../errors.js';
-import { AGENT_NAME_PATTERN } from '../ledger/layout.js';
+import { checkAgentName } from '../ledger/names.js';
 import { LANDED_REASON, convoyKind, type Convoy } from './convoy.js';
 import { sendMail } from '../mail/mail-service.js';
 
@@ -43,8 +43,7 @@ export const OBSERVER_ADDRESS = 'observer';
 
 export function parseAddress(raw: string): string {
   const address = raw.trim().replace(/\/$/, '');
-  if (!AGENT_NAME_PATTERN.test(address)) throw new UsageError(`invalid address '${raw}'`, 'an address is an agent name or overseer');
-  return address;
+  return checkAgentName(address, 'address');
 }
 
 export function lookupConvoy(convoys: ReadonlyMap<string, Convoy>, query: string): Convoy {

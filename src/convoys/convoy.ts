@@ -1,6 +1,6 @@
 /** The convoy: a batch of beads that lands when every bead it tracks is closed. This file is the schema. */
 import { defineRecordKind } from '../ledger/record-kind.js';
-import { AGENT_NAME_PATTERN } from '../ledger/layout.js';
+import { agentNameProblem } from '../ledger/names.js';
 
 export const CONVOY_STATUSES = ['open', 'closed'] as const;
 export type ConvoyStatus = (typeof CONVOY_STATUSES)[number];
@@ -29,7 +29,7 @@ export interface Convoy {
   edited?: Record<string, string>;
 }
 
-const ADDRESS = { type: 'text', pattern: AGENT_NAME_PATTERN, hint: 'an agent name or overseer' } as const;
+const ADDRESS = { type: 'text', check: agentNameProblem, hint: 'an agent name or overseer' } as const;
 
 declare module '../ledger/view.js' {
   interface LedgerTables {
@@ -48,8 +48,8 @@ export const convoyKind = defineRecordKind<Convoy>({
     { name: 'description', field: { type: 'text' }, merge: 'stamped' },
     { name: 'tracks', field: { type: 'set' }, merge: 'set' },
     { name: 'owner', field: ADDRESS, merge: 'stamped' },
-    { name: 'notify', field: { type: 'set', pattern: AGENT_NAME_PATTERN }, merge: 'set' },
-    { name: 'feed', field: { type: 'set', pattern: AGENT_NAME_PATTERN }, merge: 'set' },
+    { name: 'notify', field: { type: 'set', check: agentNameProblem }, merge: 'set' },
+    { name: 'feed', field: { type: 'set', check: agentNameProblem }, merge: 'set' },
     { name: 'created_at', field: { type: 'time' }, required: true, merge: 'fixed' },
     { name: 'created_by', field: { type: 'text' }, required: true, merge: 'fixed' },
     { name: 'updated_at', field: { type: 'time' }, required: true, merge: 'max' },

@@ -14,6 +14,7 @@ import { didYouMean, errorAt, FormulaError, type Origin } from './formula-error.
 import { inferType, type AdviceDef, type AdviceStepDef, type FormulaDef, type LoopDef, type NamedRef, type PointcutDef, type StepDef, type VarDef } from './formula-types.js';
 import { parseFormulaFile } from './parse.js';
 import { findInDirs, isFormulaPath, searchDirs, type FormulaScope, type SearchDir } from './search.js';
+import { checkId } from '../ledger/names.js';
 import { evaluateCondition, evaluateRange, matchGlob, substituteBraces, substituteVars } from './text.js';
 import { stableTopoSort } from './topo.js';
 import { bindVars, defaultValues } from './vars.js';
@@ -920,6 +921,7 @@ export function loadFormula(nameOrPath: string, options: { cwd: string; dirs?: S
     const file = resolve(options.cwd, nameOrPath);
     return { def: parseFormulaFile(file), scope: 'dir', dirs };
   }
+  checkId(nameOrPath, 'formula name');
   const found = findInDirs(nameOrPath, dirs);
   if (!found) {
     throw new FormulaError(undefined, undefined, undefined, `no formula named '${nameOrPath}'`, `looked for ${nameOrPath}.formula.toml in: ${dirs.map((d) => d.dir).join(', ')} (gt formula list shows what there is)`);

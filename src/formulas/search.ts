@@ -9,6 +9,7 @@ import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findRepository } from '../git/repo-paths.js';
 import { GtError } from '../errors.js';
+import { isValidId } from '../ledger/names.js';
 
 export const FORMULA_SUFFIX = '.formula.toml';
 
@@ -78,7 +79,9 @@ export function isFormulaPath(nameOrPath: string): boolean {
   return nameOrPath.includes('/') || nameOrPath.includes('\\') || nameOrPath.endsWith('.toml');
 }
 
+/** The first folder holding `<name>.formula.toml`; a name that is not one plain path segment (names.ts) is never looked for. */
 export function findInDirs(name: string, dirs: readonly SearchDir[]): { file: string; scope: FormulaScope } | undefined {
+  if (!isValidId(name)) return undefined;
   for (const d of dirs) {
     const file = join(d.dir, `${name}${FORMULA_SUFFIX}`);
     if (isFile(file)) return { file, scope: d.scope };

@@ -1,6 +1,6 @@
-import { UsageError } from '../errors.js';
 import type { Signature } from '../git/object-format.js';
-import { AGENT_NAME_PATTERN, OVERSEER } from './layout.js';
+import { OVERSEER } from './layout.js';
+import { checkAgentName } from './names.js';
 
 /** Who runs a command: an agent (writes to its own branch) or the overseer (writes to the ledger). */
 export interface Actor {
@@ -15,13 +15,7 @@ export interface Actor {
 export function resolveActor(requested: string | undefined, checkoutAgent: () => string | undefined = () => undefined): Actor {
   const name = (requested ?? process.env.GT_AGENT ?? checkoutAgent() ?? '').trim();
   if (name === '' || name === OVERSEER) return { name: OVERSEER, isOverseer: true };
-  if (!AGENT_NAME_PATTERN.test(name)) {
-    throw new UsageError(
-      `invalid agent name '${name}'`,
-      'agent names are lowercase letters, digits, dot, dash or underscore, starting with a letter or digit',
-    );
-  }
-  return { name, isOverseer: false };
+  return { name: checkAgentName(name), isOverseer: false };
 }
 
 export function signatureOf(actor: Actor, when: Date): Signature {

@@ -1,15 +1,16 @@
 /** Where things live on the ledger branch and in the repository. */
+import { AGENT_REF_PREFIX, checkId, checkedAgentRef } from './names.js';
+
+export { AGENT_NAME_PATTERN, AGENT_REF_PREFIX } from './names.js';
 
 export const LEDGER_REF = 'refs/heads/gt/ledger';
 export const LEDGER_BRANCH = 'gt/ledger';
-export const AGENT_REF_PREFIX = 'refs/heads/gt/agents/';
 export const CONFIG_PATH = 'gt.yaml';
 export const OVERSEER = 'overseer';
 
-export const AGENT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-
+/** The agent's branch; a name git would not take as a branch is refused (names.ts), never written. */
 export function agentRef(agent: string): string {
-  return `${AGENT_REF_PREFIX}${agent}`;
+  return checkedAgentRef(agent);
 }
 
 export function agentFromRef(ref: string): string | undefined {
@@ -22,8 +23,9 @@ export function dirOf(path: string): string {
   return slash < 0 ? '' : path.slice(0, slash);
 }
 
+/** The file of an entity; an id that is not one plain path segment is refused (names.ts), never written. */
 export function entityPath(dir: string, id: string): string {
-  return `${dir}/${id}.yaml`;
+  return `${dir}/${checkId(id)}.yaml`;
 }
 
 /**

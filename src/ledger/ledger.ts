@@ -10,10 +10,11 @@ import { mergeSnapshots } from './merge/tree-merge.js';
 import { withWriteLock } from './write-lock.js';
 import { resolveActor, signatureOf, type Actor } from './actor.js';
 import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentRef, dirOf, entityPath, idFromPath } from './layout.js';
-import { LEDGER_SCHEMA_VERSION, PREFIX_PATTERN, type LedgerConfig } from './config.js';
+import { checkPrefix } from './names.js';
+import { LEDGER_SCHEMA_VERSION, type LedgerConfig } from './config.js';
 import { encodeConfig } from './config-codec.js';
 import type { EntityTable, Identified } from './entity-table.js';
-import { RefConflictError, RepositoryError, UsageError } from '../errors.js';
+import { RefConflictError, RepositoryError } from '../errors.js';
 
 export interface LedgerOptions {
   cwd: string;
@@ -372,9 +373,7 @@ export class Ledger {
 
   /** Creates the ledger branch; a second run changes nothing. */
   async init(prefix?: string): Promise<{ created: boolean; config: LedgerConfig }> {
-    if (prefix !== undefined && !PREFIX_PATTERN.test(prefix)) {
-      throw new UsageError(`invalid prefix '${prefix}'`, 'a prefix is 2 to 8 lowercase letters, e.g. --prefix web');
-    }
+    if (prefix !== undefined) checkPrefix(prefix);
     return withWriteLock(this.repo.stateDir, staleLockMs(), async () => {
       const tip = this.ledgerTip();
       if (tip) return { created: false, config: (await this.view()).config };

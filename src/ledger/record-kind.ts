@@ -8,12 +8,16 @@ import { LedgerFileError, UsageError } from '../errors.js';
 import { parseLedgerYaml, toCanonicalYaml } from './canonical-yaml.js';
 import type { EntityKind, MergeNote } from './entity-kind.js';
 import { canonicalJson, mergeSets } from './merge/set-merge.js';
+import { idProblem, shownName } from './names.js';
+
+/** `check` says what is wrong with a value (see names.ts), or undefined when it is fine. */
+export type ValueCheck = (value: string) => string | undefined;
 
 export type FieldType =
-  | { type: 'text'; pattern?: RegExp; hint?: string }
+  | { type: 'text'; pattern?: RegExp; check?: ValueCheck; hint?: string }
   | { type: 'enum'; values: readonly string[] }
   | { type: 'time' }
-  | { type: 'set'; pattern?: RegExp };
+  | { type: 'set'; pattern?: RegExp; check?: ValueCheck };
 
 /**
  * How a field merges when both sides changed it: `stamped` by its latest edit time (kept in `edited`),
@@ -52,7 +56,16 @@ function fieldProblem(spec: FieldSpec, value: unknown): string | undefined {
   switch (f.type) {
     case 'text':
       if (typeof value !== 'string') return `${spec.name} must be a string`;
-      if (f.pattern && !f.pattern.test(value)) return `${spec.name} '${value}' is not valid${f.hint ? ` (${f.hint})` : ''}`;
+      if (f.pattern && !f.pattern.test(value)) return `${spec.name} ${shownName(value)} is not valid${f.hint ? ` (${f.hint})` : ''}`;
+      if (f.check) {
+        const problem = f.check(value);
+        if (problem !== undefined) return `${spec.name} ${shownName(value)} is not valid: ${problem}`;
+      }
+      // Every id becomes a file name: one rule for all kinds (names.ts).
+      if (spec.name === 'id') {
+        const problem = idProblem(value);
+        if (problem !== undefined) return `id ${shownName(value)} is not valid: ${problem}`;
+      }
       return undefined;
     case 'enum':
       return typeof value === 'string' && f.values.includes(value) ? undefined : `${spec.name} must be one of ${f.values.join(', ')}, not '${String(value)}'`;
@@ -62,7 +75,13 @@ function fieldProblem(spec: FieldSpec, value: unknown): string | undefined {
       if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) return `${spec.name} must be a list of strings`;
       if (f.pattern) {
         const bad = (value as string[]).find((v) => !f.pattern!.test(v));
-        if (bad !== undefined) return `${spec.name} holds an invalid entry '${bad}'`;
+        if (bad !== undefined) return `${spec.name} holds an invalid entry ${shownName(bad)}`;
+      }
+      if (f.check) {
+        for (const v of value as string[]) {
+          const problem = f.check(v);
+          if (problem !== undefined) return `${spec.name} holds an invalid entry ${shownName(v)}: ${problem}`;
+        }
       }
       return undefined;
   }

@@ -2,7 +2,7 @@
 import type { Transaction } from '../ledger/ledger.js';
 import type { LedgerView } from '../ledger/view.js';
 import { generateId, resolveId } from '../beads/ids.js';
-import { AGENT_NAME_PATTERN } from '../ledger/layout.js';
+import { checkAgentName } from '../ledger/names.js';
 import { RuleError, UsageError } from '../errors.js';
 import { mailKind, type Mail } from './mail.js';
 
@@ -17,8 +17,7 @@ export interface SendInput {
 
 function parseRecipient(raw: string): string {
   const to = raw.trim().replace(/\/$/, '');
-  if (!AGENT_NAME_PATTERN.test(to)) throw new UsageError(`invalid address '${raw}'`, 'mail goes to an agent name or to overseer');
-  return to;
+  return checkAgentName(to, 'address');
 }
 
 export function sendMail(tx: Transaction, input: SendInput): Mail {

@@ -10,7 +10,7 @@
  */
 import { LedgerFileError, UsageError } from '../errors.js';
 import { parseLedgerYaml, toCanonicalYaml } from '../ledger/canonical-yaml.js';
-import { AGENT_NAME_PATTERN } from '../ledger/layout.js';
+import { agentNameProblem, idProblem, shownName } from '../ledger/names.js';
 import { parseDuration } from './duration.js';
 
 export const MOLECULE_STATUSES = ['active', 'done'] as const;
@@ -149,14 +149,19 @@ function checkKeys(value: Record<string, unknown>, allowed: readonly string[], a
   for (const key of Object.keys(value)) if (!allowed.includes(key)) throw new Problem([...at, key], `unknown field '${key}' in ${what}`);
 }
 
-function text(value: Record<string, unknown>, key: string, at: Path, required: boolean, pattern?: RegExp, hint?: string): void {
+/** `rule`: a pattern the value must match, or a check saying what is wrong with it (names.ts). */
+function text(value: Record<string, unknown>, key: string, at: Path, required: boolean, rule?: RegExp | ((v: string) => string | undefined), hint?: string): void {
   const v = value[key];
   if (v === undefined || v === null) {
     if (required) throw new Problem([...at, key], `${key} is missing`);
     return;
   }
   if (typeof v !== 'string') throw new Problem([...at, key], `${key} must be a string`);
-  if (pattern && !pattern.test(v)) throw new Problem([...at, key], `${key} '${v}' is not valid${hint ? ` (${hint})` : ''}`);
+  if (rule instanceof RegExp && !rule.test(v)) throw new Problem([...at, key], `${key} ${shownName(v)} is not valid${hint ? ` (${hint})` : ''}`);
+  if (typeof rule === 'function') {
+    const problem = rule(v);
+    if (problem !== undefined) throw new Problem([...at, key], `${key} ${shownName(v)} is not valid: ${problem}`);
+  }
 }
 
 function time(value: Record<string, unknown>, key: string, at: Path, required: boolean): void {
@@ -187,7 +192,7 @@ function checkStep(step: unknown, at: Path): void {
   text(step, 'title', at, true);
   for (const key of ['type', 'parent', 'description', 'acceptance', 'notes']) text(step, key, at, false);
   oneOf(step, 'status', STEP_STATUSES, at);
-  text(step, 'assignee', at, false, AGENT_NAME_PATTERN, 'an agent name or overseer');
+  text(step, 'assignee', at, false, agentNameProblem);
   time(step, 'started_at', at, false);
   time(step, 'done_at', at, false);
   const needs = step.needs;
@@ -202,14 +207,14 @@ function problemOf(value: unknown): Problem | undefined {
   try {
     if (!isMap(value)) throw new Problem([], 'a molecule file must be a mapping of fields');
     checkKeys(value, MOLECULE_KEYS, [], 'a molecule');
-    text(value, 'id', [], true);
+    text(value, 'id', [], true, idProblem);
     text(value, 'title', [], true);
     text(value, 'formula', [], true);
     const version = value.formula_version;
     if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) throw new Problem(['formula_version'], 'formula_version must be a whole number');
     oneOf(value, 'status', MOLECULE_STATUSES, []);
     text(value, 'bead', [], false);
-    text(value, 'assignee', [], false, AGENT_NAME_PATTERN, 'an agent name or overseer');
+    text(value, 'assignee', [], false, agentNameProblem);
     if (value.vars !== undefined && value.vars !== null) {
       if (!isMap(value.vars)) throw new Problem(['vars'], 'vars must be a mapping of name to value');
       for (const [name, v] of Object.entries(value.vars)) {
