@@ -43,15 +43,35 @@ export function generateId(prefix: string, taken: ReadonlySet<string>, infix?: s
 }
 
 /**
+ * Where the distinctive part of an id starts: after its last '-' (`gt-4f2a` → 3, `gt-mol-7k2p` → 7).
+ * The part before (`gt-`, `gt-mol-`) is shared by every id of a kind, so it alone identifies nothing.
+ */
+function distinctFrom(id: string): number {
+  return id.lastIndexOf('-') + 1;
+}
+
+/**
+ * Whether `q` (lowercase) picks out `id`: a prefix of the id, or of the id without its first `<prefix>-`
+ * part, that reaches at least one character into the distinctive part. An empty query, or one that is
+ * only the shared part (`gt`, `gt-`, `gt-mol-`), matches nothing.
+ */
+function prefixMatches(id: string, q: string, withoutPrefix: boolean): boolean {
+  const lower = id.toLowerCase();
+  const skip = withoutPrefix ? lower.indexOf('-') + 1 : 0;
+  return lower.startsWith(q, skip) && skip + q.length > distinctFrom(lower);
+}
+
+/**
  * Resolves what a user typed to one id: the id itself, or a unique prefix of it, with or without the
- * `<prefix>-` part (`4f2` finds `gt-4f2a`).
+ * `<prefix>-` part (`4f2` finds `gt-4f2a`). A query must reach into the part after the id's last '-'.
  */
 export function resolveId(query: string, ids: Iterable<string>, what = 'bead'): string {
   const all = [...ids];
   const q = query.trim().toLowerCase();
+  if (q === '') throw new NotFoundError(what, query);
   if (all.includes(q)) return q;
-  let matches = all.filter((id) => id.toLowerCase().startsWith(q));
-  if (matches.length === 0) matches = all.filter((id) => id.toLowerCase().slice(id.indexOf('-') + 1).startsWith(q));
+  let matches = all.filter((id) => prefixMatches(id, q, false));
+  if (matches.length === 0) matches = all.filter((id) => prefixMatches(id, q, true));
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1) throw new AmbiguousIdError(query, matches.sort());
   throw new NotFoundError(what, query, closestIds(q, all));

@@ -21,6 +21,7 @@ export interface StepContext {
 /** A step by id: the id itself, a unique prefix, or a unique last segment (`draft` for `implement.draft`). */
 export function findStep(molecule: Molecule, query: string): MoleculeStep {
   const q = query.trim();
+  if (q === '') throw new NotFoundError(`step of ${molecule.id}`, query);
   const exact = molecule.steps.find((s) => s.id === q);
   if (exact) return exact;
   let matches = molecule.steps.filter((s) => s.id.startsWith(q));
