@@ -16,6 +16,7 @@ import {
 import { parseLedgerYaml, toCanonicalYaml } from '../ledger/canonical-yaml.js';
 import { TYPE_PATTERN } from '../ledger/config.js';
 import { LedgerFileError, UsageError } from '../errors.js';
+import { idProblem, labelProblem, normalizeTitle, timeProblem, titleProblem } from './bead-input.js';
 
 /** Names of bead types (built-in or declared in gt.yaml). */
 export const BEAD_TYPE_PATTERN = TYPE_PATTERN;
@@ -34,15 +35,7 @@ const DEP_TYPE_SET: ReadonlySet<string> = new Set(DEP_TYPES);
 const STAMPED_SET: ReadonlySet<string> = new Set(STAMPED_FIELDS);
 
 const REQUIRED_KEYS = ['id', 'title', 'type', 'status', 'priority', 'created_at', 'created_by', 'updated_at'] as const;
-const OPTIONAL_STRING_KEYS = new Set([
-  'assignee',
-  'description',
-  'acceptance',
-  'notes',
-  'external_ref',
-  'closed_at',
-  'close_reason',
-]);
+const OPTIONAL_STRING_KEYS = new Set(['assignee', 'description', 'acceptance', 'notes', 'external_ref', 'close_reason']);
 const COMMENT_KEYS = ['id', 'author', 'at', 'text'] as const;
 const DEP_KEYS = ['type', 'id'] as const;
 
@@ -98,6 +91,20 @@ class Checker {
     return undefined;
   }
 
+  /** A string that passes `check` (a field check of bead-input.ts), or undefined after recording the problem. */
+  checked(v: unknown, keyPath: KeyPath, check: (s: string) => string | undefined, nonEmpty = false): string | undefined {
+    const s = this.string(v, keyPath, nonEmpty);
+    if (s === undefined) return undefined;
+    const problem = check(s);
+    if (problem === undefined) return s;
+    this.add(keyPath, `${formatKeyPath(keyPath)}: ${problem}`);
+    return undefined;
+  }
+
+  time(v: unknown, keyPath: KeyPath): string | undefined {
+    return this.checked(v, keyPath, timeProblem);
+  }
+
   list(v: unknown, keyPath: KeyPath): unknown[] | undefined {
     if (Array.isArray(v)) return v;
     this.add(keyPath, `${formatKeyPath(keyPath)} must be a list, got ${describe(v)}`);
@@ -120,7 +127,7 @@ class Checker {
     const out: string[] = [];
     if (items === undefined) return out;
     for (let i = 0; i < items.length; i++) {
-      const s = this.string(items[i], ['labels', i], true);
+      const s = this.checked(items[i], ['labels', i], labelProblem, true);
       if (s !== undefined) out.push(s);
     }
     return out;
@@ -172,7 +179,7 @@ class Checker {
       }
       const id = this.string(item.id, ['comments', i, 'id'], true);
       const author = this.string(item.author, ['comments', i, 'author']);
-      const at = this.string(item.at, ['comments', i, 'at']);
+      const at = this.time(item.at, ['comments', i, 'at']);
       const text = this.string(item.text, ['comments', i, 'text']);
       if (ok && id !== undefined && author !== undefined && at !== undefined && text !== undefined) {
         out.push({ id, author, at, text });
@@ -192,7 +199,7 @@ class Checker {
         this.unknownKey(['edited', key], key, STAMPED_FIELDS);
         continue;
       }
-      const s = this.string(value, ['edited', key]);
+      const s = this.time(value, ['edited', key]);
       if (s !== undefined) out[key as StampedField] = s;
     }
     return out;
@@ -220,13 +227,18 @@ export function validateBead(value: unknown): BeadValidation {
     if (v === undefined) continue;
     switch (key) {
       case 'id':
+        fields.id = c.checked(v, ['id'], (id) => idProblem(id), true);
+        break;
       case 'title':
-        fields[key] = c.string(v, [key], true);
+        fields.title = c.checked(v, ['title'], (t) => titleProblem(normalizeTitle(t)), true);
+        break;
+      case 'created_by':
+        fields[key] = c.string(v, [key]);
         break;
       case 'created_at':
-      case 'created_by':
       case 'updated_at':
-        fields[key] = c.string(v, [key]);
+      case 'closed_at':
+        fields[key] = c.time(v, [key]);
         break;
       case 'type':
         if (typeof v === 'string' && BEAD_TYPE_PATTERN.test(v)) fields.type = v;

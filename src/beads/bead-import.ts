@@ -1,9 +1,13 @@
 import type { Transaction } from '../ledger/ledger.js';
-import { validateBead } from './bead-codec.js';
+import { formatKeyPath, validateBead } from './bead-codec.js';
 import { putBead } from './bead-kind.js';
+import { cycleProblem, findCycleFrom, selfDependencyProblem } from './graph.js';
+import { escapedName } from '../ledger/names.js';
 import type { ImportPlan } from './interop.js';
 import { BUILTIN_BEAD_TYPES, type Bead } from './bead.js';
 import { UsageError } from '../errors.js';
+
+const NOTHING_WRITTEN = 'fix the file and import again; nothing was written';
 
 export interface ImportReport {
   created: string[];
@@ -15,29 +19,46 @@ export interface ImportReport {
 }
 
 /**
- * Puts an import plan on the ledger in one transaction: every bead validated, every dependency pointing
- * at a bead that exists (on the ledger or in the file), undeclared types declared. Nothing is written
- * unless all of it is valid.
+ * Puts an import plan on the ledger in one transaction. Every bead is checked as `gt create` and
+ * `gt dep add` check them (validateBead, graph.ts): valid fields, every dependency pointing at a bead
+ * that exists (on the ledger or in the file), none on itself, no cycle of ordering dependencies.
+ * Undeclared types are declared. Nothing is written unless all of it is valid, and a refusal names the
+ * record (line or item) and the field.
  */
 export function applyImport(tx: Transaction, plan: ImportPlan): ImportReport {
   const incoming = new Map<string, Bead>();
-  for (const raw of plan.beads) {
+  const placeOf = new Map<string, string>();
+  plan.beads.forEach((raw, i) => {
+    const place = plan.places[i] ?? `bead ${escapedName(String(raw.id))}`;
     const checked = validateBead(raw);
     if (!checked.ok) {
       const p = checked.problems[0]!;
-      throw new UsageError(`bead ${raw.id}: ${p.message}`, 'fix the file and import again; nothing was written');
+      throw new UsageError(`${place}: field '${formatKeyPath(p.keyPath)}': ${p.message}`, NOTHING_WRITTEN);
     }
     incoming.set(checked.bead.id, checked.bead);
-  }
+    placeOf.set(checked.bead.id, place);
+  });
   const missing: string[] = [];
   for (const bead of incoming.values()) {
-    for (const dep of bead.deps) if (!incoming.has(dep.id) && !tx.beads.has(dep.id)) missing.push(`${bead.id} → ${dep.id}`);
+    for (const dep of bead.deps) {
+      const self = selfDependencyProblem(bead.id, dep.id);
+      if (self !== undefined) throw new UsageError(`${placeOf.get(bead.id)}: field '${plan.depsField}': ${self}`, NOTHING_WRITTEN);
+      if (!incoming.has(dep.id) && !tx.beads.has(dep.id)) missing.push(`${bead.id} → ${dep.id} (${placeOf.get(bead.id)})`);
+    }
   }
   if (missing.length > 0) {
     throw new UsageError(
       `${missing.length} dependenc${missing.length === 1 ? 'y points' : 'ies point'} at beads that are neither on the ledger nor in the file: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
       'import those beads too; nothing was written',
     );
+  }
+  // The ledger as it would be after the import: a cycle through an imported bead is refused.
+  const after = new Map<string, Bead>(tx.beads);
+  for (const [id, bead] of incoming) after.set(id, bead);
+  const cycle = findCycleFrom(after, incoming.keys());
+  if (cycle) {
+    const at = cycle.find((id) => incoming.has(id))!;
+    throw new UsageError(`${placeOf.get(at)}: field '${plan.depsField}': ${cycleProblem(cycle)}`, NOTHING_WRITTEN);
   }
   const declared = plan.undeclaredTypes.filter((t) => !(BUILTIN_BEAD_TYPES as readonly string[]).includes(t) && !tx.config.types.includes(t));
   if (declared.length > 0) tx.setConfig({ ...tx.config, types: [...tx.config.types, ...declared].sort() });

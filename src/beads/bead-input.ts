@@ -12,13 +12,59 @@ import {
   type DepType,
 } from './bead.js';
 
-/** Checks of values typed by a user, each failing with one line that says what is wrong and what is right. */
+/**
+ * The field checks of a bead, one of each: `…Problem` functions say what is wrong with a value (or
+ * undefined), and are what a ledger file's decoding (bead-codec.ts), an import (interop.ts) and the
+ * `parse…` functions for values typed by a user all use. `parse…` functions fail with one line that
+ * says what is wrong and what is right.
+ */
+
+export { idProblem } from '../ledger/names.js';
+
+export const MAX_TITLE_LENGTH = 500;
+
+/** A title as gt stores it: runs of whitespace (line breaks too) made one space, trimmed. */
+export function normalizeTitle(raw: string): string {
+  return raw.replace(/\s+/g, ' ').trim();
+}
+
+/** What is wrong with a title (after normalizeTitle). */
+export function titleProblem(title: string): string | undefined {
+  if (title === '') return 'the title must not be empty';
+  if (title.length > MAX_TITLE_LENGTH) return `the title is ${title.length} characters long; at most ${MAX_TITLE_LENGTH} are allowed`;
+  return undefined;
+}
 
 export function parseTitle(raw: string): string {
-  const title = raw.replace(/\s+/g, ' ').trim();
-  if (title === '') throw new UsageError('the title must not be empty', 'give the bead a short title, e.g. gt create "Fix login bug"');
-  if (title.length > 500) throw new UsageError(`the title is ${title.length} characters long; at most 500 are allowed`, 'put the details in --description');
+  const title = normalizeTitle(raw);
+  const problem = titleProblem(title);
+  if (problem !== undefined) {
+    throw new UsageError(problem, title === '' ? 'give the bead a short title, e.g. gt create "Fix login bug"' : 'put the details in --description');
+  }
   return title;
+}
+
+/** What is wrong with a label: labels are single words, without spaces or commas. */
+export function labelProblem(label: string): string | undefined {
+  if (label === '') return 'a label must not be empty';
+  if (/[\s,]/.test(label)) return `label '${label.replace(/\s/g, ' ')}' holds a space or a comma`;
+  return undefined;
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * What is wrong with a time stamp: ISO 8601 in its internet form (RFC 3339), e.g.
+ * 2026-01-31T12:00:00.000Z or 2026-01-31T13:00:00+01:00, and a date that exists.
+ */
+export function timeProblem(value: string): string | undefined {
+  const m = RFC3339.exec(value);
+  const why = `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}' is not an ISO 8601 time like 2026-01-31T12:00:00.000Z`;
+  if (!m) return why;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const exists = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
+  return exists ? undefined : why;
 }
 
 export function parsePriority(raw: string | number): number {
@@ -66,7 +112,7 @@ export function parseDepSpec(raw: string): { type: DepType; id: string } {
 
 export function parseLabel(raw: string): string {
   const label = raw.trim();
-  if (label === '' || /[\s,]/.test(label)) {
+  if (labelProblem(label) !== undefined) {
     throw new UsageError(`invalid label '${raw}'`, 'labels are single words without spaces or commas, e.g. auth or needs-review');
   }
   return label;

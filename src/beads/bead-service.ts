@@ -4,7 +4,7 @@ import type { LedgerProblem } from '../ledger/view.js';
 import { RuleError, LedgerFileError } from '../errors.js';
 import { normalizeBead, STAMPED_FIELDS, type Bead, type BeadStatus, type Comment, type Dep, type DepType, type StampedField } from './bead.js';
 import { generateId, resolveId } from './ids.js';
-import { findCycle } from './graph.js';
+import { dependencyProblem } from './graph.js';
 import { changedFields } from './bead-diff.js';
 import { entityPath } from '../ledger/layout.js';
 import { beadKind, putBead } from './bead-kind.js';
@@ -200,8 +200,10 @@ export function addDependency(tx: Transaction, query: string, targetQuery: strin
     const parent = bead.deps.find((d) => d.type === 'parent-child');
     if (parent) throw new RuleError(`${bead.id} already has parent ${parent.id}`, `remove it first: gt dep remove ${bead.id} ${parent.id}`);
   }
-  const cycle = findCycle(tx.beads, bead.id, target.id, type);
-  if (cycle) throw new RuleError(`that dependency would create a cycle: ${cycle.join(' → ')}`, 'remove one of the dependencies in the cycle first');
+  const problem = dependencyProblem(tx.beads, bead.id, target.id, type);
+  if (problem !== undefined) {
+    throw new RuleError(problem, bead.id === target.id ? 'name another bead' : 'remove one of the dependencies in the cycle first');
+  }
   return applyChange(tx, bead, { ...bead, deps: [...bead.deps, { type, id: target.id }] });
 }
 

@@ -27,6 +27,62 @@ export function findCycle(beads: ReadonlyMap<string, Bead>, from: string, to: st
   return null;
 }
 
+/** "`from` depends on itself": refused for every dependency type. */
+export function selfDependencyProblem(from: string, to: string): string | undefined {
+  return from === to ? `${from} cannot depend on itself` : undefined;
+}
+
+/**
+ * What is wrong with adding "`from` depends on `to`" to the beads as they are, or undefined: the one
+ * check `gt dep add` and an import both make.
+ */
+export function dependencyProblem(beads: ReadonlyMap<string, Bead>, from: string, to: string, type: DepType): string | undefined {
+  const self = selfDependencyProblem(from, to);
+  if (self !== undefined) return self;
+  const cycle = findCycle(beads, from, to, type);
+  return cycle ? cycleProblem(cycle) : undefined;
+}
+
+export function cycleProblem(cycle: readonly string[]): string {
+  return `that dependency would create a cycle: ${cycle.join(' → ')}`;
+}
+
+/**
+ * A cycle of ordering dependencies that goes through one of `starts`, in dependency order
+ * (`[a, b, a]`: a depends on b, b on a), or null. One depth-first walk, so checking a whole import at
+ * once costs as much as reading the graph once.
+ */
+export function findCycleFrom(beads: ReadonlyMap<string, Bead>, starts: Iterable<string>): string[] | null {
+  const done = new Set<string>();
+  for (const start of starts) {
+    if (done.has(start)) continue;
+    // Iterative DFS: the path on the stack, with the index of the next dependency to follow.
+    const path: string[] = [start];
+    const next: number[] = [0];
+    const onPath = new Set([start]);
+    while (path.length > 0) {
+      const id = path[path.length - 1]!;
+      const deps = (beads.get(id)?.deps ?? []).filter((d) => ORDERING_DEP_TYPES.includes(d.type));
+      const i = next[next.length - 1]!;
+      if (i >= deps.length) {
+        path.pop();
+        next.pop();
+        onPath.delete(id);
+        done.add(id);
+        continue;
+      }
+      next[next.length - 1] = i + 1;
+      const to = deps[i]!.id;
+      if (onPath.has(to)) return [...path.slice(path.indexOf(to)), to];
+      if (done.has(to) || !beads.has(to)) continue;
+      path.push(to);
+      next.push(0);
+      onPath.add(to);
+    }
+  }
+  return null;
+}
+
 export interface DepTreeNode {
   id: string;
   title: string;

@@ -8,6 +8,9 @@
  */
 import { yamlLibrary } from '../ledger/yaml-library.js';
 import { UsageError } from '../errors.js';
+import { formatKeyPath, validateBead, type KeyPath } from './bead-codec.js';
+import { normalizeTitle } from './bead-input.js';
+import { escapedName, shownName } from '../ledger/names.js';
 import {
   BEAD_KEY_ORDER,
   BUILTIN_BEAD_TYPES,
@@ -29,8 +32,12 @@ import {
 export type InteropFormat = 'jsonl' | 'json' | 'yaml';
 
 export interface ImportPlan {
-  /** Converted and normalized beads, in input order. */
+  /** Converted, validated and normalized beads, in input order. */
   beads: Bead[];
+  /** Where each bead came from, for messages: `line 3 (bd-a1)`, `item 0 (gt-4f2a)`. */
+  places: string[];
+  /** What the input calls a bead's dependencies: `dependencies` (bd) or `deps`. */
+  depsField: string;
   /** Records deliberately not imported (bd tombstones). */
   skipped: { id: string; reason: string }[];
   /** Every lossy or non-obvious mapping, aggregated with counts. */
@@ -252,13 +259,53 @@ export function planImport(text: string, format: InteropFormat, actor: string, n
   const ctx: Context = { actor, now, notes: new Notes() };
   const skipped: ImportPlan['skipped'] = [];
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const beads = format === 'jsonl' ? readBdJsonl(body, ctx, skipped) : readOwnList(body, format, ctx);
+  const read = format === 'jsonl' ? readBdJsonl(body, ctx, skipped) : readOwnList(body, format, ctx);
+  const beads = read.map((r) => r.bead);
   const undeclaredTypes = [...new Set(beads.map((b) => b.type).filter((t) => !BUILTIN_TYPES.has(t)))].sort();
-  return { beads, skipped, notes: ctx.notes.render(), undeclaredTypes };
+  return {
+    beads,
+    places: read.map((r) => r.where),
+    depsField: format === 'jsonl' ? 'dependencies' : 'deps',
+    skipped,
+    notes: ctx.notes.render(),
+    undeclaredTypes,
+  };
 }
 
-/** Applies the defaults and invariants shared by all formats, and normalizes. */
-function finish(d: Draft, ctx: Context): Bead {
+/** gt's field names (as validateBead names them) that bd's JSONL calls otherwise. */
+const BD_FIELD_NAMES: Readonly<Record<string, string>> = {
+  type: 'issue_type',
+  acceptance: 'acceptance_criteria',
+  deps: 'dependencies',
+};
+
+/** A field of a bead as the input file names it: `issue_type`, `comments[1].created_at`, `deps[0].id`. */
+function inputFieldName(keyPath: KeyPath, bd: boolean): string {
+  if (!bd || keyPath.length === 0) return formatKeyPath(keyPath);
+  const [head, ...rest] = keyPath;
+  const renamed: KeyPath = [BD_FIELD_NAMES[head as string] ?? head!, ...rest];
+  if (head === 'comments' && rest[1] === 'at') renamed[2] = 'created_at';
+  if (head === 'deps' && rest[1] === 'id') renamed[2] = 'depends_on_id';
+  return formatKeyPath(renamed);
+}
+
+/**
+ * Checks a converted bead with the very checks a ledger file gets (validateBead: ids, title, status,
+ * priority, labels, times…), naming the record and the field as the input names it. Returns it normalized.
+ */
+function validated(bead: Bead, where: string, bd: boolean): Bead {
+  const checked = validateBead(bead);
+  if (checked.ok) return checked.bead;
+  const [first, ...rest] = checked.problems;
+  const gtName = formatKeyPath(first!.keyPath);
+  // Messages that start with gt's name of the field get the input's name instead.
+  const message = first!.message.startsWith(`${gtName}: `) ? first!.message.slice(gtName.length + 2) : first!.message;
+  const more = rest.length === 0 ? '' : ` (and ${plural(rest.length, 'more problem', 'more problems')})`;
+  return fail(where, `field '${inputFieldName(first!.keyPath, bd)}': ${message}${more}`);
+}
+
+/** Applies the defaults and invariants shared by all formats, validates, and normalizes. */
+function finish(d: Draft, ctx: Context, where: string, bd: boolean): Bead {
   const { notes, actor, now } = ctx;
   if (d.created_at === undefined || d.updated_at === undefined) {
     notes.add('stamp-now', (n) => `${plural(n, 'bead', 'beads')} without created_at or updated_at stamped with the import time`);
@@ -284,9 +331,13 @@ function finish(d: Draft, ctx: Context): Bead {
   if (commentsStamped > 0) {
     notes.add('comment-now', (n) => `${plural(n, 'comment', 'comments')} without a time stamped with the import time`, commentsStamped);
   }
+  const title = normalizeTitle(d.title);
+  if (title !== d.title) notes.add('title', (n) => `${plural(n, 'title', 'titles')} with line breaks or runs of spaces made one line, as gt create does`);
   const before = d.deps.length;
-  const bead = normalizeBead(
-    ordered({ ...d, comments, created_at: d.created_at ?? now, created_by, updated_at, closed_at }),
+  const bead = validated(
+    ordered({ ...d, title, comments, created_at: d.created_at ?? now, created_by, updated_at, closed_at }),
+    where,
+    bd,
   );
   if (bead.deps.length < before) {
     notes.add('deps-merged', (n) => `${plural(n, 'duplicate dependency', 'duplicate dependencies')} (same type and target, after type mapping) merged`, before - bead.deps.length);
@@ -307,14 +358,20 @@ function ordered(source: object): Bead {
 /** Throws on an id seen before in the file; remembers it otherwise. */
 function checkUnique(seen: Map<string, string>, id: string, where: string, place: string): void {
   const first = seen.get(id);
-  if (first !== undefined) fail(where, `duplicate id '${id}' (first at ${first})`);
+  if (first !== undefined) fail(where, `duplicate id ${shownName(id)} (first at ${first})`);
   seen.set(id, place);
 }
 
 // --- bd JSONL
 
-function readBdJsonl(text: string, ctx: Context, skipped: ImportPlan['skipped']): Bead[] {
-  const beads: Bead[] = [];
+/** A bead read from the input, and where it was. */
+interface ReadBead {
+  bead: Bead;
+  where: string;
+}
+
+function readBdJsonl(text: string, ctx: Context, skipped: ImportPlan['skipped']): ReadBead[] {
+  const beads: ReadBead[] = [];
   const seen = new Map<string, string>();
   const dropped = new Set<string>();
   const lines = text.split(/\r?\n/);
@@ -330,14 +387,14 @@ function readBdJsonl(text: string, ctx: Context, skipped: ImportPlan['skipped'])
     }
     if (!isObject(record)) fail(`line ${lineNo}`, `expected a JSON object, got ${describe(record)}`);
     const id = reqString(record, 'id', `line ${lineNo}`);
-    const where = `line ${lineNo} (${id})`;
+    const where = `line ${lineNo} (${escapedName(id)})`;
     checkUnique(seen, id, where, `line ${lineNo}`);
     const rawStatus = optString(record, 'status', where);
     if (rawStatus === 'tombstone') {
       skipped.push({ id, reason: 'tombstone (deleted in bd)' });
       continue;
     }
-    beads.push(finish(bdRecordToDraft(record, id, rawStatus, where, ctx), ctx));
+    beads.push({ bead: finish(bdRecordToDraft(record, id, rawStatus, where, ctx), ctx, where, true), where });
     for (const [key, value] of Object.entries(record)) {
       if (!BD_READ_FIELDS.has(key) && hasValue(value)) dropped.add(key);
     }
@@ -456,7 +513,7 @@ function readComments(
 
 const OWN_FIELDS: ReadonlySet<string> = new Set(BEAD_KEY_ORDER);
 
-function readOwnList(text: string, format: 'json' | 'yaml', ctx: Context): Bead[] {
+function readOwnList(text: string, format: 'json' | 'yaml', ctx: Context): ReadBead[] {
   let doc: unknown;
   if (text.trim() === '') return [];
   try {
@@ -480,10 +537,10 @@ function readOwnList(text: string, format: 'json' | 'yaml', ctx: Context): Bead[
     const place = `item ${index}`;
     if (!isObject(item)) fail(place, `expected a bead object, got ${describe(item)}`);
     const id = reqString(item, 'id', place);
-    const where = `item ${index} (${id})`;
+    const where = `item ${index} (${escapedName(id)})`;
     checkUnique(seen, id, where, place);
     for (const [key, value] of Object.entries(item)) if (!OWN_FIELDS.has(key) && hasValue(value)) ignored.add(key);
-    return finish(ownItemToDraft(item, id, where, ctx), ctx);
+    return { bead: finish(ownItemToDraft(item, id, where, ctx), ctx, where, false), where };
   });
   if (ignored.size > 0) {
     const names = [...ignored].sort();

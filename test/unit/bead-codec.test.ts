@@ -93,23 +93,23 @@ describe('encodeBead', () => {
       labels: [],
       deps: [],
       comments: [],
-      created_at: 'now',
+      created_at: '2026-11-20T10:00:00.000Z',
       created_by: 'me',
-      updated_at: 'now',
+      updated_at: '2026-11-20T10:00:00.000Z',
       edited: {},
     };
     expect(encodeBead(bead)).toBe(
-      'id: gt-1\ntitle: T\ntype: task\nstatus: open\npriority: 2\ncreated_at: now\ncreated_by: me\nupdated_at: now\n',
+      'id: gt-1\ntitle: T\ntype: task\nstatus: open\npriority: 2\ncreated_at: "2026-11-20T10:00:00.000Z"\ncreated_by: me\nupdated_at: "2026-11-20T10:00:00.000Z"\n',
     );
   });
 
   it('writes dep and comment fields in their canonical order whatever the input order', () => {
     const bead = typicalBead();
     bead.deps = [{ id: 'gt-x', type: 'tracks' } as Bead['deps'][number]];
-    bead.comments = [{ text: 'hi', at: 't', author: 'a', id: 'c9' } as Bead['comments'][number]];
+    bead.comments = [{ text: 'hi', at: '2026-11-20T10:00:00Z', author: 'a', id: 'c9' } as Bead['comments'][number]];
     const text = encodeBead(bead);
     expect(text).toContain('deps:\n  - type: tracks\n    id: gt-x\n');
-    expect(text).toContain('comments:\n  - id: c9\n    author: a\n    at: t\n    text: hi\n');
+    expect(text).toContain('comments:\n  - id: c9\n    author: a\n    at: "2026-11-20T10:00:00Z"\n    text: hi\n');
   });
 
   it('refuses to write a bead it could not read back', () => {
@@ -239,14 +239,14 @@ describe('validateBead', () => {
       priority: 7,
       labels: ['a', ''],
       deps: [{ type: 'blocks' }],
-      created_at: 't',
+      created_at: '2026-11-20T10:00:00Z',
       created_by: 'me',
-      updated_at: 't',
+      updated_at: 'yesterday',
       extra: 1,
     });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems.map((p) => p.keyPath)).toEqual([['status'], ['priority'], ['labels', 1], ['deps', 0, 'id'], ['extra']]);
+    expect(result.problems.map((p) => p.keyPath)).toEqual([['status'], ['priority'], ['labels', 1], ['deps', 0, 'id'], ['updated_at'], ['extra']]);
   });
 
   it('rejects things that are not maps', () => {
