@@ -157,7 +157,7 @@ class Checker {
         );
         ok = false;
       }
-      const id = this.string(item.id, ['deps', i, 'id'], true);
+      const id = this.checked(item.id, ['deps', i, 'id'], (s) => idProblem(s), true);
       if (ok && id !== undefined) out.push({ type: type as DepType, id });
     }
     return out;

@@ -43,7 +43,7 @@ export function applyImport(tx: Transaction, plan: ImportPlan): ImportReport {
     for (const dep of bead.deps) {
       const self = selfDependencyProblem(bead.id, dep.id);
       if (self !== undefined) throw new UsageError(`${placeOf.get(bead.id)}: field '${plan.depsField}': ${self}`, NOTHING_WRITTEN);
-      if (!incoming.has(dep.id) && !tx.beads.has(dep.id)) missing.push(`${bead.id} → ${dep.id} (${placeOf.get(bead.id)})`);
+      if (!incoming.has(dep.id) && !tx.beads.has(dep.id)) missing.push(`${escapedName(bead.id)} → ${escapedName(dep.id)} (${placeOf.get(bead.id)})`);
     }
   }
   if (missing.length > 0) {

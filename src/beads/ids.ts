@@ -51,14 +51,16 @@ function distinctFrom(id: string): number {
 }
 
 /**
- * Whether `q` (lowercase) picks out `id`: a prefix of the id, or of the id without its first `<prefix>-`
- * part, that reaches at least one character into the distinctive part. An empty query, or one that is
- * only the shared part (`gt`, `gt-`, `gt-mol-`), matches nothing.
+ * Whether `q` (lowercase) picks out `id`: a prefix of the id, or (`withoutPrefix`) of the id without
+ * its `<prefix>-` part or without all of its shared part, that reaches at least one character into the
+ * distinctive part. An empty query, or one that is only the shared part (`gt`, `gt-`, `gt-mol-`),
+ * matches nothing.
  */
 function prefixMatches(id: string, q: string, withoutPrefix: boolean): boolean {
   const lower = id.toLowerCase();
-  const skip = withoutPrefix ? lower.indexOf('-') + 1 : 0;
-  return lower.startsWith(q, skip) && skip + q.length > distinctFrom(lower);
+  const distinct = distinctFrom(lower);
+  const starts = withoutPrefix ? [lower.indexOf('-') + 1, distinct] : [0];
+  return starts.some((skip) => lower.startsWith(q, skip) && skip + q.length > distinct);
 }
 
 /**

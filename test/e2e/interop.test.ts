@@ -53,6 +53,30 @@ describe('import and export', () => {
     expect(r.git('rev-parse', 'gt/ledger')).toBe(tip);
   });
 
+  it('refuses cycles and self-dependencies as gt dep add does, naming the record and the field; nothing written', () => {
+    const tip = r.git('rev-parse', 'gt/ledger').trim();
+    const cycle = join(r.dir, '..', 'cycle.jsonl');
+    writeFileSync(cycle, '{"id":"bd-p","title":"p","dependencies":[{"depends_on_id":"bd-q","type":"blocks"}]}\n{"id":"bd-q","title":"q","dependencies":[{"depends_on_id":"bd-p","type":"parent-child"}]}\n');
+    const c = r.gt(['import', cycle]);
+    expect(c.status).toBe(2);
+    expect(c.stderr.split('\n')[0]).toBe("gt: line 1 (bd-p): field 'dependencies': that dependency would create a cycle: bd-p → bd-q → bd-p");
+    const self = join(r.dir, '..', 'self.json');
+    writeFileSync(self, JSON.stringify([{ id: 'bd-s', title: 's', deps: [{ type: 'related', id: 'bd-s' }] }]));
+    const s = r.gt(['import', self]);
+    expect(s.status).toBe(2);
+    expect(s.stderr.split('\n')[0]).toBe("gt: item 0 (bd-s): field 'deps': bd-s cannot depend on itself");
+    // A cycle closed through a bead already on the ledger is refused too.
+    const a = r.gtJson<{ id: string }>('create', 'On the ledger');
+    const b = r.gtJson<{ id: string }>('create', 'Also there', '--deps', `blocks:${a.id}`);
+    const through = join(r.dir, '..', 'through.json');
+    writeFileSync(through, JSON.stringify([{ id: a.id, title: 'On the ledger', deps: [{ type: 'blocks', id: b.id }] }]));
+    const t = r.gt(['import', through]);
+    expect(t.status).toBe(2);
+    expect(t.stderr).toContain(`that dependency would create a cycle: ${a.id} → ${b.id} → ${a.id}`);
+    expect(r.gt(['dep', 'add', a.id, a.id, '--type', 'related']).stderr).toContain(`${a.id} cannot depend on itself`);
+    expect(r.git('rev-list', '--count', `${tip}..gt/ledger`).trim()).toBe('2');
+  });
+
   it('export → import into a fresh repository reproduces every bead, in all three formats', () => {
     const a = r.gtJson<{ id: string }>('create', 'Alpha', '-l', 'x,y', '-d', 'two\nlines');
     const b = r.gtJson<{ id: string }>('create', 'Beta', '--deps', `blocks:${a.id}`, '-t', 'bug');

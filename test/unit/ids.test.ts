@@ -38,4 +38,19 @@ describe('ids', () => {
     expect(() => resolveId('nope', ids)).toThrow(NotFoundError);
     expect(closestIds('gt-4f2b', ids)[0]).toBe('gt-4f2a');
   });
+
+  it('an empty query, or only the part every id shares, matches nothing', () => {
+    const beads = ['gt-4f2a'];
+    for (const q of ['', '  ', 'gt', 'gt-', 'GT-']) expect(() => resolveId(q, beads)).toThrow(NotFoundError);
+    expect(resolveId('gt-4', beads)).toBe('gt-4f2a');
+    expect(resolveId('4', beads)).toBe('gt-4f2a');
+    const molecules = ['gt-mol-7k2p'];
+    for (const q of ['gt-mol', 'gt-mol-', 'mol', 'mol-']) expect(() => resolveId(q, molecules, 'molecule')).toThrow(NotFoundError);
+    expect(resolveId('gt-mol-7', molecules)).toBe('gt-mol-7k2p');
+    expect(resolveId('mol-7', molecules)).toBe('gt-mol-7k2p');
+    expect(resolveId('7k', molecules)).toBe('gt-mol-7k2p');
+    // Ids without a '-' (imported) still resolve by any non-empty prefix.
+    expect(resolveId('ab', ['abc'])).toBe('abc');
+    expect(() => resolveId('', ['abc'])).toThrow(NotFoundError);
+  });
 });

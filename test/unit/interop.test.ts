@@ -625,3 +625,35 @@ describe('round trip: planImport(exportBeads(beads)) gives the normalized beads 
     );
   });
 });
+
+describe('planImport checks every record as gt create and ledger files are checked, naming the record and the field', () => {
+  const ok = { title: 'Fine', created_at: T1, updated_at: T1, created_by: 'u' };
+  it.each([
+    ['an id that is a path', { ...ok, id: '../evil' }, /^line 2 \(\.\.\/evil\): field 'id': it holds '\/'/],
+    ['an id with a control character', { ...ok, id: 'a\u0007b' }, /^line 2 \(a\\u0007b\): field 'id': it holds a control character/],
+    ['a title over 500 characters', { ...ok, id: 'x-2', title: 'x'.repeat(501) }, /^line 2 \(x-2\): field 'title': the title is 501 characters long; at most 500/],
+    ['a creation time that is not ISO 8601', { ...ok, id: 'x-2', created_at: 'yesterday' }, /^line 2 \(x-2\): field 'created_at': 'yesterday' is not an ISO 8601 time/],
+    ['an impossible date', { ...ok, id: 'x-2', updated_at: '2026-02-30T00:00:00Z' }, /^line 2 \(x-2\): field 'updated_at': .* is not an ISO 8601 time/],
+    ['a comment time that is not ISO 8601', { ...ok, id: 'x-2', comments: [{ id: 1, text: 'hi', created_at: '2026-01-01' }] }, /^line 2 \(x-2\): field 'comments\[0\]\.created_at': /],
+    ['an unknown status', { ...ok, id: 'x-2', status: 'weird' }, /^line 2 \(x-2\): unknown status 'weird'/],
+    ['a label with a space', { ...ok, id: 'x-2', labels: ['two words'] }, /^line 2 \(x-2\): field 'labels\[0\]': label 'two words' holds a space or a comma/],
+    ['a dependency on an id that is a path', { ...ok, id: 'x-2', dependencies: [{ depends_on_id: 'a/b' }] }, /^line 2 \(x-2\): field 'dependencies\[0\]\.depends_on_id': it holds '\/'/],
+  ])('bd JSONL: %s', (_what, record, message) => {
+    expect(usageError(() => plan(jsonl({ ...ok, id: 'x-1' }, record))).message).toMatch(message);
+  });
+
+  it('JSON and YAML lists: the item index and our field names', () => {
+    const list = [{ ...ok, id: 'g-1' }, { ...ok, id: 'g-2', closed_at: 'soon', status: 'closed' }];
+    expect(usageError(() => plan(JSON.stringify(list), 'json')).message).toMatch(/^item 1 \(g-2\): field 'closed_at': 'soon' is not an ISO 8601 time/);
+    expect(usageError(() => plan(`- { id: g-1, title: A }\n- { id: g-2, title: B, edited: { title: "2026" } }\n`, 'yaml')).message).toMatch(
+      /^item 1 \(g-2\): field 'edited\.title': '2026' is not an ISO 8601 time/,
+    );
+  });
+
+  it('normalizes titles as gt create does, and says so', () => {
+    const result = plan(jsonl({ ...ok, id: 'x-1', title: '  Two\n lines  ' }));
+    expect(result.beads[0]!.title).toBe('Two lines');
+    expect(result.notes).toContain('1 title with line breaks or runs of spaces made one line, as gt create does');
+    expect(result.places).toEqual(['line 1 (x-1)']);
+  });
+});

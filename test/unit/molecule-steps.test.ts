@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { claimStep, finishStep, findStep, resolveGate, settleCompletion } from '../../src/molecules/step-ops.js';
 import { progressOf } from '../../src/molecules/progress.js';
 import type { Molecule } from '../../src/molecules/molecule.js';
-import { GtError } from '../../src/errors.js';
+import { GtError, NotFoundError } from '../../src/errors.js';
 import { at, chain, pour, proto, shiny, step } from './molecule-fixtures.js';
 
 const ann = (minute: number, held?: Map<string, string>) => ({ actor: 'ann', now: at(minute), ...(held ? { heldElsewhere: held } : {}) });
@@ -154,6 +154,11 @@ describe('claims and gates', () => {
     expect(findStep(m, 'draft').id).toBe('implement.draft');
     expect(findStep(m, 'implement.r').id).toBe('implement.refine-1');
     expect(errorOf(() => findStep(m, 'implement.')).message).toContain('ambiguous');
+  });
+
+  it('an empty step query matches nothing, even in a molecule of one step', () => {
+    const m = pour(proto([step('only')]));
+    for (const q of ['', '  ']) expect(errorOf(() => findStep(m, q))).toBeInstanceOf(NotFoundError);
   });
 });
 

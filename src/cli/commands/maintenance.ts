@@ -3,6 +3,7 @@ import { withLedger, globalsOf } from '../context.js';
 import { printJson, printLine } from '../output.js';
 import { describeMergeNote, mergeAgentBranches } from '../../ledger/agent-merge.js';
 import { runDoctor } from '../../ledger/doctor.js';
+import { checkAgentName } from '../../ledger/names.js';
 
 export function registerMaintenance(program: Command): void {
   program
@@ -12,7 +13,7 @@ export function registerMaintenance(program: Command): void {
     .option('--json', 'print what was merged as JSON')
     .action(async (agents: string[], _options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
-        const reports = await mergeAgentBranches(ledger, agents);
+        const reports = await mergeAgentBranches(ledger, agents.map((a) => checkAgentName(a)));
         if (globalsOf(command).json) return printJson(reports);
         if (reports.length === 0) return printLine('no agent branches');
         for (const r of reports) {
