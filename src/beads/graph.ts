@@ -29,7 +29,7 @@ export function findCycle(beads: ReadonlyMap<string, Bead>, from: string, to: st
 
 /** "`from` depends on itself": refused for every dependency type. */
 export function selfDependencyProblem(from: string, to: string): string | undefined {
-  return from === to ? `${from} cannot depend on itself` : undefined;
+  return from === to ? `${from} cannot depend on itself (a dependency cycle of one bead)` : undefined;
 }
 
 /**

@@ -64,7 +64,7 @@ describe('import and export', () => {
     writeFileSync(self, JSON.stringify([{ id: 'bd-s', title: 's', deps: [{ type: 'related', id: 'bd-s' }] }]));
     const s = r.gt(['import', self]);
     expect(s.status).toBe(2);
-    expect(s.stderr.split('\n')[0]).toBe("gt: item 0 (bd-s): field 'deps': bd-s cannot depend on itself");
+    expect(s.stderr.split('\n')[0]).toBe("gt: item 0 (bd-s): field 'deps': bd-s cannot depend on itself (a dependency cycle of one bead)");
     // A cycle closed through a bead already on the ledger is refused too.
     const a = r.gtJson<{ id: string }>('create', 'On the ledger');
     const b = r.gtJson<{ id: string }>('create', 'Also there', '--deps', `blocks:${a.id}`);
