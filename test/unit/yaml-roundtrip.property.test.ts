@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { isMap, parse, parseDocument } from 'yaml';
 import { decodeBead, encodeBead } from '../../src/beads/bead-codec.js';
 import { BEAD_STATUSES, DEP_TYPES, STAMPED_FIELDS, normalizeBead, type Bead } from '../../src/beads/bead.js';
+import { labelProblem, normalizeTitle, titleProblem } from '../../src/beads/bead-input.js';
+import { isValidId } from '../../src/ledger/names.js';
 import { isPlainSafe, parseCanonicalFast, parseLedgerYaml, toCanonicalYaml } from '../../src/ledger/canonical-yaml.js';
 
 /** Strings that YAML readers like to turn into something else, or that are awkward to write. */
@@ -27,10 +29,14 @@ const multiLine = fc
   .map(([lines, leading, trailing]) => ' '.repeat(leading) + lines.join('\n') + '\n'.repeat(trailing));
 const text = fc.oneof({ weight: 2, arbitrary: line }, { weight: 2, arbitrary: multiLine }, { weight: 1, arbitrary: awkward });
 const nonEmpty = text.filter((s) => s.length > 0);
+// Times, ids, titles and labels as a bead file may hold them (bead-input.ts field checks); still awkward for YAML.
 const timestamp = fc.oneof(
   fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
-  text,
+  fc.constantFrom('2026-11-21T00:03:11Z', '2026-11-21T00:03:11+01:00', '2026-11-21T00:03:11.5-08:00'),
 );
+const beadId = nonEmpty.filter(isValidId);
+const title = nonEmpty.filter((s) => titleProblem(normalizeTitle(s)) === undefined);
+const label = nonEmpty.filter((s) => labelProblem(s) === undefined);
 const typeName = fc.oneof(
   fc.constantFrom('task', 'bug', 'yes', 'no', 'null', 'on', 'y', 'n', 'true', 'e5', 'x-1', 'a_b'),
   fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/),
@@ -38,17 +44,17 @@ const typeName = fc.oneof(
 
 const beadArb: fc.Arbitrary<Bead> = fc.record(
   {
-    id: nonEmpty.filter((s) => !s.includes('/')),
-    title: nonEmpty,
+    id: beadId,
+    title,
     type: typeName,
     status: fc.constantFrom(...BEAD_STATUSES),
     priority: fc.integer({ min: 0, max: 4 }),
     assignee: text,
-    labels: fc.array(nonEmpty, { maxLength: 4 }),
+    labels: fc.array(label, { maxLength: 4 }),
     description: text,
     acceptance: text,
     notes: text,
-    deps: fc.array(fc.record({ type: fc.constantFrom(...DEP_TYPES), id: nonEmpty }), { maxLength: 4 }),
+    deps: fc.array(fc.record({ type: fc.constantFrom(...DEP_TYPES), id: beadId }), { maxLength: 4 }),
     external_ref: text,
     comments: fc.array(fc.record({ id: nonEmpty, author: text, at: timestamp, text }), { maxLength: 3 }),
     created_at: timestamp,
