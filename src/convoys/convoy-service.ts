@@ -192,6 +192,11 @@ export function landingMail(tables: ConvoyTables, convoy: Convoy, landedAt: stri
   };
 }
 
+/** The line the observer prints (and writes in its commit message, without the icon) for a landing. */
+export function landedLine(convoy: Convoy): string {
+  return `🚚 landed ${convoy.id} "${convoy.title}" (${(convoy.tracks ?? []).length} beads)`;
+}
+
 /**
  * Lands a complete open convoy: closes it with `landed_at` and mails its owner and subscribers.
  * Returns undefined (and changes nothing) unless the convoy is open and complete.

@@ -4,7 +4,7 @@
  * Finishing the last step of a molecule bound to a bead closes the bead in the same commit; the
  * observer then reacts to that closure as to any other (convoys land, the next bead is fed).
  */
-import type { Ledger, Transaction } from '../ledger/ledger.js';
+import type { Ledger, Transaction, TxOutcome } from '../ledger/ledger.js';
 import type { EntityTable } from '../ledger/entity-table.js';
 import type { Bead } from '../beads/bead.js';
 import type { Protomolecule } from '../formulas/protomolecule.js';
@@ -174,6 +174,9 @@ export interface AppliedChange<R> {
   digest?: Bead;
 }
 
+/** A transaction runner with ledger.write's contract. */
+export type MoleculeWriter = <T>(mutate: (tx: Transaction) => Promise<TxOutcome<T>>) => Promise<{ result: T; commit: string | null }>;
+
 /**
  * Applies `change` to a molecule (by query, or the actor's default) under gt's write lock: a poured
  * molecule in one commit (closing its bead if it completed), a wisp by rewriting its file.
@@ -182,9 +185,11 @@ export async function changeMolecule<R>(
   ledger: Ledger,
   query: string | undefined,
   change: (molecule: Molecule, ctx: StepContext) => MoleculeChange<R>,
+  /** How to write (default: ledger.write); the CLI's also lands the convoys a closed bead completes. */
+  write: MoleculeWriter = (mutate) => ledger.write(mutate),
 ): Promise<AppliedChange<R>> {
   const wisps = new WispStore(ledger.repo.stateDir);
-  const { result, commit } = await ledger.write(async (tx) => {
+  const { result, commit } = await write(async (tx) => {
     const found = lookupMolecule(tx, wisps, tx.actor.name, query, tx.view.problems);
     const completes = (m: Molecule): boolean => m.status === 'done' && found.status !== 'done';
     if (isWispId(found.id) && !tx.molecules.has(found.id)) {

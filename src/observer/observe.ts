@@ -18,7 +18,7 @@ import type { Molecule } from '../molecules/molecule.js';
 import type { Convoy } from '../convoys/convoy.js';
 import type { Bead } from '../beads/bead.js';
 import type { Transaction } from '../ledger/ledger.js';
-import { convoysTracking, hasWorkInHand, landComplete, landIfComplete, readyTracked, OBSERVER_ADDRESS } from '../convoys/convoy-service.js';
+import { convoysTracking, hasWorkInHand, landComplete, landedLine, landIfComplete, readyTracked, OBSERVER_ADDRESS } from '../convoys/convoy-service.js';
 import { slingBead } from '../work/hook-service.js';
 import { hookedOn } from '../agents/hook.js';
 import { codeBranches, recordBranchCommits } from './branch-scan.js';
@@ -91,7 +91,7 @@ async function moleculesToSettle(ledger: Ledger, from: string, to: string): Prom
 }
 
 function landedAction(convoy: Convoy): ObserveAction {
-  return { kind: 'landed', line: `🚚 landed ${convoy.id} "${convoy.title}" (${(convoy.tracks ?? []).length} beads)` };
+  return { kind: 'landed', line: landedLine(convoy) };
 }
 
 /** Idle = nothing unfinished on the hook. */

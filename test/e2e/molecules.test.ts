@@ -477,8 +477,10 @@ describe('a molecule on the hook', () => {
 
     // Finishing the last step completed the molecule and closed the bead, on ann's branch.
     expect(asJson<MoleculeJson>('ann', 'mol', 'show', mol)).toMatchObject({ status: 'done', finished: 5 });
-    expect(r.git('log', '-1', '--format=%s', 'gt/agents/ann').trim()).toBe(`mol step done ${mol} submit: Submit Add audit log (molecule complete); close ${bead.id}`);
-    // The observer merges it and lands the convoy tracking the bead.
+    // The same commit landed the convoy tracking the bead; the observer merges it.
+    expect(r.git('log', '-1', '--format=%s', 'gt/agents/ann').trim()).toBe(
+      `mol step done ${mol} submit: Submit Add audit log (molecule complete); close ${bead.id}; landed ${slung.convoy.id} "Work: Add audit log" (1 beads)`,
+    );
     r.gtOk('observe');
     expect(r.gtJson<{ status: string; close_reason?: string }[]>('show', bead.id)[0]).toMatchObject({ status: 'closed', close_reason: `molecule ${mol} (shiny) complete` });
     expect(r.gtJson<{ status: string; close_reason?: string }>('convoy', 'status', slung.convoy.id)).toMatchObject({ status: 'closed', close_reason: 'All tracked beads closed' });

@@ -6,6 +6,7 @@ import { claimBead, closeBead, createBead, reopenBead, updateBead, type UpdateBe
 import { parseDepSpec, splitList } from '../../beads/bead-input.js';
 import type { Bead } from '../../beads/bead.js';
 import { UsageError } from '../../errors.js';
+import { landedNotice, writeAndLand } from '../../work/close-and-land.js';
 
 interface CreateOptions {
   type?: string;
@@ -96,13 +97,14 @@ export function registerBeadWrites(program: Command): void {
       delete (input as Record<string, unknown>).removeLabel;
       if (Object.keys(input).length === 0) throw new UsageError('nothing to update', 'name at least one field, e.g. --status in_progress; see gt update --help');
       await withLedger(command, async (ledger) => {
-        const { result } = await ledger.write(async (tx) => {
+        const { result, landed } = await writeAndLand(ledger, async (tx) => {
           const outcome = input.claim ? await claimBead(tx, id, input) : updateBead(tx, id, input);
           return { result: outcome, message: `${input.claim ? 'claim' : 'update'} ${outcome.bead.id}: ${outcome.changed.join(', ')}` };
         });
         if (globalsOf(command).json) printJson(result.bead);
         else if (result.changed.length === 0) printLine(`${result.bead.id}: nothing changed`);
         else printLine(`${input.claim ? 'claimed' : 'updated'} ${result.bead.id}: ${result.changed.join(', ')}`);
+        if (!globalsOf(command).json) for (const c of landed) printLine(landedNotice(c));
       });
     });
 
@@ -115,13 +117,14 @@ export function registerBeadWrites(program: Command): void {
     .option('--json', 'print the closed beads as JSON')
     .action(async (ids: string[], options: { reason?: string; force?: boolean }, command: Command) => {
       await withLedger(command, async (ledger) => {
-        const { result } = await ledger.write((tx) => {
+        const { result, landed } = await writeAndLand(ledger, (tx) => {
           const results = ids.map((id) => closeBead(tx, id, options));
           const closed = results.filter((r) => r.changed.length > 0);
           return { result: results, message: `${summarize('close', closed)}${options.reason ? `\n\n${options.reason}` : ''}` };
         });
         if (globalsOf(command).json) return printJson(result.map((r) => r.bead));
         for (const r of result) printLine(r.changed.length > 0 ? `closed ${r.bead.id}: ${r.bead.title}` : `${r.bead.id} was already closed`);
+        for (const c of landed) printLine(landedNotice(c));
       });
     });
 

@@ -23,6 +23,8 @@ import {
 } from '../../molecules/molecule-service.js';
 import { parseAddress } from '../../convoys/convoy-service.js';
 import { formatDuration } from '../../molecules/duration.js';
+import type { Convoy } from '../../convoys/convoy.js';
+import { landedNotice, writeAndLand } from '../../work/close-and-land.js';
 
 /**
  * Cooks a formula with variables bound. `offered` (sling's `issue` and `feature`, as upstream) go under
@@ -410,8 +412,16 @@ function reportPour(command: Command, m: Molecule, proto: Protomolecule): void {
 
 async function finishCommand(command: Command, query: string | undefined, options: { mol?: string; continue?: boolean; force?: boolean }, skip: boolean): Promise<void> {
   await withLedger(command, async (ledger) => {
-    const applied = await changeMolecule(ledger, options.mol, (m, ctx) =>
-      stepDone(m, query, ctx, { continue: options.continue === true, force: options.force === true, skip }),
+    let landed: Convoy[] = [];
+    const applied = await changeMolecule(
+      ledger,
+      options.mol,
+      (m, ctx) => stepDone(m, query, ctx, { continue: options.continue === true, force: options.force === true, skip }),
+      async (mutate) => {
+        const out = await writeAndLand(ledger, mutate);
+        landed = out.landed;
+        return out;
+      },
     );
     const m = applied.molecule;
     const finish = applied.result.finish;
@@ -426,6 +436,7 @@ async function finishCommand(command: Command, query: string | undefined, option
         claimed: claimed ? stepBrief(claimed) : null,
         completed: m.status === 'done',
         closed_bead: applied.closedBead?.id ?? null,
+        landed: landed.map((c) => c.id),
         digest: applied.digest?.id ?? null,
         progress: { finished: progress.finished, total: progress.total },
       });
@@ -445,5 +456,6 @@ async function finishCommand(command: Command, query: string | undefined, option
     if (m.status === 'done') printLine(`⚗ molecule ${m.id} complete (${m.steps.length} steps)`);
     if (applied.closedBead) printLine(`✓ closed ${applied.closedBead.id}: ${applied.closedBead.title}`);
     if (applied.digest) printLine(`squashed into ${applied.digest.id}: ${applied.digest.title}`);
+    for (const c of landed) printLine(landedNotice(c));
   });
 }

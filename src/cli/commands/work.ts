@@ -15,6 +15,7 @@ import { collect } from '../options.js';
 import { cookBound } from './molecule.js';
 import { parseVars } from '../../molecules/pour.js';
 import { WispStore } from '../../molecules/wisp-store.js';
+import { landedNotice, writeAndLand } from '../../work/close-and-land.js';
 
 export function registerWork(program: Command): void {
   program
@@ -102,14 +103,15 @@ export function registerWork(program: Command): void {
     .option('--json', 'print the closed beads and observer actions as JSON')
     .action(async (options: { reason?: string }, command: Command) => {
       await withLedger(command, async (ledger) => {
-        const { result: closed } = await ledger.write((tx) => {
+        const { result: closed, landed } = await writeAndLand(ledger, (tx) => {
           const beads = finishHookedWork(tx, options.reason);
           return { result: beads, message: `done ${beads.map((b) => b.id).join(', ')}: ${beads.map((b) => b.title).join('; ')}` };
         });
         if (!ledger.actor.isOverseer) await mergeAgentBranches(ledger, [ledger.actor.name]);
         const report = await observe(ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir);
-        if (globalsOf(command).json) return printJson({ closed, actions: report.actions });
+        if (globalsOf(command).json) return printJson({ closed, landed, actions: report.actions });
         for (const b of closed) printLine(`✓ closed ${b.id}: ${b.title}`);
+        for (const c of landed) printLine(landedNotice(c));
         for (const a of report.actions) printLine(a.line);
       });
     });
