@@ -24,7 +24,7 @@ export interface BeadFilter {
   limit?: number;
 }
 
-function parseSortKey(raw: string): SortKey {
+export function parseSortKey(raw: string): SortKey {
   if (!(SORT_KEYS as readonly string[]).includes(raw)) throw new UsageError(`cannot sort by '${raw}'`, `sort by one of: ${SORT_KEYS.join(', ')}`);
   return raw as SortKey;
 }

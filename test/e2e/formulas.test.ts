@@ -162,7 +162,7 @@ describe('gt cook', () => {
     expect(fail('cook', 'bad')).toBe(`gt: ${bad}:6: steps[1].needs: step 'b' needs 'c', which is not a step`);
     expect(fail('cook', 'release', '--var', 'version=one')).toMatch(/^gt: .*release\.formula\.toml:\d+: vars\.version: variable 'version' is 'one', which does not match the pattern/);
     expect(fail('cook', 'release', '--var', 'channel=nightly', '--var', 'version=1.0.0')).toMatch(/vars\.channel: variable 'channel' is 'nightly', which is not one of: stable, beta/);
-    expect(fail('cook', 'feature', '--var', 'oops')).toBe("gt: invalid --var 'oops'");
+    expect(fail('cook', 'feature', '--var', 'oops')).toBe("gt: --var takes name=value, not 'oops'");
   });
 });
 

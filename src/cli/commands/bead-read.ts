@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
-import { collect, parseLimit } from '../options.js';
+import { assigneeOption, checkOption, collect, labelList, parseLimit, priorityList, sortKeyOption, statusList } from '../options.js';
 import { beadLine, idWidthOf, printBeadList, printJson, printLine, shortTime, statusIcon } from '../output.js';
 import { blockedBeads, dependentsOf, ledgerStats, listBeads, listBeadTexts, readyBeads, readyBeadTexts, SORT_KEYS } from '../../beads/queries.js';
 import { describeBlocker } from '../../beads/readiness.js';
 import { lookupBead } from '../../beads/bead-service.js';
-import { parsePriority, parseStatus, splitList } from '../../beads/bead-input.js';
-import type { Bead } from '../../beads/bead.js';
+import { knownTypes, splitList } from '../../beads/bead-input.js';
+import { UsageError } from '../../errors.js';
+import type { Bead, BeadStatus } from '../../beads/bead.js';
 import type { LedgerView } from '../../ledger/view.js';
 
 function lookup(view: LedgerView, query: string): Bead {
@@ -45,10 +46,18 @@ function printBead(view: LedgerView, bead: Bead): void {
   }
 }
 
+/** A type to filter by: declared, or carried by some bead (imported beads may have others). */
+function knownType(view: LedgerView, raw: string): string {
+  const value = raw.trim().toLowerCase();
+  const known = knownTypes(view.config);
+  if (known.includes(value) || [...view.beads.values()].some((b) => b.type === value)) return value;
+  throw new UsageError(`invalid type '${raw}'`, `use one of: ${known.join(', ')}`);
+}
+
 interface ListOptions {
-  status?: string[];
+  status?: BeadStatus[];
   type?: string[];
-  priority?: string[];
+  priority?: number[];
   assignee?: string;
   label?: string[];
   text?: string;
@@ -79,26 +88,27 @@ export function registerBeadReads(program: Command): void {
   program
     .command('list')
     .description('list beads (closed ones only with --all or --status closed)')
-    .option('-s, --status <statuses>', 'only these statuses (repeatable, or comma-separated)', collect)
+    .option('-s, --status <statuses>', 'only these statuses (repeatable, or comma-separated)', statusList)
     .option('-t, --type <types>', 'only these types (repeatable, or comma-separated)', collect)
-    .option('-p, --priority <priorities>', 'only these priorities (repeatable, or comma-separated)', collect)
-    .option('-a, --assignee <agent>', 'only beads assigned to this agent ("" for unassigned)')
-    .option('-l, --label <labels>', 'only beads with all these labels (repeatable, or comma-separated)', collect)
+    .option('-p, --priority <priorities>', 'only these priorities (repeatable, or comma-separated)', priorityList)
+    .option('-a, --assignee <agent>', 'only beads assigned to this agent ("" for unassigned)', assigneeOption('--assignee'))
+    .option('-l, --label <labels>', 'only beads with all these labels (repeatable, or comma-separated)', labelList('--label'))
     .option('--text <text>', 'only beads whose id, title, description or notes contain this text')
     .option('--all', 'include closed beads')
-    .option('--sort <key>', `order by ${SORT_KEYS.join(', ')}`, 'priority')
+    .option('--sort <key>', `order by ${SORT_KEYS.join(', ')}`, sortKeyOption, 'priority')
     .option('-r, --reverse', 'reverse the order')
     .option('-n, --limit <n>', 'show at most n beads', parseLimit)
     .option('--json', 'print a JSON array of beads')
     .action(async (options: ListOptions, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
+        const types = splitList(options.type).map((t) => checkOption('--type', t, (raw) => knownType(view, raw)));
         const filter = {
-          statuses: splitList(options.status).map(parseStatus),
-          types: splitList(options.type),
-          priorities: splitList(options.priority).map(parsePriority),
+          statuses: options.status ?? [],
+          types,
+          priorities: options.priority ?? [],
           ...(options.assignee !== undefined ? { assignee: options.assignee } : {}),
-          labels: splitList(options.label),
+          labels: options.label ?? [],
           ...(options.text !== undefined ? { text: options.text } : {}),
           ...(options.all ? { all: true } : {}),
           ...(options.sort !== undefined ? { sort: options.sort } : {}),

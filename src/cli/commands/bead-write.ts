@@ -1,23 +1,23 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf } from '../context.js';
-import { collect } from '../options.js';
+import { assigneeOption, checkOption, depSpecList, labelList, priorityOption, statusOption } from '../options.js';
 import { printJson, printLine } from '../output.js';
 import { claimBead, closeBead, createBead, reopenBead, updateBead, type UpdateBeadInput } from '../../beads/bead-service.js';
-import { parseDepSpec, splitList } from '../../beads/bead-input.js';
-import type { Bead } from '../../beads/bead.js';
+import { parseType, splitList } from '../../beads/bead-input.js';
+import type { Bead, DepType } from '../../beads/bead.js';
 import { UsageError } from '../../errors.js';
 import { landedNotice, writeAndLand } from '../../work/close-and-land.js';
 
 interface CreateOptions {
   type?: string;
-  priority?: string;
+  priority?: number;
   status?: string;
   assignee?: string;
   label?: string[];
   description?: string;
   acceptance?: string;
   notes?: string;
-  deps?: string[];
+  deps?: { type: DepType; id: string }[];
   parent?: string;
   externalRef?: string;
 }
@@ -33,31 +33,32 @@ export function registerBeadWrites(program: Command): void {
     .description('create a bead (a work item)')
     .argument('<title...>', 'short title of the work')
     .option('-t, --type <type>', 'task, bug, feature, chore, epic, decision, or a type declared in gt.yaml', 'task')
-    .option('-p, --priority <priority>', '0 (most urgent) to 4, or P0 to P4', '2')
-    .option('-s, --status <status>', 'initial status', 'open')
-    .option('-a, --assignee <agent>', 'who should do it')
-    .option('-l, --label <labels>', 'label (repeatable, or comma-separated)', collect)
+    .option('-p, --priority <priority>', '0 (most urgent) to 4, or P0 to P4', priorityOption, 2)
+    .option('-s, --status <status>', 'initial status', statusOption, 'open')
+    .option('-a, --assignee <agent>', 'who should do it', assigneeOption('--assignee'))
+    .option('-l, --label <labels>', 'label (repeatable, or comma-separated)', labelList('--label'))
     .option('-d, --description <text>', 'what needs doing and why')
     .option('--acceptance <text>', 'how to tell it is done')
     .option('--notes <text>', 'working notes')
-    .option('--deps <deps>', 'dependencies as <type>:<id> (repeatable, or comma-separated), e.g. blocks:gt-4f2a', collect)
+    .option('--deps <deps>', 'dependencies as <type>:<id> (repeatable, or comma-separated), e.g. blocks:gt-4f2a', depSpecList)
     .option('--parent <id>', 'parent bead (adds a parent-child dependency)')
     .option('--external-ref <ref>', 'reference in another tracker, e.g. gh-42')
     .option('--json', 'print the created bead as JSON')
     .action(async (titleWords: string[], options: CreateOptions, command: Command) => {
       await withLedger(command, async (ledger) => {
         const { result } = await ledger.write((tx) => {
+          const type = options.type !== undefined ? checkOption('--type', options.type, (t) => parseType(t, tx.config)) : undefined;
           const bead = createBead(tx, {
             title: titleWords.join(' '),
-            ...(options.type !== undefined ? { type: options.type } : {}),
+            ...(type !== undefined ? { type } : {}),
             ...(options.priority !== undefined ? { priority: options.priority } : {}),
             ...(options.status !== undefined ? { status: options.status } : {}),
             ...(options.assignee !== undefined ? { assignee: options.assignee } : {}),
-            labels: splitList(options.label),
+            labels: options.label ?? [],
             ...(options.description !== undefined ? { description: options.description } : {}),
             ...(options.acceptance !== undefined ? { acceptance: options.acceptance } : {}),
             ...(options.notes !== undefined ? { notes: options.notes } : {}),
-            deps: splitList(options.deps).map(parseDepSpec),
+            deps: options.deps ?? [],
             ...(options.parent !== undefined ? { parent: options.parent } : {}),
             ...(options.externalRef !== undefined ? { externalRef: options.externalRef } : {}),
           });
@@ -74,16 +75,16 @@ export function registerBeadWrites(program: Command): void {
     .argument('<id>', 'bead id (any unique prefix)')
     .option('--title <title>', 'new title')
     .option('-t, --type <type>', 'new type')
-    .option('-s, --status <status>', 'open, in_progress, blocked, deferred, hooked or closed')
-    .option('-p, --priority <priority>', '0 (most urgent) to 4')
-    .option('-a, --assignee <agent>', 'new assignee ("" to unassign)')
+    .option('-s, --status <status>', 'open, in_progress, blocked, deferred, hooked or closed', statusOption)
+    .option('-p, --priority <priority>', '0 (most urgent) to 4, or P0 to P4', priorityOption)
+    .option('-a, --assignee <agent>', 'new assignee ("" to unassign)', assigneeOption('--assignee'))
     .option('-d, --description <text>', 'new description')
     .option('--acceptance <text>', 'new acceptance criteria')
     .option('--notes <text>', 'replace the notes')
     .option('--append-notes <text>', 'add a line to the notes')
     .option('--external-ref <ref>', 'new external reference')
-    .option('--add-label <labels>', 'add labels (repeatable, or comma-separated)', collect)
-    .option('--remove-label <labels>', 'remove labels (repeatable, or comma-separated)', collect)
+    .option('--add-label <labels>', 'add labels (repeatable, or comma-separated)', labelList('--add-label'))
+    .option('--remove-label <labels>', 'remove labels (repeatable, or comma-separated)', labelList('--remove-label'))
     .option('--claim', 'take the bead: assign it to yourself and mark it in_progress, only if it is open and unassigned')
     .option('--json', 'print the updated bead as JSON')
     .action(async (id: string, options: UpdateBeadInput & { addLabel?: string[]; removeLabel?: string[] }, command: Command) => {
@@ -98,6 +99,7 @@ export function registerBeadWrites(program: Command): void {
       if (Object.keys(input).length === 0) throw new UsageError('nothing to update', 'name at least one field, e.g. --status in_progress; see gt update --help');
       await withLedger(command, async (ledger) => {
         const { result, landed } = await writeAndLand(ledger, async (tx) => {
+          if (input.type !== undefined) input.type = checkOption('--type', input.type, (t) => parseType(t, tx.config));
           const outcome = input.claim ? await claimBead(tx, id, input) : updateBead(tx, id, input);
           return { result: outcome, message: `${input.claim ? 'claim' : 'update'} ${outcome.bead.id}: ${outcome.changed.join(', ')}` };
         });

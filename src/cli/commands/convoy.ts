@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { withLedger, globalsOf, readView } from '../context.js';
-import { collect } from '../options.js';
+import { addressList, addressOption, collect, oneOf } from '../options.js';
 import { printJson, printLine, statusIcon } from '../output.js';
 import {
   addToConvoy,
@@ -73,9 +73,9 @@ export function registerConvoy(program: Command): void {
     .description('create a convoy tracking beads')
     .argument('<title>', 'what the batch is, e.g. "Release 1.0"')
     .argument('[beads...]', 'beads to track (any unique id prefixes)')
-    .option('--owner <addr>', 'who gets the landing mail (default: you)')
-    .option('--notify <addr>', 'also mail this address on landing (repeatable, or comma-separated)', collect)
-    .option('--feed <agent>', 'hand the next ready bead to this agent when one closes (repeatable, or comma-separated)', collect)
+    .option('--owner <addr>', 'who gets the landing mail (default: you)', addressOption('--owner'))
+    .option('--notify <addr>', 'also mail this address on landing (repeatable, or comma-separated)', addressList('--notify'))
+    .option('--feed <agent>', 'hand the next ready bead to this agent when one closes (repeatable, or comma-separated)', addressList('--feed'))
     .option('-d, --description <text>', 'what the convoy is for')
     .option('--json', 'print the convoy as JSON')
     .action(async (title: string, beads: string[], options: { owner?: string; notify?: string[]; feed?: string[]; description?: string }, command: Command) => {
@@ -150,7 +150,7 @@ export function registerConvoy(program: Command): void {
     .command('list')
     .description('convoys, open ones by default')
     .option('--all', 'include closed convoys')
-    .option('--status <status>', 'only convoys with this status (open or closed)')
+    .option('--status <status>', 'only convoys with this status (open or closed)', oneOf('--status', ['open', 'closed'], 'convoy status'))
     .option('--tree', 'show the tracked beads under each convoy')
     .option('--json', 'print a JSON array of convoys with their progress')
     .action(async (options: { all?: boolean; status?: string; tree?: boolean }, command: Command) => {
@@ -228,9 +228,9 @@ export function registerConvoy(program: Command): void {
     .argument('<title>', 'title of the convoy')
     .option('--task <task>', 'a task as "title" or "title: description" (repeatable)', collect)
     .option('--file <path>', 'tasks from a YAML or JSON list (strings or {title, description, priority, type, labels}); - for stdin')
-    .option('--to <agent>', 'hook one ready bead on this agent (repeatable, or comma-separated); they also become feed targets', collect)
-    .option('--owner <addr>', 'who gets the landing mail (default: you)')
-    .option('--notify <addr>', 'also mail this address on landing (repeatable)', collect)
+    .option('--to <agent>', 'hook one ready bead on this agent (repeatable, or comma-separated); they also become feed targets', addressList('--to'))
+    .option('--owner <addr>', 'who gets the landing mail (default: you)', addressOption('--owner'))
+    .option('--notify <addr>', 'also mail this address on landing (repeatable, or comma-separated)', addressList('--notify'))
     .option('--json', 'print the convoy, beads and hooks as JSON')
     .action(async (title: string, options: { task?: string[]; file?: string; to?: string[]; owner?: string; notify?: string[] }, command: Command) => {
       const fromFile: unknown = options.file !== undefined ? tasksFromFile(options.file) : [];

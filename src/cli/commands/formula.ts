@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { globalsOf, withLedger } from '../context.js';
-import { collect } from '../options.js';
+import { addressList, varList } from '../options.js';
 import { printLine, terminalSafe } from '../output.js';
 import { splitList } from '../../beads/bead-input.js';
 import { GtError, UsageError } from '../../errors.js';
@@ -110,7 +110,7 @@ export function registerFormula(program: Command): void {
     .command('cook')
     .description('cook a formula into a protomolecule: extends, loops, advice, expansions and aspects resolved (with --var: variables bound and conditions decided)')
     .argument('<formula>', 'formula name (searched in .gt/formulas, the user folder, the built-ins) or path to a .formula.toml')
-    .option('--var <name=value>', 'bind a variable (repeatable); any --var switches to bind mode: defaults applied, every variable checked', collect)
+    .option('--var <name=value>', 'bind a variable (repeatable); any --var switches to bind mode: defaults applied, every variable checked', varList)
     .option('--json', 'print the protomolecule as JSON (2-space indent, stable bytes)')
     .action((formula: string, options: { var?: string[] }, command: Command) => {
       const vars = options.var !== undefined ? parseVarOptions(options.var) : undefined;
@@ -189,8 +189,8 @@ export function registerFormula(program: Command): void {
     .description('run a convoy formula: one bead per leg, a synthesis bead blocked by the legs, one convoy tracking them, in one commit')
     .argument('<formula>', 'convoy formula name or path')
     .option('--preset <name>', "run only the legs of this preset (see gt formula show)")
-    .option('--var <name=value>', 'an input of the formula (repeatable)', collect)
-    .option('--to <agent>', 'hook the legs on these agents round-robin, one leg per free agent (repeatable, or comma-separated); they are fed the rest', collect)
+    .option('--var <name=value>', 'an input of the formula (repeatable)', varList)
+    .option('--to <agent>', 'hook the legs on these agents round-robin, one leg per free agent (repeatable, or comma-separated); they are fed the rest', addressList('--to'))
     .option('--json', 'print the convoy, legs, synthesis and hooks as JSON')
     .action(async (name: string, options: { preset?: string; var?: string[]; to?: string[] }, command: Command) => {
       const vars = parseVarOptions(options.var);

@@ -3,12 +3,13 @@ import { withLedger, globalsOf } from '../context.js';
 import { printJson, printLine } from '../output.js';
 import { LEDGER_BRANCH } from '../../ledger/layout.js';
 import { startObserving } from '../../observer/observe.js';
+import { prefixOption } from '../options.js';
 
 export function registerInit(program: Command): void {
   program
     .command('init')
     .description(`create the ledger branch ${LEDGER_BRANCH} in this repository (running it again changes nothing)`)
-    .option('--prefix <prefix>', 'id prefix of new beads: 2 to 8 lowercase letters (default: from the directory name)')
+    .option('--prefix <prefix>', 'id prefix of new beads: 2 to 8 lowercase letters (default: from the directory name)', prefixOption)
     .option('--json', 'print the result as JSON')
     .action(async (options: { prefix?: string }, command: Command) => {
       await withLedger(command, async (ledger) => {

@@ -5,6 +5,7 @@ import { printJson, printLine } from '../output.js';
 import { exportBeads, formatFromPath, planImport, type InteropFormat } from '../../beads/interop.js';
 import { applyImport } from '../../beads/bead-import.js';
 import { UsageError } from '../../errors.js';
+import { oneOf } from '../options.js';
 
 const FORMATS: readonly InteropFormat[] = ['jsonl', 'json', 'yaml'];
 
@@ -24,7 +25,7 @@ export function registerInterop(program: Command): void {
     .command('import')
     .description("import beads from Beads' JSONL (bd export), or a JSON or YAML list; one commit, all or nothing")
     .argument('<file>', 'the file to import ("-" for standard input)')
-    .option('--format <format>', 'jsonl, json or yaml (default: from the file name)')
+    .option('--format <format>', 'jsonl, json or yaml (default: from the file name)', oneOf('--format', FORMATS, 'format'))
     .option('--json', 'print the import report as JSON')
     .action(async (file: string, options: { format?: string }, command: Command) => {
       const format = parseFormat(options.format, file);
@@ -51,7 +52,7 @@ export function registerInterop(program: Command): void {
   program
     .command('export')
     .description("export every bead (closed ones too) as Beads' JSONL, or a JSON or YAML list")
-    .option('--format <format>', 'jsonl, json or yaml (default: from --output, else jsonl)')
+    .option('--format <format>', 'jsonl, json or yaml (default: from --output, else jsonl)', oneOf('--format', FORMATS, 'format'))
     .option('-o, --output <file>', 'write to this file instead of standard output')
     .action(async (options: { format?: string; output?: string }, command: Command) => {
       const format = parseFormat(options.format ?? (globalsOf(command).json ? 'json' : undefined), options.output);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
-import { collect } from '../options.js';
+import { addressOption, varList } from '../options.js';
 import { printJson, printLine, warn, warnProblems } from '../output.js';
 import { cookFormula } from '../../formulas/cook.js';
 import type { Protomolecule } from '../../formulas/protomolecule.js';
@@ -166,8 +166,8 @@ export function registerMolecule(program: Command): void {
     .command('pour')
     .description('cook a formula with its variables bound and write the molecule on the ledger (one commit)')
     .argument('<formula>', 'formula name (searched in .gt/formulas/, yours, then the built-in ones) or a path to a .formula.toml')
-    .option('--var <name=value>', 'bind a variable (repeatable)', collect)
-    .option('-a, --assignee <agent>', 'who works it (default: you)')
+    .option('--var <name=value>', 'bind a variable (repeatable)', varList)
+    .option('-a, --assignee <agent>', 'who works it (default: you)', addressOption('--assignee'))
     .option('--title <text>', 'the molecule\'s title (default: the title variable, else the formula name)')
     .option('--json', 'print the molecule as JSON')
     .action(async (formula: string, options: PourCliOptions, command: Command) => {
@@ -187,8 +187,8 @@ export function registerMolecule(program: Command): void {
     .command('wisp')
     .description('like pour, but keep the molecule on this machine only (never committed or pushed)')
     .argument('<formula>', 'formula name or path')
-    .option('--var <name=value>', 'bind a variable (repeatable)', collect)
-    .option('-a, --assignee <agent>', 'who works it (default: you)')
+    .option('--var <name=value>', 'bind a variable (repeatable)', varList)
+    .option('-a, --assignee <agent>', 'who works it (default: you)', addressOption('--assignee'))
     .option('--title <text>', 'the wisp\'s title (default: the title variable, else the formula name)')
     .option('--json', 'print the wisp as JSON')
     .action(async (formula: string, options: PourCliOptions, command: Command) => {

@@ -3,16 +3,10 @@ import { globalsOf } from '../context.js';
 import { printJson, printLine, terminalSafe } from '../output.js';
 import { observe } from '../../observer/observe.js';
 import { watchRepository } from '../../observer/watch.js';
-import { UsageError } from '../../errors.js';
+import { secondsOption } from '../options.js';
 
 function clock(): string {
   return new Date().toTimeString().slice(0, 8);
-}
-
-function positiveMs(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} takes a number of seconds above 0, not '${value}'`);
-  return Math.round(n * 1000);
 }
 
 export function registerObserver(program: Command): void {
@@ -31,11 +25,11 @@ export function registerObserver(program: Command): void {
   program
     .command('watch')
     .description('run the observer whenever the ledger or an agent branch moves, and sweep stranded convoys every 30 s; stop with Ctrl-C')
-    .option('--sweep-every <seconds>', 'seconds between sweeps for stranded convoys', '30')
-    .option('--debounce <seconds>', 'quiet time after a ref moves before a pass starts', '0.03')
-    .action(async (options: { sweepEvery: string; debounce: string }, command: Command) => {
-      const sweepMs = positiveMs(options.sweepEvery, '--sweep-every');
-      const debounceMs = positiveMs(options.debounce, '--debounce');
+    .option('--sweep-every <seconds>', 'seconds between sweeps for stranded convoys', secondsOption('--sweep-every'), 30)
+    .option('--debounce <seconds>', 'quiet time after a ref moves before a pass starts', secondsOption('--debounce'), 0.03)
+    .action(async (options: { sweepEvery: number; debounce: number }, command: Command) => {
+      const sweepMs = Math.round(options.sweepEvery * 1000);
+      const debounceMs = Math.round(options.debounce * 1000);
       const cwd = globalsOf(command).cwd ?? process.cwd();
       const stop = new AbortController();
       const onSignal = (): void => stop.abort();

@@ -5,6 +5,7 @@ import { addComment, addDependency, findBead, lookupBead, removeDependency, upda
 import { dependencyTree, type DepTreeNode } from '../../beads/graph.js';
 import { splitList } from '../../beads/bead-input.js';
 import { DEP_TYPES } from '../../beads/bead.js';
+import { depTypeOption } from '../options.js';
 
 function printTree(node: DepTreeNode, prefix = '', last = true, root = true): void {
   const head = root ? '' : `${prefix}${last ? '└─ ' : '├─ '}`;
@@ -21,7 +22,7 @@ export function registerRelations(program: Command): void {
     .description('make <id> depend on <target> (for blocks: <target> must close before <id> is ready)')
     .argument('<id>', 'the dependent bead')
     .argument('<target>', 'the bead it depends on')
-    .option('--type <type>', DEP_TYPES.join(', '), 'blocks')
+    .option('--type <type>', DEP_TYPES.join(', '), depTypeOption, 'blocks')
     .option('--json', 'print the updated bead as JSON')
     .action(async (id: string, target: string, options: { type: string }, command: Command) => {
       await withLedger(command, async (ledger) => {
@@ -40,7 +41,7 @@ export function registerRelations(program: Command): void {
     .description('remove the dependency of <id> on <target>')
     .argument('<id>', 'the dependent bead')
     .argument('<target>', 'the bead it depends on')
-    .option('--type <type>', 'only this type of dependency (default: all types)')
+    .option('--type <type>', 'only this type of dependency (default: all types)', depTypeOption)
     .option('--json', 'print the updated bead as JSON')
     .action(async (id: string, target: string, options: { type?: string }, command: Command) => {
       await withLedger(command, async (ledger) => {

@@ -11,7 +11,7 @@ import { observe } from '../../observer/observe.js';
 import { parseAddress } from '../../convoys/convoy-service.js';
 import { RuleError, UsageError } from '../../errors.js';
 import { OVERSEER } from '../../ledger/layout.js';
-import { collect } from '../options.js';
+import { roleOption, varList } from '../options.js';
 import { cookBound } from './molecule.js';
 import { parseVars } from '../../molecules/pour.js';
 import { WispStore } from '../../molecules/wisp-store.js';
@@ -26,7 +26,7 @@ export function registerWork(program: Command): void {
     .option('-f, --force', 'sling even a deferred bead, a bead hooked elsewhere, or onto a busy hook (its work goes back to open)')
     .option('--no-convoy', 'do not create a "Work: <title>" convoy when no open convoy tracks the bead')
     .option('--formula <name>', 'also pour this formula as a molecule bound to the bead (issue and feature default to its id and title)')
-    .option('--var <name=value>', 'bind a variable of the --formula (repeatable)', collect)
+    .option('--var <name=value>', 'bind a variable of the --formula (repeatable)', varList)
     .option('--json', 'print the result as JSON')
     .action(async (query: string, agentArg: string | undefined, options: { force?: boolean; convoy: boolean; formula?: string; var?: string[] }, command: Command) => {
       await withLedger(command, async (ledger) => {
@@ -136,7 +136,7 @@ export function registerWork(program: Command): void {
     .command('add')
     .description('register an agent (slinging to a new name registers it too, as a polecat)')
     .argument('<name>', 'agent name')
-    .option('--role <role>', 'polecat, crew, witness, refinery, mayor, deacon or dog', 'polecat')
+    .option('--role <role>', 'polecat, crew, witness, refinery, mayor, deacon or dog', roleOption, 'polecat')
     .option('-d, --description <text>', 'what this agent is for')
     .action(async (name: string, options: { role: string; description?: string }, command: Command) => {
       const agent = parseAddress(name);
