@@ -23,11 +23,17 @@ export function stuckAfterMs(): number {
   return (Number.isFinite(minutes) && minutes > 0 ? minutes : 120) * 60_000;
 }
 
+/** The agents there are: a record on the ledger, a branch gt/agents/<name>, or work on their hook. */
+export function knownAgents(ledger: Ledger, tables: Pick<LedgerView, 'agents' | 'beads'>): Set<string> {
+  const names = new Set<string>(tables.agents.keys());
+  for (const ref of ledger.agentTips().keys()) names.add(ref.slice(AGENT_REF_PREFIX.length));
+  for (const bead of tables.beads.withStatus(isOnHook)) if (bead.assignee && bead.assignee !== OVERSEER) names.add(bead.assignee);
+  return names;
+}
+
 export async function agentsOverview(ledger: Ledger, view: LedgerView, now = Date.now()): Promise<AgentOverview[]> {
-  const names = new Set<string>(view.agents.keys());
+  const names = knownAgents(ledger, view);
   const branches = ledger.agentTips();
-  for (const ref of branches.keys()) names.add(ref.slice(AGENT_REF_PREFIX.length));
-  for (const bead of view.beads.withStatus(isOnHook)) if (bead.assignee && bead.assignee !== OVERSEER) names.add(bead.assignee);
   const out: AgentOverview[] = [];
   for (const name of [...names].sort()) {
     const record = view.agents.get(name);

@@ -185,10 +185,13 @@ export function closeBead(tx: Transaction, query: string, options: { reason?: st
   return applyChange(tx, before, { ...before, status: 'closed', ...(reason ? { close_reason: reason } : {}) });
 }
 
-export function reopenBead(tx: Transaction, query: string): { bead: Bead; changed: string[] } {
+/** Reopens a closed bead; a reason is kept as a comment ("Reopened: …"), as the close reason was dropped. */
+export function reopenBead(tx: Transaction, query: string, options: { reason?: string } = {}): { bead: Bead; changed: string[] } {
   const before = findBead(tx, query);
   if (before.status !== 'closed') throw new RuleError(`${before.id} is not closed (it is ${before.status})`, 'only closed beads can be reopened');
-  return applyChange(tx, before, { ...before, status: 'open', close_reason: undefined });
+  const reason = optionalText(options.reason);
+  const comments = reason ? [...before.comments, { id: `c-${randomBytes(8).toString('hex')}`, author: tx.actor.name, at: tx.now, text: `Reopened: ${reason}` }] : before.comments;
+  return applyChange(tx, before, { ...before, status: 'open', close_reason: undefined, comments });
 }
 
 export function addDependency(tx: Transaction, query: string, targetQuery: string, rawType = 'blocks'): { bead: Bead; changed: string[] } {

@@ -11,6 +11,7 @@ import { RuleError, UsageError } from '../errors.js';
 import { convoysTracking, createConvoy, parseAddress } from '../convoys/convoy-service.js';
 import type { Convoy } from '../convoys/convoy.js';
 import { hookedOn, isOnHook } from '../agents/hook.js';
+import { closestIds } from '../beads/ids.js';
 import { AGENT_ROLES, type AgentRecord, type AgentRole, type AgentState } from '../agents/agent.js';
 import type { Protomolecule } from '../formulas/protomolecule.js';
 import type { Molecule } from '../molecules/molecule.js';
@@ -73,7 +74,13 @@ function pourOnBead(tx: Transaction, bead: Bead, agent: string, formula: SlingFo
  * whose hook holds unfinished work (each unless `force`). Unless `noConvoy` or an open convoy already
  * tracks the bead, a convoy "Work: <title>" is created, so every piece of work shows on the dashboard.
  */
-export function slingBead(tx: Transaction, query: string, agentName: string, options: { force?: boolean; noConvoy?: boolean; formula?: SlingFormula } = {}): SlingResult {
+export function slingBead(
+  tx: Transaction,
+  query: string,
+  agentName: string,
+  /** `agents`: the agents that exist; when given, slinging to any other name is refused (gt sling without --create-agent). */
+  options: { force?: boolean; noConvoy?: boolean; formula?: SlingFormula; agents?: ReadonlySet<string> } = {},
+): SlingResult {
   const agent = parseAddress(agentName);
   if (agent === OVERSEER) throw new UsageError('the overseer has no hook', 'sling to an agent name');
   const bead = findBead(tx, query);
@@ -85,6 +92,13 @@ export function slingBead(tx: Transaction, query: string, agentName: string, opt
   }
   if (isOnHook(bead.status) && bead.assignee && !options.force) {
     throw new RuleError(`${bead.id} is already hooked on ${bead.assignee} (${bead.status})`, 'take it back with gt unsling, or re-sling with --force');
+  }
+  if (options.agents && !options.agents.has(agent)) {
+    const closest = closestIds(agent, options.agents);
+    throw new RuleError(
+      `there is no agent named '${agent}'${closest.length > 0 ? ` (closest: ${closest.join(', ')})` : ''}`,
+      `to create it, sling with --create-agent, or register it first: gt agents add ${agent}`,
+    );
   }
   const busy = hookedOn(tx.beads, agent).filter((b) => b.id !== bead.id);
   if (busy.length > 0 && !options.force) {

@@ -74,7 +74,7 @@ describe('a convoy lands when its last bead closes, in the same command', () => 
   it('gt done as an agent lands in its closing commit, merged once', () => {
     const a = create('Left');
     const cv = r.gtJson<{ id: string }>('convoy', 'create', 'Both', a, '--notify', 'mayor').id;
-    r.gtOk('sling', a, 'ann');
+    r.gtOk('sling', a, 'ann', '--create-agent');
     r.gtOk('observe');
     const out = r.gtOk('--as', 'ann', 'done');
     expect(out).toContain(`🚚 Convoy landed: Both (${cv})`);
@@ -89,7 +89,7 @@ describe('a convoy lands when its last bead closes, in the same command', () => 
     mkdirSync(join(r.dir, '.gt', 'formulas'), { recursive: true });
     writeFileSync(join(r.dir, '.gt', 'formulas', 'one.formula.toml'), 'formula = "one"\nversion = 1\n[[steps]]\nid = "only"\ntitle = "Only"\n');
     const a = create('Tiny');
-    const slung = r.gtJson<{ convoy: { id: string } }>('sling', a, 'ann', '--formula', 'one');
+    const slung = r.gtJson<{ convoy: { id: string } }>('sling', a, 'ann', '--formula', 'one', '--create-agent');
     const cv = slung.convoy.id;
     r.gtOk('observe');
     const out = r.gtOk('--as', 'ann', 'mol', 'step', 'done');

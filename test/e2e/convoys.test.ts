@@ -118,7 +118,7 @@ describe('convoys from the CLI', () => {
 
   it('sling hooks a bead with an auto-convoy, refuses what it should, and unsling takes it back', () => {
     const a = create('Schema', '-d', 'Design the tables.');
-    const out = r.gtJson<{ bead: BeadJson; convoy?: ConvoyJson }>('sling', a, 'ann');
+    const out = r.gtJson<{ bead: BeadJson; convoy?: ConvoyJson }>('sling', a, 'ann', '--create-agent');
     expect(out.bead).toMatchObject({ status: 'hooked', assignee: 'ann' });
     expect(out.convoy).toMatchObject({ title: 'Work: Schema', tracks: [a] });
     expect(r.gtJson<{ hooked: BeadJson[] }>('hook', 'ann').hooked.map((b) => b.id)).toEqual([a]);
@@ -131,12 +131,12 @@ describe('convoys from the CLI', () => {
     expect(fail('sling', closed, 'bob')).toContain(`${closed} is closed`);
     const deferred = create('Later', '-s', 'deferred');
     expect(fail('sling', deferred, 'bob')).toContain(`${deferred} is deferred`);
-    r.gtOk('sling', deferred, 'bob', '--force', '--no-convoy');
+    r.gtOk('sling', deferred, 'bob', '--force', '--no-convoy', '--create-agent');
     expect(r.gtJson<ConvoyJson[]>('convoy', 'list').map((c) => c.title)).toEqual(['Work: Schema']);
 
     // Already tracked by an open convoy: no second convoy.
     r.gtOk('convoy', 'create', 'Batch', b);
-    r.gtOk('sling', b, 'cid');
+    r.gtOk('sling', b, 'cid', '--create-agent');
     expect(r.gtJson<ConvoyJson[]>('convoy', 'list').map((c) => c.title).sort()).toEqual(['Batch', 'Work: Schema']);
 
     r.gtOk('sling', b, 'ann', '--force');
@@ -180,7 +180,7 @@ describe('convoys from the CLI', () => {
     const a = create('One');
     const c = r.gtJson<ConvoyJson>('convoy', 'create', 'Idle batch', a).id;
     expect(r.gtJson<{ id: string; ready_beads: string[] }[]>('convoy', 'stranded')).toEqual([expect.objectContaining({ id: c, ready_beads: [a] })]);
-    r.gtOk('sling', a, 'ann');
+    r.gtOk('sling', a, 'ann', '--create-agent');
     expect(r.gtJson<unknown[]>('convoy', 'stranded')).toEqual([]);
   });
 });
@@ -209,8 +209,8 @@ describe('the observer', () => {
     const c = create('Docs', '-p', '3');
     const cv = r.gtJson<ConvoyJson>('convoy', 'create', 'Release', a, b, c).id;
     r.gtOk('observe');
-    r.gtOk('sling', a, 'ann');
-    r.gtOk('sling', c, 'bob');
+    r.gtOk('sling', a, 'ann', '--create-agent');
+    r.gtOk('sling', c, 'bob', '--create-agent');
     r.gtOk('--as', 'bob', 'close', c);
     // Docs closed, but API is blocked by Schema: nothing to feed.
     expect(r.gtJson<{ actions: unknown[] }>('observe').actions).toEqual([expect.objectContaining({ kind: 'merged' })]);
@@ -244,8 +244,8 @@ describe('the observer', () => {
     const a = create('Left');
     const b = create('Right');
     const cv = r.gtJson<ConvoyJson>('convoy', 'create', 'Both', a, b, '--notify', 'mayor').id;
-    r.gtOk('sling', a, 'ann');
-    r.gtOk('sling', b, 'bob');
+    r.gtOk('sling', a, 'ann', '--create-agent');
+    r.gtOk('sling', b, 'bob', '--create-agent');
     r.gtOk('observe');
     const run = (agent: string) =>
       new Promise<number>((resolve) => {

@@ -383,7 +383,7 @@ describe('the observer and molecules', () => {
   it('completes a molecule whose last steps were finished on two branches, and closes its bead', () => {
     writeFileSync(join(r.dir, '.gt', 'formulas', 'pair.formula.toml'), 'formula = "pair"\nversion = 1\n[[steps]]\nid = "left"\ntitle = "Left"\n[[steps]]\nid = "right"\ntitle = "Right"\n');
     const bead = r.gtJson<{ id: string }>('create', 'Two halves').id;
-    r.gtOk('sling', bead, 'alice', '--formula', 'pair');
+    r.gtOk('sling', bead, 'alice', '--formula', 'pair', '--create-agent');
     const m = r.gtJson<MoleculeJson[]>('mol', 'list').find((x) => x.bead === bead)!;
     as('alice', 'mol', 'step', 'claim', 'left', '--mol', m.id);
     as('bob', 'mol', 'step', 'claim', 'right', '--mol', m.id);
@@ -433,6 +433,7 @@ describe('a molecule on the hook', () => {
       'ann',
       '--formula',
       'shiny',
+      '--create-agent',
     );
     expect(commits()).toBe(start + 1);
     expect(slung.bead.status).toBe('hooked');
@@ -489,11 +490,11 @@ describe('a molecule on the hook', () => {
 
   it('follows its bead to a new agent on a forced re-sling, who takes over the step in progress', () => {
     const bead = r.gtJson<{ id: string }>('create', 'Fix the login');
-    const mol = r.gtJson<{ molecule: { id: string } }>('sling', bead.id, 'ann', '--formula', 'shiny').molecule.id;
+    const mol = r.gtJson<{ molecule: { id: string } }>('sling', bead.id, 'ann', '--formula', 'shiny', '--create-agent').molecule.id;
     as('ann', 'mol', 'step', 'done', '--continue');
     r.gtOk('merge');
-    expect(refused(['sling', bead.id, 'bob', '--formula', 'shiny', '--force'])).toBe(`gt: ${bead.id} already has an active molecule: ${mol} (shiny)`);
-    r.gtOk('sling', bead.id, 'bob', '--force');
+    expect(refused(['sling', bead.id, 'bob', '--formula', 'shiny', '--force', '--create-agent'])).toBe(`gt: ${bead.id} already has an active molecule: ${mol} (shiny)`);
+    r.gtOk('sling', bead.id, 'bob', '--force', '--create-agent');
     expect(asJson<BriefJson>('bob', 'mol', 'current')).toMatchObject({ id: mol, current: { id: 'implement', state: 'in_progress', assignee: 'bob' } });
   });
 });

@@ -78,7 +78,7 @@ async function tellTheStory(mode: 'watch' | 'hooks'): Promise<void> {
     watcher.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await until('the watcher to start', () => (output.includes('watching') ? true : undefined));
   }
-  repo.gtOk('sling', login, 'ann');
+  repo.gtOk('sling', login, 'ann', '--create-agent');
 
   // The agent starts: gt prime in its worktree knows who it is and what to do.
   const prime = gtIn(worktree, 'prime');

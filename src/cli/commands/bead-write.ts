@@ -134,12 +134,13 @@ export function registerBeadWrites(program: Command): void {
     .command('reopen')
     .description('reopen closed beads')
     .argument('<ids...>', 'bead ids (any unique prefixes)')
+    .option('-r, --reason <reason>', 'why it is reopened (kept as a comment "Reopened: <reason>" and in the commit message)')
     .option('--json', 'print the reopened beads as JSON')
-    .action(async (ids: string[], _options: unknown, command: Command) => {
+    .action(async (ids: string[], options: { reason?: string }, command: Command) => {
       await withLedger(command, async (ledger) => {
         const { result } = await ledger.write((tx) => {
-          const results = ids.map((id) => reopenBead(tx, id));
-          return { result: results, message: summarize('reopen', results) };
+          const results = ids.map((id) => reopenBead(tx, id, options));
+          return { result: results, message: `${summarize('reopen', results)}${options.reason ? `\n\n${options.reason}` : ''}` };
         });
         if (globalsOf(command).json) return printJson(result.map((r) => r.bead));
         for (const r of result) printLine(`reopened ${r.bead.id}: ${r.bead.title}`);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { globalsOf, withLedger } from '../context.js';
 import { addressList, varList } from '../options.js';
+import { checkVarNames } from '../../formulas/var-names.js';
 import { printLine, terminalSafe } from '../output.js';
 import { splitList } from '../../beads/bead-input.js';
 import { GtError, UsageError } from '../../errors.js';
@@ -114,7 +115,9 @@ export function registerFormula(program: Command): void {
     .option('--json', 'print the protomolecule as JSON (2-space indent, stable bytes)')
     .action((formula: string, options: { var?: string[] }, command: Command) => {
       const vars = options.var !== undefined ? parseVarOptions(options.var) : undefined;
-      const proto = cookLoaded(loadFormula(formula, { cwd: cwdOf(command) }), vars);
+      const loaded = loadFormula(formula, { cwd: cwdOf(command) });
+      checkVarNames(loaded, Object.keys(vars ?? {}));
+      const proto = cookLoaded(loaded, vars);
       if (globalsOf(command).json) return printPretty(proto);
       const width = proto.steps.reduce((w, s) => Math.max(w, s.id.length), 0);
       process.stdout.write(terminalSafe(proto.steps.map((s) => `${s.id.padEnd(width)}  ${s.title}${s.needs.length > 0 ? `  ← ${s.needs.join(', ')}` : ''}\n`).join('')));
@@ -196,6 +199,7 @@ export function registerFormula(program: Command): void {
       const vars = parseVarOptions(options.var);
       const loaded = loadFormula(name, { cwd: cwdOf(command) });
       const { type } = resolveLoaded(loaded);
+      checkVarNames(loaded, Object.keys(vars));
       if (type !== 'convoy') {
         throw new UsageError(`'${loaded.def.name}' is a ${type} formula; gt formula run runs convoy formulas`, `pour it as a molecule instead: gt mol pour ${name}`);
       }

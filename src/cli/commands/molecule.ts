@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { addressOption, varList } from '../options.js';
 import { printJson, printLine, warn, warnProblems } from '../output.js';
-import { cookFormula } from '../../formulas/cook.js';
+import { cookLoaded, loadFormula } from '../../formulas/cook.js';
+import { checkVarNames } from '../../formulas/var-names.js';
 import type { Protomolecule } from '../../formulas/protomolecule.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import { moleculeKind } from '../../molecules/molecule-kind.js';
@@ -38,7 +39,9 @@ export function cookBound(
   options: { offered?: Record<string, string>; pouring?: boolean } = {},
 ): { proto: Protomolecule; vars: Record<string, string> } {
   const vars = { ...options.offered, ...given };
-  const proto = cookFormula(formula, { cwd, vars });
+  const loaded = loadFormula(formula, { cwd });
+  checkVarNames(loaded, Object.keys(given));
+  const proto = cookLoaded(loaded, vars);
   if (options.pouring && proto.phase === 'vapor') {
     warn(`formula ${proto.formula} is vapor (meant to stay off the ledger): consider \`gt mol wisp ${formula}\``);
   }

@@ -3,7 +3,7 @@ import { withLedger, globalsOf, readView } from '../context.js';
 import { printJson, printLine, terminalSafe } from '../output.js';
 import { finishHookedWork, parseRole, slingBead, touchAgent, unslingBead } from '../../work/hook-service.js';
 import { hookedOn } from '../../agents/hook.js';
-import { agentsOverview } from '../../agents/agent-overview.js';
+import { agentsOverview, knownAgents } from '../../agents/agent-overview.js';
 import { primeText, primeInfo } from '../../work/prime.js';
 import { bindCheckout, checkoutAgent, unbindCheckout } from '../../agents/checkout.js';
 import { mergeAgentBranches } from '../../ledger/agent-merge.js';
@@ -16,6 +16,7 @@ import { cookBound } from './molecule.js';
 import { parseVars } from '../../molecules/pour.js';
 import { WispStore } from '../../molecules/wisp-store.js';
 import { landedNotice, writeAndLand } from '../../work/close-and-land.js';
+import { loadFormula } from '../../formulas/cook.js';
 
 export function registerWork(program: Command): void {
   program
@@ -25,10 +26,11 @@ export function registerWork(program: Command): void {
     .argument('[agent]', 'the agent to hand it to (default: yourself, when you are an agent)')
     .option('-f, --force', 'sling even a deferred bead, a bead hooked elsewhere, or onto a busy hook (its work goes back to open)')
     .option('--no-convoy', 'do not create a "Work: <title>" convoy when no open convoy tracks the bead')
+    .option('--create-agent', 'register the agent (as a polecat) if there is none by that name; without it, an unknown name is refused')
     .option('--formula <name>', 'also pour this formula as a molecule bound to the bead (issue and feature default to its id and title)')
     .option('--var <name=value>', 'bind a variable of the --formula (repeatable)', varList)
     .option('--json', 'print the result as JSON')
-    .action(async (query: string, agentArg: string | undefined, options: { force?: boolean; convoy: boolean; formula?: string; var?: string[] }, command: Command) => {
+    .action(async (query: string, agentArg: string | undefined, options: { force?: boolean; convoy: boolean; createAgent?: boolean; formula?: string; var?: string[] }, command: Command) => {
       await withLedger(command, async (ledger) => {
         const agent = agentArg ?? (ledger.actor.isOverseer ? undefined : ledger.actor.name);
         if (!agent) throw new UsageError('whom to sling it to?', 'name the agent: gt sling <bead> <agent>');
@@ -36,10 +38,13 @@ export function registerWork(program: Command): void {
         const given = parseVars(options.var);
         const cwd = ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir;
         const formula = options.formula;
+        // A bad formula name or file is the command's mistake: reported before anything about the agent.
+        if (formula) loadFormula(formula, { cwd });
         const { result } = await ledger.write((tx) => {
           const r = slingBead(tx, query, agent, {
             ...(options.force ? { force: true } : {}),
             noConvoy: !options.convoy,
+            ...(options.createAgent || agent === ledger.actor.name ? {} : { agents: knownAgents(ledger, tx) }),
             ...(formula ? { formula: { cook: (offered: Record<string, string>) => cookBound(formula, cwd, given, { offered, pouring: true }) } } : {}),
           });
           const parts = [r.convoy ? `convoy ${r.convoy.id}` : '', r.molecule ? `molecule ${r.molecule.id}` : ''].filter((p) => p !== '');
@@ -125,7 +130,7 @@ export function registerWork(program: Command): void {
       await withLedger(command, async (ledger) => {
         const overview = await agentsOverview(ledger, await readView(ledger));
         if (globalsOf(command).json) return printJson(overview);
-        if (overview.length === 0) return printLine('no agents yet (gt sling <bead> <agent> creates one)');
+        if (overview.length === 0) return printLine('no agents yet (gt agents add <name>, or gt sling <bead> <agent> --create-agent)');
         const width = overview.reduce((w, a) => Math.max(w, a.name.length), 0);
         for (const a of overview) {
           printLine(`${a.name.padEnd(width)}  ${a.role.padEnd(8)}  ${a.state.padEnd(7)}  ${a.hooked.length > 0 ? a.hooked.join(', ') : '-'}  ${a.last_activity ? `last active ${a.last_activity.replace('T', ' ').slice(0, 16)}` : ''}`.trimEnd());
@@ -134,7 +139,7 @@ export function registerWork(program: Command): void {
     });
   agents
     .command('add')
-    .description('register an agent (slinging to a new name registers it too, as a polecat)')
+    .description('register an agent (gt sling --create-agent registers a new name too, as a polecat)')
     .argument('<name>', 'agent name')
     .option('--role <role>', 'polecat, crew, witness, refinery, mayor, deacon or dog', roleOption, 'polecat')
     .option('-d, --description <text>', 'what this agent is for')
