@@ -57,11 +57,9 @@ export class LedgerFileError extends GtError {
     readonly path: string,
     readonly line: number | undefined,
     readonly problem: string,
+    hint = 'fix the file on the ledger branch (or run gt doctor for a full report)',
   ) {
-    super(
-      `${path}${line !== undefined ? `:${line}` : ''}: ${problem}`,
-      'fix the file on the ledger branch (or run gt doctor for a full report)',
-    );
+    super(`${path}${line !== undefined ? `:${line}` : ''}: ${problem}`, hint);
   }
 }
 

@@ -13,6 +13,7 @@ import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentRef, dirOf, entityPath,
 import { checkPrefix } from './names.js';
 import { LEDGER_SCHEMA_VERSION, type LedgerConfig } from './config.js';
 import { encodeConfig } from './config-codec.js';
+import { repairConfig } from './config-repair.js';
 import type { EntityTable, Identified } from './entity-table.js';
 import { RefConflictError, RepositoryError } from '../errors.js';
 
@@ -371,12 +372,18 @@ export class Ledger {
     return current;
   }
 
-  /** Creates the ledger branch; a second run changes nothing. */
-  async init(prefix?: string): Promise<{ created: boolean; config: LedgerConfig }> {
+  /**
+   * Creates the ledger branch; a second run changes nothing, unless gt.yaml is missing or broken: then
+   * it writes a valid one (`repaired` says what was wrong), keeping everything else.
+   */
+  async init(prefix?: string): Promise<{ created: boolean; config: LedgerConfig; repaired?: string }> {
     if (prefix !== undefined) checkPrefix(prefix);
     return withWriteLock(this.repo.stateDir, staleLockMs(), async () => {
       const tip = this.ledgerTip();
-      if (tip) return { created: false, config: (await this.view()).config };
+      if (tip) {
+        const repair = await repairConfig(this, tip, prefix, defaultPrefix(this.repo));
+        return repair ? { created: false, config: repair.config, repaired: repair.problem } : { created: false, config: (await this.view()).config };
+      }
       const config: LedgerConfig = { schema: LEDGER_SCHEMA_VERSION, prefix: prefix ?? defaultPrefix(this.repo), types: [] };
       const when = new Date();
       const tree = await this.cache.writeTree(null, new Map([[CONFIG_PATH, { text: encodeConfig(config), value: config }]]));

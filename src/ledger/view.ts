@@ -52,7 +52,7 @@ export async function buildView(cache: ObjectCache, files: ReadonlyMap<string, F
   const records = await cache.recordsOf(stored);
 
   if (!files.has(CONFIG_PATH)) {
-    throw new RepositoryError(`the ledger at ${head.slice(0, 12)} has no ${CONFIG_PATH}`, 'run gt init to repair it');
+    throw new RepositoryError(`the ledger at ${head.slice(0, 12)} has no ${CONFIG_PATH}`, 'run gt init to write a new one (every bead is kept)');
   }
   const configVersion = files.get(CONFIG_PATH)!;
   let config: LedgerConfig;
@@ -60,7 +60,11 @@ export async function buildView(cache: ObjectCache, files: ReadonlyMap<string, F
     config = configVersion.value as LedgerConfig;
   } else {
     const record = records.get(CONFIG_PATH)!;
-    if (!('text' in record)) throw new LedgerFileError(CONFIG_PATH, record.line, record.problem);
+    if (!('text' in record)) {
+      // A gt.yaml from a newer gt is not broken: upgrading is the fix, not rewriting it.
+      const hint = record.problem.includes('upgrade gt') ? undefined : 'run gt init to write a valid one (every bead is kept), or fix it on the ledger branch';
+      throw new LedgerFileError(CONFIG_PATH, record.line, record.problem, hint);
+    }
     config = JSON.parse(record.text) as LedgerConfig;
   }
 
