@@ -15,18 +15,16 @@ import {
 } from './bead.js';
 import { parseLedgerYaml, toCanonicalYaml } from '../ledger/canonical-yaml.js';
 import { TYPE_PATTERN } from '../ledger/config.js';
+import { Checker, describe, fileError, idFromFileName, isMap, type Problem } from '../ledger/validate.js';
 import { LedgerFileError, UsageError } from '../errors.js';
-import { idProblem, labelProblem, normalizeTitle, timeProblem, titleProblem } from './bead-input.js';
+import { idProblem, labelProblem, normalizeTitle, titleProblem } from './bead-input.js';
+
+export { formatKeyPath, type KeyPath } from '../ledger/validate.js';
 
 /** Names of bead types (built-in or declared in gt.yaml). */
 export const BEAD_TYPE_PATTERN = TYPE_PATTERN;
 
-export type KeyPath = (string | number)[];
-
-export interface BeadProblem {
-  keyPath: KeyPath;
-  message: string;
-}
+export type BeadProblem = Problem;
 
 export type BeadValidation = { ok: true; bead: Bead } | { ok: false; problems: BeadProblem[] };
 
@@ -39,89 +37,8 @@ const OPTIONAL_STRING_KEYS = new Set(['assignee', 'description', 'acceptance', '
 const COMMENT_KEYS = ['id', 'author', 'at', 'text'] as const;
 const DEP_KEYS = ['type', 'id'] as const;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** `deps[1].id`, `labels[0]`, `title` */
-export function formatKeyPath(keyPath: readonly (string | number)[]): string {
-  let out = '';
-  for (const step of keyPath) out += typeof step === 'number' ? `[${step}]` : out === '' ? step : `.${step}`;
-  return out;
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'an empty value (null)';
-  if (Array.isArray(v)) return 'a list';
-  switch (typeof v) {
-    case 'string':
-      return `the string '${v}'`;
-    case 'number':
-      return `the number ${v}`;
-    case 'boolean':
-      return `the boolean ${v}`;
-    case 'object':
-      return 'a map';
-    default:
-      return typeof v;
-  }
-}
-
-/** Explains a value that should have been a string; numbers and booleans are never coerced. */
-function notAString(subject: string, v: unknown, nonEmpty: boolean): string {
-  const want = nonEmpty ? 'a non-empty string' : 'a string';
-  if (typeof v === 'number' || typeof v === 'boolean') {
-    return `${subject} must be ${want}, got ${describe(v)} (write it in quotes: "${String(v)}")`;
-  }
-  if (v === null) return `${subject} must be ${want}, got ${describe(v)}${nonEmpty ? '' : ' (leave the key out instead)'}`;
-  return `${subject} must be ${want}, got ${describe(v)}`;
-}
-
-class Checker {
-  readonly problems: BeadProblem[] = [];
-
-  add(keyPath: KeyPath, message: string): void {
-    this.problems.push({ keyPath, message });
-  }
-
-  /** The string at keyPath, or undefined after recording a problem. */
-  string(v: unknown, keyPath: KeyPath, nonEmpty = false): string | undefined {
-    if (typeof v === 'string' && (!nonEmpty || v.length > 0)) return v;
-    this.add(keyPath, notAString(formatKeyPath(keyPath), v, nonEmpty));
-    return undefined;
-  }
-
-  /** A string that passes `check` (a field check of bead-input.ts), or undefined after recording the problem. */
-  checked(v: unknown, keyPath: KeyPath, check: (s: string) => string | undefined, nonEmpty = false): string | undefined {
-    const s = this.string(v, keyPath, nonEmpty);
-    if (s === undefined) return undefined;
-    const problem = check(s);
-    if (problem === undefined) return s;
-    this.add(keyPath, `${formatKeyPath(keyPath)}: ${problem}`);
-    return undefined;
-  }
-
-  time(v: unknown, keyPath: KeyPath): string | undefined {
-    return this.checked(v, keyPath, timeProblem);
-  }
-
-  list(v: unknown, keyPath: KeyPath): unknown[] | undefined {
-    if (Array.isArray(v)) return v;
-    this.add(keyPath, `${formatKeyPath(keyPath)} must be a list, got ${describe(v)}`);
-    return undefined;
-  }
-
-  map(v: unknown, keyPath: KeyPath): Record<string, unknown> | undefined {
-    if (isRecord(v)) return v;
-    this.add(keyPath, `${formatKeyPath(keyPath)} must be a map, got ${describe(v)}`);
-    return undefined;
-  }
-
-  unknownKey(keyPath: KeyPath, key: string, expected: readonly string[]): void {
-    const where = keyPath.length > 1 ? ` in ${formatKeyPath(keyPath.slice(0, -1))}` : '';
-    this.add(keyPath, `unknown key '${key}'${where} (expected one of ${expected.join(', ')})`);
-  }
-
+/** The shared checks (ledger/validate.ts) plus the bead's lists, worded field by field. */
+class BeadChecker extends Checker {
   labels(v: unknown): string[] {
     const items = this.list(v, ['labels']);
     const out: string[] = [];
@@ -213,8 +130,8 @@ class Checker {
  * fields).
  */
 export function validateBead(value: unknown): BeadValidation {
-  const c = new Checker();
-  if (!isRecord(value)) {
+  const c = new BeadChecker();
+  if (!isMap(value)) {
     c.add([], `a bead must be a map of fields, got ${describe(value)}`);
     return { ok: false, problems: c.problems };
   }
@@ -247,7 +164,7 @@ export function validateBead(value: unknown): BeadValidation {
             ['type'],
             `type '${v}' is not a valid type name (lowercase letters, digits, '_' and '-', starting with a letter)`,
           );
-        } else c.add(['type'], notAString('type', v, true));
+        } else c.string(v, ['type'], true);
         break;
       case 'status':
         if (typeof v === 'string' && STATUS_SET.has(v)) fields.status = v;
@@ -301,21 +218,11 @@ export function validateBead(value: unknown): BeadValidation {
   return { ok: true, bead: normalizeBead(bead as unknown as Bead) };
 }
 
-/** The id a bead file must hold: its file name without `.yaml`; undefined when the path says nothing. */
-function idFromFileName(path: string): string | undefined {
-  const name = path.slice(path.lastIndexOf('/') + 1);
-  return name.endsWith('.yaml') && name.length > 5 ? name.slice(0, -5) : undefined;
-}
-
 /** Parses and validates `beads/<id>.yaml`; throws LedgerFileError naming the path and line. */
 export function decodeBead(text: string, path: string): Bead {
   const parsed = parseLedgerYaml(text, path);
   const checked = validateBead(parsed.value);
-  if (!checked.ok) {
-    const [first, ...rest] = checked.problems;
-    const more = rest.length === 0 ? '' : ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})`;
-    throw new LedgerFileError(path, parsed.lineOf(first!.keyPath), `${first!.message}${more}`);
-  }
+  if (!checked.ok) throw fileError(path, parsed.lineOf, checked.problems);
   const expected = idFromFileName(path);
   if (expected !== undefined && checked.bead.id !== expected) {
     throw new LedgerFileError(

@@ -51,22 +51,6 @@ export function labelProblem(label: string): string | undefined {
   return undefined;
 }
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
-/**
- * What is wrong with a time stamp: ISO 8601 in its internet form (RFC 3339), e.g.
- * 2026-01-31T12:00:00.000Z or 2026-01-31T13:00:00+01:00, and a date that exists.
- */
-export function timeProblem(value: string): string | undefined {
-  const m = RFC3339.exec(value);
-  const why = `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}' is not an ISO 8601 time like 2026-01-31T12:00:00.000Z`;
-  if (!m) return why;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  const exists = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
-  return exists ? undefined : why;
-}
-
 export function parsePriority(raw: string | number): number {
   const text = String(raw).trim().toUpperCase().replace(/^P/, '');
   const value = Number(text);
