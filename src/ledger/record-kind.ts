@@ -8,10 +8,10 @@ import { LedgerFileError, UsageError } from '../errors.js';
 import { parseLedgerYaml, toCanonicalYaml } from './canonical-yaml.js';
 import type { EntityKind, MergeNote } from './entity-kind.js';
 import { canonicalJson, mergeSets } from './merge/set-merge.js';
-import { idProblem, shownName } from './names.js';
+import { idProblem } from './names.js';
+import { Checker, fileError, idFromFileName, summary, type FieldSpecs, type Problem, type Rule, type ValueCheck } from './validate.js';
 
-/** `check` says what is wrong with a value (see names.ts), or undefined when it is fine. */
-export type ValueCheck = (value: string) => string | undefined;
+export type { ValueCheck } from './validate.js';
 
 export type FieldType =
   | { type: 'text'; pattern?: RegExp; check?: ValueCheck; hint?: string }
@@ -43,52 +43,26 @@ export interface RecordSchema {
 
 type Fields = Record<string, unknown>;
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-
-function fileId(path: string): string | undefined {
-  const name = path.slice(path.lastIndexOf('/') + 1);
-  return name.endsWith('.yaml') && name.length > 5 ? name.slice(0, -5) : undefined;
-}
-
-/** Why a value does not fit its field, or undefined when it does. */
-function fieldProblem(spec: FieldSpec, value: unknown): string | undefined {
+/** The checking rule of a table field (validate.ts). Every id becomes a file name: one rule for all kinds (names.ts). */
+function ruleOf(spec: FieldSpec): Rule {
   const f = spec.field;
   switch (f.type) {
     case 'text':
-      if (typeof value !== 'string') return `${spec.name} must be a string`;
-      if (f.pattern && !f.pattern.test(value)) return `${spec.name} ${shownName(value)} is not valid${f.hint ? ` (${f.hint})` : ''}`;
-      if (f.check) {
-        const problem = f.check(value);
-        if (problem !== undefined) return `${spec.name} ${shownName(value)} is not valid: ${problem}`;
-      }
-      // Every id becomes a file name: one rule for all kinds (names.ts).
-      if (spec.name === 'id') {
-        const problem = idProblem(value);
-        if (problem !== undefined) return `id ${shownName(value)} is not valid: ${problem}`;
-      }
-      return undefined;
+      if (spec.name !== 'id') return { type: 'string', pattern: f.pattern, hint: f.hint, check: f.check };
+      return { type: 'string', pattern: f.pattern, hint: f.hint, check: (v) => f.check?.(v) ?? idProblem(v) };
     case 'enum':
-      return typeof value === 'string' && f.values.includes(value) ? undefined : `${spec.name} must be one of ${f.values.join(', ')}, not '${String(value)}'`;
+      return { type: 'enum', values: f.values };
     case 'time':
-      return typeof value === 'string' && ISO_TIME.test(value) ? undefined : `${spec.name} must be an ISO time like 2026-01-31T12:00:00.000Z`;
+      return { type: 'time' };
     case 'set':
-      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) return `${spec.name} must be a list of strings`;
-      if (f.pattern) {
-        const bad = (value as string[]).find((v) => !f.pattern!.test(v));
-        if (bad !== undefined) return `${spec.name} holds an invalid entry ${shownName(bad)}`;
-      }
-      if (f.check) {
-        for (const v of value as string[]) {
-          const problem = f.check(v);
-          if (problem !== undefined) return `${spec.name} holds an invalid entry ${shownName(v)}: ${problem}`;
-        }
-      }
-      return undefined;
+      return { type: 'list', of: { type: 'string', pattern: f.pattern, check: f.check } };
   }
 }
 
 export interface RecordKind<T extends { id: string }> extends EntityKind<T> {
   readonly schema: RecordSchema;
+  /** Every problem of a value (a parsed file or one built in code), with the key path it is at. */
+  problems(value: unknown): Problem[];
   /** Checks a value built in code (user input already parsed); throws UsageError naming the field. */
   validate(value: T): T;
   /** `after` with edit times stamped on every stamped field that differs from `before`. */
@@ -96,7 +70,6 @@ export interface RecordKind<T extends { id: string }> extends EntityKind<T> {
 }
 
 export function defineRecordKind<T extends { id: string }>(schema: RecordSchema): RecordKind<T> {
-  const known = new Set([...schema.fields.map((f) => f.name), 'edited']);
   const stamped = new Set(schema.fields.filter((f) => f.merge === 'stamped').map((f) => f.name));
 
   /** Sorted, de-duplicated sets; empty sets and unset fields left out. */
@@ -120,28 +93,23 @@ export function defineRecordKind<T extends { id: string }>(schema: RecordSchema)
     return out;
   };
 
-  /** The first problem of a value, with the key it is at. */
-  const problemOf = (value: unknown): { key: string; message: string } | undefined => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { key: 'id', message: `a ${schema.what} file must be a mapping of fields` };
-    const fields = value as Fields;
-    for (const key of Object.keys(fields)) if (!known.has(key)) return { key, message: `unknown field '${key}'` };
-    for (const spec of schema.fields) {
-      const v = fields[spec.name];
-      if (v === undefined || v === null) {
-        if (spec.required) return { key: spec.name, message: `${spec.name} is missing` };
-        continue;
-      }
-      const problem = fieldProblem(spec, v);
-      if (problem) return { key: spec.name, message: problem };
-    }
-    const edited = fields.edited;
-    if (edited !== undefined) {
-      if (edited === null || typeof edited !== 'object' || Array.isArray(edited)) return { key: 'edited', message: 'edited must be a mapping of field to time' };
-      for (const [k, t] of Object.entries(edited)) {
-        if (!stamped.has(k) || typeof t !== 'string' || !ISO_TIME.test(t)) return { key: 'edited', message: `edited.${k} is not a stamped field with an ISO time` };
-      }
-    }
-    return undefined;
+  const stampedNames = [...stamped].sort();
+  const specs: FieldSpecs = {
+    ...Object.fromEntries(schema.fields.map((spec) => [spec.name, { rule: ruleOf(spec), required: spec.required }])),
+    edited: {
+      rule: {
+        type: 'dict',
+        key: (k) => (stamped.has(k) ? undefined : `'${k}' is not a stamped field (${stampedNames.join(', ')})`),
+        of: { type: 'time' },
+      },
+    },
+  };
+
+  /** Every problem of a value, with the key path it is at. */
+  const problemsOf = (value: unknown): Problem[] => {
+    const c = new Checker({ nullIsUnset: true });
+    c.record(value, [], specs, `a ${schema.what} file`);
+    return c.problems;
   };
 
   const merge = (base: T | undefined, ours: T, theirs: T): { value: T; notes: MergeNote[] } => {
@@ -202,25 +170,26 @@ export function defineRecordKind<T extends { id: string }>(schema: RecordSchema)
     schema,
     dir: schema.dir,
     idOf: (value) => value.id,
+    problems: problemsOf,
     decode(text, path) {
       const parsed = parseLedgerYaml(text, path);
-      const problem = problemOf(parsed.value);
-      if (problem) throw new LedgerFileError(path, parsed.lineOf([problem.key]), problem.message);
+      const problems = problemsOf(parsed.value);
+      if (problems.length > 0) throw fileError(path, parsed.lineOf, problems);
       const value = normalize(parsed.value as Fields) as unknown as T;
-      const expected = fileId(path);
+      const expected = idFromFileName(path);
       if (expected !== undefined && value.id !== expected) {
         throw new LedgerFileError(path, parsed.lineOf(['id']), `id '${value.id}' does not match the file name (expected '${expected}')`);
       }
       return value;
     },
     encode(value) {
-      const problem = problemOf(value);
-      if (problem) throw new UsageError(`cannot write ${schema.what} ${value.id}: ${problem.message}`);
+      const problems = problemsOf(value);
+      if (problems.length > 0) throw new UsageError(`cannot write ${schema.what} ${value.id}: ${summary(problems)}`);
       return toCanonicalYaml(normalize(value as unknown as Fields));
     },
     validate(value) {
-      const problem = problemOf(normalize(value as unknown as Fields));
-      if (problem) throw new UsageError(`invalid ${schema.what}: ${problem.message}`);
+      const problems = problemsOf(normalize(value as unknown as Fields));
+      if (problems.length > 0) throw new UsageError(`invalid ${schema.what}: ${summary(problems)}`);
       return normalize(value as unknown as Fields) as unknown as T;
     },
     touch(before, after, now) {
