@@ -10,7 +10,7 @@
  */
 import { LedgerFileError, UsageError } from '../errors.js';
 import { parseLedgerYaml, toCanonicalYaml } from '../ledger/canonical-yaml.js';
-import { agentNameProblem, idProblem, shownName } from '../ledger/names.js';
+import { Checker, fileError, idFromFileName, isMap, summary, type FieldSpecs, type Problem } from '../ledger/validate.js';
 import { parseDuration } from './duration.js';
 
 export const MOLECULE_STATUSES = ['active', 'done'] as const;
@@ -127,144 +127,116 @@ const STEP_KEYS = [
 
 const GATE_KEYS = ['type', 'id', 'await_id', 'timeout', 'condition', 'resolved_at', 'resolved_by'] as const;
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Step ids as cooked formulas make them: `implement`, `implement.draft`, `move.iter3.move-disk`. */
 const STEP_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:+-]*$/;
 
-type Path = (string | number)[];
+const text = { type: 'string' } as const;
+const time = { type: 'time' } as const;
 
-class Problem {
-  constructor(
-    readonly at: Path,
-    readonly message: string,
-  ) {}
-}
+const GATE_FIELDS: FieldSpecs = {
+  type: { rule: text, required: true },
+  id: { rule: text },
+  await_id: { rule: text },
+  timeout: { rule: text },
+  condition: { rule: text },
+  resolved_at: { rule: time },
+  resolved_by: { rule: text },
+};
 
-function isMap(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+const STEP_FIELDS: FieldSpecs = {
+  id: { rule: { type: 'string', pattern: STEP_ID, hint: 'letters, digits and . _ - : +' }, required: true },
+  title: { rule: text, required: true },
+  type: { rule: text },
+  parent: { rule: text },
+  needs: { rule: { type: 'list', of: text } },
+  status: { rule: { type: 'enum', values: STEP_STATUSES }, required: true },
+  assignee: { rule: { type: 'name' } },
+  started_at: { rule: time },
+  done_at: { rule: time },
+  gate: { rule: { type: 'record', fields: GATE_FIELDS, what: 'a gate' } },
+  description: { rule: text },
+  acceptance: { rule: text },
+  notes: { rule: text },
+};
 
-function checkKeys(value: Record<string, unknown>, allowed: readonly string[], at: Path, what: string): void {
-  for (const key of Object.keys(value)) if (!allowed.includes(key)) throw new Problem([...at, key], `unknown field '${key}' in ${what}`);
-}
+const MOLECULE_FIELDS: FieldSpecs = {
+  id: { rule: { type: 'id' }, required: true },
+  title: { rule: text, required: true },
+  formula: { rule: text, required: true },
+  formula_version: { rule: { type: 'int', min: 0 }, required: true },
+  status: { rule: { type: 'enum', values: MOLECULE_STATUSES }, required: true },
+  bead: { rule: text },
+  assignee: { rule: { type: 'name' } },
+  vars: { rule: { type: 'dict', key: (name) => (VAR_NAME.test(name) ? undefined : `variable name '${name}' is not valid`), of: text } },
+  squash: { rule: { type: 'enum', values: ['on_complete'] } },
+  created_at: { rule: time, required: true },
+  created_by: { rule: text, required: true },
+  updated_at: { rule: time, required: true },
+  done_at: { rule: time },
+  edited: {
+    rule: {
+      type: 'dict',
+      key: (k) => ((MOLECULE_STAMPED_FIELDS as readonly string[]).includes(k) ? undefined : `'${k}' is not a stamped field (${MOLECULE_STAMPED_FIELDS.join(', ')})`),
+      of: time,
+    },
+  },
+  steps: { rule: { type: 'list', of: { type: 'record', fields: STEP_FIELDS, what: 'a step' } }, required: true },
+};
 
-/** `rule`: a pattern the value must match, or a check saying what is wrong with it (names.ts). */
-function text(value: Record<string, unknown>, key: string, at: Path, required: boolean, rule?: RegExp | ((v: string) => string | undefined), hint?: string): void {
-  const v = value[key];
-  if (v === undefined || v === null) {
-    if (required) throw new Problem([...at, key], `${key} is missing`);
-    return;
-  }
-  if (typeof v !== 'string') throw new Problem([...at, key], `${key} must be a string`);
-  if (rule instanceof RegExp && !rule.test(v)) throw new Problem([...at, key], `${key} ${shownName(v)} is not valid${hint ? ` (${hint})` : ''}`);
-  if (typeof rule === 'function') {
-    const problem = rule(v);
-    if (problem !== undefined) throw new Problem([...at, key], `${key} ${shownName(v)} is not valid: ${problem}`);
-  }
-}
-
-function time(value: Record<string, unknown>, key: string, at: Path, required: boolean): void {
-  text(value, key, at, required, ISO_TIME, 'an ISO time like 2026-01-31T12:00:00.000Z');
-}
-
-function oneOf(value: Record<string, unknown>, key: string, values: readonly string[], at: Path): void {
-  const v = value[key];
-  if (typeof v !== 'string' || !values.includes(v)) throw new Problem([...at, key], `${key} must be one of ${values.join(', ')}, not '${String(v)}'`);
-}
-
-function checkGate(gate: unknown, at: Path): void {
-  if (!isMap(gate)) throw new Problem(at, 'gate must be a mapping (type, id, timeout, …)');
-  checkKeys(gate, GATE_KEYS, at, 'a gate');
-  text(gate, 'type', at, true);
-  for (const key of ['id', 'await_id', 'condition', 'resolved_by']) text(gate, key, at, false);
-  text(gate, 'timeout', at, false);
-  if (typeof gate.timeout === 'string' && parseDuration(gate.timeout) === undefined) {
-    throw new Problem([...at, 'timeout'], `timeout '${gate.timeout}' is not a duration like 30s, 30m, 2h or 1d`);
-  }
-  time(gate, 'resolved_at', at, false);
-}
-
-function checkStep(step: unknown, at: Path): void {
-  if (!isMap(step)) throw new Problem(at, 'a step must be a mapping of fields');
-  checkKeys(step, STEP_KEYS, at, 'a step');
-  text(step, 'id', at, true, STEP_ID, 'letters, digits and . _ - : +');
-  text(step, 'title', at, true);
-  for (const key of ['type', 'parent', 'description', 'acceptance', 'notes']) text(step, key, at, false);
-  oneOf(step, 'status', STEP_STATUSES, at);
-  text(step, 'assignee', at, false, agentNameProblem);
-  time(step, 'started_at', at, false);
-  time(step, 'done_at', at, false);
-  const needs = step.needs;
-  if (needs !== undefined && needs !== null && (!Array.isArray(needs) || needs.some((n) => typeof n !== 'string'))) {
-    throw new Problem([...at, 'needs'], 'needs must be a list of step ids');
-  }
-  if (step.gate !== undefined && step.gate !== null) checkGate(step.gate, [...at, 'gate']);
-}
-
-/** The first problem of a parsed molecule file, with the key path it is at. */
-function problemOf(value: unknown): Problem | undefined {
-  try {
-    if (!isMap(value)) throw new Problem([], 'a molecule file must be a mapping of fields');
-    checkKeys(value, MOLECULE_KEYS, [], 'a molecule');
-    text(value, 'id', [], true, idProblem);
-    text(value, 'title', [], true);
-    text(value, 'formula', [], true);
-    const version = value.formula_version;
-    if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) throw new Problem(['formula_version'], 'formula_version must be a whole number');
-    oneOf(value, 'status', MOLECULE_STATUSES, []);
-    text(value, 'bead', [], false);
-    text(value, 'assignee', [], false, agentNameProblem);
-    if (value.vars !== undefined && value.vars !== null) {
-      if (!isMap(value.vars)) throw new Problem(['vars'], 'vars must be a mapping of name to value');
-      for (const [name, v] of Object.entries(value.vars)) {
-        if (!VAR_NAME.test(name)) throw new Problem(['vars', name], `variable name '${name}' is not valid`);
-        if (typeof v !== 'string') throw new Problem(['vars', name], `variable ${name} must be a string (quote it)`);
+/**
+ * Every problem of a parsed molecule file, with the key path it is at: each field (validate.ts), then
+ * what ties the steps together (durations of gates, unique step ids, needs and parents naming steps,
+ * no parent cycle), checked on the steps that are well formed.
+ */
+export function moleculeProblems(value: unknown): Problem[] {
+  const c = new Checker({ nullIsUnset: true });
+  if (!c.record(value, [], MOLECULE_FIELDS, 'a molecule file') && !(isMap(value) && Array.isArray(value.steps))) return c.problems;
+  const steps = (value as { steps: unknown[] }).steps;
+  const ids = new Map<string, number>();
+  let unique = true;
+  steps.forEach((raw, i) => {
+    if (!isMap(raw)) return;
+    const gate = raw.gate;
+    if (isMap(gate) && typeof gate.timeout === 'string' && parseDuration(gate.timeout) === undefined) {
+      c.add(['steps', i, 'gate', 'timeout'], `timeout '${gate.timeout}' is not a duration like 30s, 30m, 2h or 1d`);
+    }
+    if (typeof raw.id !== 'string') return;
+    if (ids.has(raw.id)) {
+      c.add(['steps', i, 'id'], `step id '${raw.id}' is used twice`);
+      unique = false;
+    } else ids.set(raw.id, i);
+  });
+  // With an id used twice, which step a need or a parent names is unclear: those wait for the fix.
+  if (!unique) return c.problems;
+  const parentOf = (id: string): unknown => (steps[ids.get(id)!] as Record<string, unknown>).parent;
+  steps.forEach((raw, i) => {
+    if (!isMap(raw) || typeof raw.id !== 'string') return;
+    const id = raw.id;
+    if (Array.isArray(raw.needs)) {
+      for (const need of raw.needs) {
+        if (typeof need !== 'string') continue;
+        if (!ids.has(need)) c.add(['steps', i, 'needs'], `step ${id} needs '${need}', which is not a step of this molecule`);
+        else if (need === id) c.add(['steps', i, 'needs'], `step ${id} needs itself`);
       }
     }
-    if (value.squash !== undefined && value.squash !== null) oneOf(value, 'squash', ['on_complete'], []);
-    time(value, 'created_at', [], true);
-    text(value, 'created_by', [], true);
-    time(value, 'updated_at', [], true);
-    time(value, 'done_at', [], false);
-    if (value.edited !== undefined && value.edited !== null) {
-      if (!isMap(value.edited)) throw new Problem(['edited'], 'edited must be a mapping of field to time');
-      for (const [k, t] of Object.entries(value.edited)) {
-        if (!(MOLECULE_STAMPED_FIELDS as readonly string[]).includes(k) || typeof t !== 'string' || !ISO_TIME.test(t)) {
-          throw new Problem(['edited', k], `edited.${k} is not a stamped field (${MOLECULE_STAMPED_FIELDS.join(', ')}) with an ISO time`);
+    if (typeof raw.parent === 'string') {
+      if (!ids.has(raw.parent)) {
+        c.add(['steps', i, 'parent'], `step ${id} has parent '${raw.parent}', which is not a step of this molecule`);
+        return;
+      }
+      // Parent chains must end: a cycle would make a step contain itself.
+      const seen = new Set([id]);
+      for (let p: unknown = raw.parent; typeof p === 'string' && ids.has(p); p = parentOf(p)) {
+        if (seen.has(p)) {
+          c.add(['steps', i, 'parent'], `step ${id} is inside itself (parent cycle through ${p})`);
+          break;
         }
+        seen.add(p);
       }
     }
-    const steps = value.steps;
-    if (!Array.isArray(steps)) throw new Problem(['steps'], 'steps must be a list');
-    const ids = new Map<string, number>();
-    steps.forEach((step, i) => {
-      checkStep(step, ['steps', i]);
-      const id = (step as { id: string }).id;
-      if (ids.has(id)) throw new Problem(['steps', i, 'id'], `step id '${id}' is used twice`);
-      ids.set(id, i);
-    });
-    steps.forEach((raw, i) => {
-      const step = raw as MoleculeStep;
-      for (const need of step.needs ?? []) {
-        if (!ids.has(need)) throw new Problem(['steps', i, 'needs'], `step ${step.id} needs '${need}', which is not a step of this molecule`);
-        if (need === step.id) throw new Problem(['steps', i, 'needs'], `step ${step.id} needs itself`);
-      }
-      if (step.parent !== undefined) {
-        if (!ids.has(step.parent)) throw new Problem(['steps', i, 'parent'], `step ${step.id} has parent '${step.parent}', which is not a step of this molecule`);
-        // Parent chains must end: a cycle would make a step contain itself.
-        const seen = new Set([step.id]);
-        for (let p: string | undefined = step.parent; p !== undefined; p = (steps[ids.get(p)!] as MoleculeStep).parent) {
-          if (seen.has(p)) throw new Problem(['steps', i, 'parent'], `step ${step.id} is inside itself (parent cycle through ${p})`);
-          seen.add(p);
-        }
-      }
-    });
-    return undefined;
-  } catch (error) {
-    if (error instanceof Problem) return error;
-    throw error;
-  }
+  });
+  return c.problems;
 }
 
 function definedOnly<T extends Record<string, unknown>>(value: T, keys: readonly string[]): T {
@@ -292,18 +264,13 @@ export function normalizeMolecule(molecule: Molecule): Molecule {
   return definedOnly({ ...molecule, vars, edited, steps } as unknown as Record<string, unknown>, MOLECULE_KEYS) as unknown as Molecule;
 }
 
-function fileId(path: string): string | undefined {
-  const name = path.slice(path.lastIndexOf('/') + 1);
-  return name.endsWith('.yaml') && name.length > 5 ? name.slice(0, -5) : undefined;
-}
-
 /** Parses and validates a molecule file; a broken one throws LedgerFileError naming the path and line. */
 export function decodeMolecule(text: string, path: string): Molecule {
   const parsed = parseLedgerYaml(text, path);
-  const problem = problemOf(parsed.value);
-  if (problem) throw new LedgerFileError(path, parsed.lineOf(problem.at), problem.message);
+  const problems = moleculeProblems(parsed.value);
+  if (problems.length > 0) throw fileError(path, parsed.lineOf, problems);
   const molecule = normalizeMolecule(parsed.value as Molecule);
-  const expected = fileId(path);
+  const expected = idFromFileName(path);
   if (expected !== undefined && molecule.id !== expected) {
     throw new LedgerFileError(path, parsed.lineOf(['id']), `id '${molecule.id}' does not match the file name (expected '${expected}')`);
   }
@@ -312,8 +279,8 @@ export function decodeMolecule(text: string, path: string): Molecule {
 
 export function encodeMolecule(molecule: Molecule): string {
   const normalized = normalizeMolecule(molecule);
-  const problem = problemOf(normalized);
-  if (problem) throw new UsageError(`cannot write molecule ${molecule.id}: ${problem.message}`);
+  const problems = moleculeProblems(normalized);
+  if (problems.length > 0) throw new UsageError(`cannot write molecule ${molecule.id}: ${summary(problems)}`);
   return toCanonicalYaml(normalized as unknown as Record<string, unknown>);
 }
 
