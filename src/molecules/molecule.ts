@@ -91,42 +91,6 @@ export interface Molecule {
 export const MOLECULE_STAMPED_FIELDS = ['title', 'assignee'] as const;
 export type MoleculeStampedField = (typeof MOLECULE_STAMPED_FIELDS)[number];
 
-const MOLECULE_KEYS = [
-  'id',
-  'title',
-  'formula',
-  'formula_version',
-  'status',
-  'bead',
-  'assignee',
-  'vars',
-  'squash',
-  'created_at',
-  'created_by',
-  'updated_at',
-  'done_at',
-  'edited',
-  'steps',
-] as const;
-
-const STEP_KEYS = [
-  'id',
-  'title',
-  'type',
-  'parent',
-  'needs',
-  'status',
-  'assignee',
-  'started_at',
-  'done_at',
-  'gate',
-  'description',
-  'acceptance',
-  'notes',
-] as const;
-
-const GATE_KEYS = ['type', 'id', 'await_id', 'timeout', 'condition', 'resolved_at', 'resolved_by'] as const;
-
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Step ids as cooked formulas make them: `implement`, `implement.draft`, `move.iter3.move-disk`. */
 const STEP_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:+-]*$/;
@@ -134,6 +98,7 @@ const STEP_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:+-]*$/;
 const text = { type: 'string' } as const;
 const time = { type: 'time' } as const;
 
+/** Fields in file order (the canonical file's key order). */
 const GATE_FIELDS: FieldSpecs = {
   type: { rule: text, required: true },
   id: { rule: text },
@@ -183,6 +148,11 @@ const MOLECULE_FIELDS: FieldSpecs = {
   },
   steps: { rule: { type: 'list', of: { type: 'record', fields: STEP_FIELDS, what: 'a step' } }, required: true },
 };
+
+/** The keys of each map in file order: what the canonical file writes. */
+const MOLECULE_KEYS = Object.keys(MOLECULE_FIELDS);
+const STEP_KEYS = Object.keys(STEP_FIELDS);
+const GATE_KEYS = Object.keys(GATE_FIELDS);
 
 /**
  * Every problem of a parsed molecule file, with the key path it is at: each field (validate.ts), then
