@@ -6,8 +6,6 @@ import {
   DEP_TYPES,
   MAX_PRIORITY,
   MIN_PRIORITY,
-  isBeadStatus,
-  isDepType,
   type BeadStatus,
   type DepType,
 } from './bead.js';
@@ -20,6 +18,7 @@ import {
  */
 
 export { idProblem } from '../ledger/names.js';
+import { parseChoice } from '../ledger/validate.js';
 
 export const MAX_TITLE_LENGTH = 500;
 
@@ -61,9 +60,7 @@ export function parsePriority(raw: string | number): number {
 }
 
 export function parseStatus(raw: string): BeadStatus {
-  const value = raw.trim().toLowerCase().replace(/-/g, '_');
-  if (!isBeadStatus(value)) throw new UsageError(`invalid status '${raw}'`, `use one of: ${BEAD_STATUSES.join(', ')}`);
-  return value;
+  return parseChoice(raw, BEAD_STATUSES, 'status');
 }
 
 export function knownTypes(config: LedgerConfig): string[] {
@@ -80,9 +77,7 @@ export function parseType(raw: string, config: LedgerConfig): string {
 }
 
 export function parseDepType(raw: string): DepType {
-  const value = raw.trim().toLowerCase();
-  if (!isDepType(value)) throw new UsageError(`invalid dependency type '${raw}'`, `use one of: ${DEP_TYPES.join(', ')}`);
-  return value;
+  return parseChoice(raw, DEP_TYPES, 'dependency type');
 }
 
 /** `blocks:gt-4f2a`, or a bare id meaning `blocks`. */

@@ -14,8 +14,11 @@
  *   mail (record-kind.ts), molecules and their steps and gates;
  * - the primitives (`string`, `checked`, `time`, `int`, `oneOf`, `list`, `map`, `unknownKey`) for
  *   codecs that word their messages field by field: beads (bead-codec.ts) and gt.yaml.
+ *
+ * Values typed by a user go through `parse…` functions that use the same `…Problem` checks and
+ * throw one UsageError with a hint (bead-input.ts, names.ts `check…`, `parseChoice` below).
  */
-import { LedgerFileError } from '../errors.js';
+import { LedgerFileError, UsageError } from '../errors.js';
 import { agentNameProblem, idProblem, shownName } from './names.js';
 
 export type KeyPath = (string | number)[];
@@ -279,4 +282,15 @@ export function locate(lineOf: (keyPath: KeyPath) => number | undefined, problem
 export function idFromFileName(path: string): string | undefined {
   const name = path.slice(path.lastIndexOf('/') + 1);
   return name.endsWith('.yaml') && name.length > 5 ? name.slice(0, -5) : undefined;
+}
+
+/**
+ * A value typed by a user that must be one of `values` (status, dependency type, role): trimmed and
+ * lowercased (and `-` read as `_` when `values` use `_`), or a UsageError `invalid <what> '<raw>'`
+ * whose hint lists the values.
+ */
+export function parseChoice<T extends string>(raw: string, values: readonly T[], what: string): T {
+  const value = raw.trim().toLowerCase().replace(/-/g, values.some((v) => v.includes('_')) ? '_' : '-');
+  if (!(values as readonly string[]).includes(value)) throw new UsageError(`invalid ${what} ${shownName(raw)}`, `use one of: ${values.join(', ')}`);
+  return value as T;
 }

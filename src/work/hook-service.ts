@@ -7,6 +7,7 @@ import type { Bead } from '../beads/bead.js';
 import { closeBead, findBead, updateBead } from '../beads/bead-service.js';
 import { agentKind } from '../kinds.js';
 import { OVERSEER } from '../ledger/layout.js';
+import { parseChoice } from '../ledger/validate.js';
 import { RuleError, UsageError } from '../errors.js';
 import { convoysTracking, createConvoy, parseAddress } from '../convoys/convoy-service.js';
 import type { Convoy } from '../convoys/convoy.js';
@@ -19,8 +20,7 @@ import { moleculesBoundTo, pourMolecule, reassignMolecule } from '../molecules/m
 
 
 export function parseRole(raw: string): AgentRole {
-  if (!(AGENT_ROLES as readonly string[]).includes(raw)) throw new UsageError(`unknown role '${raw}'`, `roles: ${AGENT_ROLES.join(', ')}`);
-  return raw as AgentRole;
+  return parseChoice(raw, AGENT_ROLES, 'role');
 }
 
 /** Creates or updates the agent's record. */

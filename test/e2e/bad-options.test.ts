@@ -47,7 +47,7 @@ const cases: [string, () => string[], string][] = [
   ['watch --sweep-every', () => ['watch', '--sweep-every', '0'], "--sweep-every takes a number of seconds above 0, not '0'"],
   ['export --format', () => ['export', '--format', 'xml'], "--format: invalid format 'xml'"],
   ['import --format', () => ['import', '-', '--format', 'csv'], "--format: invalid format 'csv'"],
-  ['agents add --role', () => ['agents', 'add', 'zed', '--role', 'king'], "--role: unknown role 'king'"],
+  ['agents add --role', () => ['agents', 'add', 'zed', '--role', 'king'], "--role: invalid role 'king'"],
   ['init --prefix', () => ['init', '--prefix', 'Web1'], "--prefix: invalid prefix 'Web1'"],
   ['cook --var', () => ['cook', 'feature', '--var', 'oops'], "--var takes name=value, not 'oops'"],
   ['mol pour --var', () => ['mol', 'pour', 'feature', '--var', '1x=2'], "--var takes name=value, not '1x=2'"],

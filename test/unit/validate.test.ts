@@ -12,8 +12,10 @@ import { mailKind, type Mail } from '../../src/mail/mail.js';
 import { decodeMolecule, encodeMolecule, moleculeProblems, type Molecule } from '../../src/molecules/molecule.js';
 import { checkConfig, decodeConfig } from '../../src/ledger/config-codec.js';
 import { parseLedgerYaml } from '../../src/ledger/canonical-yaml.js';
-import { formatKeyPath, locate, timeProblem, type Problem } from '../../src/ledger/validate.js';
-import { LedgerFileError } from '../../src/errors.js';
+import { formatKeyPath, locate, parseChoice, timeProblem, type Problem } from '../../src/ledger/validate.js';
+import { LedgerFileError, UsageError } from '../../src/errors.js';
+import { parseDepType, parseStatus } from '../../src/beads/bead-input.js';
+import { parseRole } from '../../src/work/hook-service.js';
 import { pour, shiny } from './molecule-fixtures.js';
 
 const T = '2026-01-31T12:00:00.000Z';
@@ -147,6 +149,23 @@ describe('one time rule for every kind', () => {
           expect(e.line).toBe(text.split('\n').findIndex((l) => l.startsWith(`${field}:`)) + 1);
         }
       }
+    }
+  });
+});
+
+describe('values typed by a user', () => {
+  it('one parser for a choice: status, dependency type, role', () => {
+    expect(parseStatus(' In-Progress ')).toBe('in_progress');
+    expect(parseDepType('Parent-Child')).toBe('parent-child');
+    expect(parseRole('crew')).toBe('crew');
+    for (const [fn, what] of [
+      [() => parseStatus('done'), "invalid status 'done'"],
+      [() => parseDepType('needs'), "invalid dependency type 'needs'"],
+      [() => parseRole('king'), "invalid role 'king'"],
+      [() => parseChoice('a\nb', ['x'], 'thing'), "invalid thing 'a\\nb'"],
+    ] as const) {
+      expect(fn).toThrow(UsageError);
+      expect(fn).toThrow(what);
     }
   });
 });
