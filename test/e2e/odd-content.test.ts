@@ -63,9 +63,11 @@ describe('files that are not <folder>/<id>.yaml', () => {
     expect(r.gtJson<{ id: string }[]>('ready').map((b) => b.id)).toEqual([a]);
   });
 
-  it('never stop the observer: a closure among them still lands its convoy', () => {
+  it('never stop the observer: a closure among them is still handled (the convoy feeds its next bead)', () => {
+    r.gtOk('agents', 'add', 'alice', '--role', 'polecat');
     const a = r.gtJson<{ id: string }>('create', 'Tracked').id;
-    const convoy = r.gtJson<{ id: string }>('convoy', 'create', 'Ship it', a).id;
+    const b = r.gtJson<{ id: string }>('create', 'Tracked next').id;
+    const convoy = r.gtJson<{ id: string }>('convoy', 'create', 'Ship it', a, b, '--feed', 'alice').id;
     r.gtOk('observe');
     commitNatively('gt/ledger', ODD);
     r.gtOk('close', a, '-r', 'done');
@@ -73,7 +75,8 @@ describe('files that are not <folder>/<id>.yaml', () => {
     const pass = r.gt(['observe']);
     expect(pass.stderr).toBe('');
     expect(pass.status).toBe(0);
-    expect(pass.stdout).toContain(`landed ${convoy}`);
+    expect(pass.stdout).toContain(`fed ${b}`);
+    expect(pass.stdout).toContain(`convoy ${convoy}`);
     expect(r.gtJson<{ status: string }[]>('convoy', 'status', convoy)).toBeDefined();
     // gt's own writes keep what they do not know.
     const files = r.git('ls-tree', '-r', '--name-only', 'gt/ledger').split('\n');
@@ -166,8 +169,7 @@ describe('control characters in ledger text', () => {
 
     // The observer's lines, as gt observe prints them.
     r.gtOk('close', evil, '-r', 'done');
-    r.gtOk('close', after, '-r', 'done');
-    expect(safe(['observe'])).toContain('Convoy Evil \\x1b]0;pwned');
+    expect(safe(['close', after, '-r', 'done'])).toContain('Convoy Evil \\x1b]0;pwned');
 
     // Errors that quote ledger text, and doctor naming an odd path.
     commitNatively('gt/ledger', { 'beads/\x1b[2Jx.yml': 'odd\n' });
