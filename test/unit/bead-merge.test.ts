@@ -2,28 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { Bead } from '../../src/beads/bead.js';
 import { isSameBead, mergeBead } from '../../src/beads/bead-merge.js';
 import { canonicalJson, mergeSets, unionById } from '../../src/ledger/merge/set-merge.js';
+import { sampleBead } from '../helpers/fixtures.js';
 
 const CREATED = '2025-01-01T00:00:00.000Z';
 const T1 = '2025-01-02T00:00:01.000Z';
 const T2 = '2025-01-02T00:00:02.000Z';
 const T3 = '2025-01-02T00:00:03.000Z';
 
-function bead(overrides: Partial<Bead> = {}): Bead {
-  return {
-    id: 'gt-a1',
-    title: 'Fix the flux capacitor',
-    type: 'task',
-    status: 'open',
-    priority: 2,
-    labels: [],
-    deps: [],
-    comments: [],
-    created_at: CREATED,
-    created_by: 'alice',
-    updated_at: CREATED,
-    ...overrides,
-  };
-}
+const bead = (overrides: Partial<Bead> = {}): Bead => sampleBead({ title: 'Fix the flux capacitor', created_at: CREATED, ...overrides });
 
 describe('mergeSets', () => {
   const id = (s: string): string => s;

@@ -13,6 +13,7 @@ import {
 import { exportBeads, formatFromPath, planImport, type InteropFormat } from '../../src/beads/interop.js';
 import { UsageError } from '../../src/errors.js';
 import { labelProblem, normalizeTitle } from '../../src/beads/bead-input.js';
+import { sampleBead, thrownBy } from '../helpers/fixtures.js';
 
 const ACTOR = 'importer';
 const NOW = '2026-07-01T12:00:00.000Z';
@@ -27,31 +28,10 @@ function jsonl(...records: object[]): string {
   return records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 }
 
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return err as UsageError;
-  }
-  throw new Error('expected a UsageError');
-}
+const usageError = (fn: () => unknown): UsageError => thrownBy(UsageError, fn);
 
-function bead(overrides: Partial<Bead> & Pick<Bead, 'id'>): Bead {
-  return {
-    title: `Title of ${overrides.id}`,
-    type: 'task',
-    status: 'open',
-    priority: 2,
-    labels: [],
-    deps: [],
-    comments: [],
-    created_at: '2026-01-01T00:00:00Z',
-    created_by: 'alice',
-    updated_at: '2026-01-02T00:00:00Z',
-    ...overrides,
-  };
-}
+const bead = (overrides: Partial<Bead> & Pick<Bead, 'id'>): Bead =>
+  sampleBead({ created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-02T00:00:00Z', ...overrides });
 
 describe('formatFromPath', () => {
   it.each([

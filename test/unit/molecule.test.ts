@@ -5,18 +5,11 @@ import { LedgerFileError, GtError } from '../../src/errors.js';
 import { digestOf } from '../../src/molecules/molecule-service.js';
 import { finishStep } from '../../src/molecules/step-ops.js';
 import { at, chain, pour, proto, shiny, step, T0 } from './molecule-fixtures.js';
+import { thrownBy } from '../helpers/fixtures.js';
 
 const PATH = 'molecules/gt-mol-test.yaml';
 
-function fileError(text: string, path = PATH): LedgerFileError {
-  try {
-    decodeMolecule(text, path);
-  } catch (error) {
-    if (error instanceof LedgerFileError) return error;
-    throw error;
-  }
-  throw new Error('expected a LedgerFileError');
-}
+const fileError = (text: string, path = PATH): LedgerFileError => thrownBy(LedgerFileError, () => decodeMolecule(text, path));
 
 describe('molecule files', () => {
   it('are canonical: key order fixed, steps in order, what was read writes back to the same bytes', () => {

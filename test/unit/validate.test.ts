@@ -17,22 +17,11 @@ import { LedgerFileError, UsageError } from '../../src/errors.js';
 import { parseDepType, parseStatus } from '../../src/beads/bead-input.js';
 import { parseRole } from '../../src/work/hook-service.js';
 import { pour, shiny } from './molecule-fixtures.js';
+import { sampleBead, thrownBy } from '../helpers/fixtures.js';
 
 const T = '2026-01-31T12:00:00.000Z';
 
-const bead = (): Bead => ({
-  id: 'gt-a1',
-  title: 'A bead',
-  type: 'task',
-  status: 'open',
-  priority: 2,
-  labels: [],
-  deps: [],
-  comments: [],
-  created_at: T,
-  created_by: 'alice',
-  updated_at: T,
-});
+const bead = (): Bead => sampleBead({ title: 'A bead', created_at: T });
 const convoy = (): Convoy => ({ id: 'gt-cv-a1', title: 'Release', status: 'open', tracks: ['gt-a1'], created_at: T, created_by: 'alice', updated_at: T });
 const agent = (): AgentRecord => ({ id: 'alice', role: 'polecat', state: 'idle', created_at: T, updated_at: T });
 const mail = (): Mail => ({ id: 'gt-mail-a1', from: 'alice', to: 'bob', subject: 'Hi', status: 'unread', created_at: T });
@@ -40,15 +29,7 @@ const molecule = (): Molecule => pour(shiny());
 
 const paths = (problems: readonly Problem[]) => problems.map((p) => formatKeyPath(p.keyPath));
 
-function fileError(fn: () => unknown): LedgerFileError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof LedgerFileError) return e;
-    throw e;
-  }
-  throw new Error('expected a LedgerFileError');
-}
+const fileError = (fn: () => unknown): LedgerFileError => thrownBy(LedgerFileError, fn);
 
 describe('every kind reports every problem with its key path', () => {
   it('convoys', () => {
