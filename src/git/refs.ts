@@ -2,6 +2,7 @@ import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync
 import { dirname, join } from 'node:path';
 import { LockBusyError, RefConflictError } from '../errors.js';
 import { formatSignature, type Signature } from './object-format.js';
+import { revertCheckouts, updateCheckouts } from './worktrees.js';
 
 const OID_PATTERN = /^[0-9a-f]{40}$/;
 
@@ -118,16 +119,22 @@ export class RefStore {
     }
   }
 
-  /** Moves `ref` from `expected` to `next`, or throws RefConflictError if it is not at `expected`. */
+  /**
+   * Moves `ref` from `expected` to `next`, or throws RefConflictError if it is not at `expected`. A
+   * checkout of `ref` in any worktree follows it (see updateCheckouts), or the update is refused.
+   */
   compareAndSwap(update: RefUpdate): void {
     const refPath = join(this.commonDir, update.ref);
     const lockPath = `${refPath}.lock`;
     mkdirSync(dirname(refPath), { recursive: true });
     const fd = this.acquireRefLock(lockPath);
     let locked = true;
+    let checkoutsMoved = false;
     try {
       const actual = this.resolve(update.ref);
       if (actual !== update.expected) throw new RefConflictError(update.ref, update.expected, actual);
+      updateCheckouts(this.commonDir, update.ref, update.expected, update.next);
+      checkoutsMoved = true;
       writeSync(fd, `${update.next}\n`);
       closeSync(fd);
       locked = false;
@@ -135,8 +142,10 @@ export class RefStore {
       // `git reflog expire` cannot interleave with it.
       this.appendReflog(update);
       renameSync(lockPath, refPath);
+      checkoutsMoved = false;
     } catch (error) {
       if (locked) closeSync(fd);
+      if (checkoutsMoved) revertCheckouts(this.commonDir, update.ref, update.expected, update.next);
       try {
         if (existsSync(lockPath)) unlinkSync(lockPath);
       } catch {

@@ -5,6 +5,7 @@ import { staleLockMs } from './ledger.js';
 import { AGENT_REF_PREFIX, LEDGER_REF, agentFromRef, agentRef, idFromPath } from './layout.js';
 import type { MergeNote } from './entity-kind.js';
 import { NotFoundError, RefConflictError, RepositoryError } from '../errors.js';
+import { CheckoutBusyError } from '../git/worktrees.js';
 import { closestIds } from './closest-ids.js';
 
 export interface AgentMergeReport {
@@ -55,7 +56,8 @@ async function catchUpMergedBranches(ledger: Ledger, reports: AgentMergeReport[]
     try {
       ledger.updateRef(ref, agentTip, tip, 'fast-forward to ledger after gt merge', new Date());
     } catch (error) {
-      if (!(error instanceof RefConflictError)) throw error;
+      // Moved meanwhile, or checked out with changes: the branch stays behind, merged, for its next write.
+      if (!(error instanceof RefConflictError) && !(error instanceof CheckoutBusyError)) throw error;
     }
   }
 }
@@ -86,8 +88,9 @@ async function mergeOne(ledger: Ledger, agent: string): Promise<AgentMergeReport
     try {
       ledger.updateRef(ref, agentTip, commit, `fast-forward to ledger after ${subject}`, when);
     } catch (error) {
-      // The agent wrote again meanwhile: its new work stays on its branch for the next merge.
-      if (!(error instanceof RefConflictError)) throw error;
+      // The agent wrote again meanwhile: its new work stays on its branch for the next merge. A
+      // checkout of the branch with changes keeps it where it is: already merged, nothing is lost.
+      if (!(error instanceof RefConflictError) && !(error instanceof CheckoutBusyError)) throw error;
     }
     return { agent, outcome: 'merged', commit, changed, notes: merged.notes, renames: merged.renames };
   }
