@@ -4,6 +4,9 @@ import { withWriteLock } from './write-lock.js';
 import { staleLockMs } from './ledger.js';
 import { AGENT_REF_PREFIX, LEDGER_REF, agentFromRef, agentRef, idFromPath } from './layout.js';
 import type { MergeNote } from './entity-kind.js';
+import { withMergeNotes } from './merge/merge-notes.js';
+
+export { describeMergeNote } from './merge/merge-notes.js';
 import { NotFoundError, RefConflictError, RepositoryError } from '../errors.js';
 import { CheckoutBusyError } from '../git/worktrees.js';
 import { closestIds } from './closest-ids.js';
@@ -17,15 +20,6 @@ export interface AgentMergeReport {
   changed: string[];
   notes: MergeNote[];
   renames: { from: string; to: string }[];
-}
-
-/**
- * One line per value a merge did not keep, for the merge commit and the CLI alike. The rule that chose
- * (latest edit, status precedence, priority) is the field's; the line only says what won and what lost.
- */
-export function describeMergeNote(note: MergeNote): string {
-  if (note.field === 'id') return `${note.superseded} collided with another entity's id: the incoming one is now ${note.kept}`;
-  return `${note.id} ${note.field}: kept ${JSON.stringify(note.kept)} over ${JSON.stringify(note.superseded)}`;
 }
 
 /**
@@ -75,8 +69,7 @@ async function mergeOne(ledger: Ledger, agent: string): Promise<AgentMergeReport
     const tree = merged.changes.size > 0 ? await ledger.cache.writeTree(ours.tree, merged.changes) : ours.tree;
     const changed = [...merged.changes.keys()].map((p) => idFromPath(p) ?? p).sort();
     const subject = `merge gt/agents/${agent}: ${changed.length === 0 ? 'nothing new' : changed.length <= 5 ? changed.join(', ') : `${changed.length} entities`}`;
-    const body = merged.notes.map(describeMergeNote);
-    const message = body.length > 0 ? `${subject}\n\n${body.join('\n')}\n` : subject;
+    const message = withMergeNotes(subject, merged.notes);
     const when = new Date();
     const commit = ledger.commitTree(tree, [ledgerTip, agentTip], message, when);
     try {

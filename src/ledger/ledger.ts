@@ -7,6 +7,7 @@ import type { RecordKind } from './record-kind.js';
 import type { EntityKind, EntityKinds } from './entity-kind.js';
 import { ViewCache } from './view-cache.js';
 import { mergeSnapshots } from './merge/tree-merge.js';
+import { withMergeNotes } from './merge/merge-notes.js';
 import { withWriteLock } from './write-lock.js';
 import { resolveActor, signatureOf, type Actor } from './actor.js';
 import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentRef, dirOf, entityPath, idFromPath } from './layout.js';
@@ -364,10 +365,12 @@ export class Ledger {
     for (const step of steps) {
       const ours = await this.snapshot(current);
       const merged = await mergeSnapshots(this.cache, await this.snapshot(step.from), ours, await this.snapshot(step.commit));
-      if (merged.changes.size === 0) continue;
-      const tree = await this.cache.writeTree(ours.tree, merged.changes);
+      // A step whose change the ledger already has leaves nothing to replay. One that lost values to
+      // the ledger is kept, even with nothing left to change, to record them as `gt merge` would.
+      if (merged.changes.size === 0 && merged.notes.length === 0) continue;
+      const tree = merged.changes.size > 0 ? await this.cache.writeTree(ours.tree, merged.changes) : ours.tree;
       const original = await this.cache.fullCommit(step.commit);
-      current = this.cache.writeCommit({ ...original, tree, parents: [current] });
+      current = this.cache.writeCommit({ ...original, message: withMergeNotes(original.message, merged.notes), tree, parents: [current] });
     }
     return current;
   }
