@@ -151,6 +151,11 @@ function mergeStamped<F extends StampedField>(
 ): Stamped<F> & { superseded?: Stamped<F> | undefined } {
   const o = stampedOf(ours, f);
   const t = stampedOf(theirs, f);
+  if (base !== undefined && APPENDABLE_FIELDS.has(f) && o.stamp === t.stamp) {
+    // Both sides only appended lines since the last time the field was set: keep both appends.
+    const union = mergeAppendedLines(base[f] as string | undefined, o.value as string | undefined, t.value as string | undefined);
+    if (union !== undefined) return { value: union as Bead[F], stamp: o.stamp, rawStamp: o.rawStamp ?? t.rawStamp };
+  }
   const r = mergeScalar(
     base === undefined ? undefined : stampedOf(base, f),
     o,
@@ -164,6 +169,102 @@ function mergeStamped<F extends StampedField>(
   const rawStamp = r.value.rawStamp ?? (other.stamp === r.value.stamp ? other.rawStamp : undefined);
   const lostValue = r.superseded !== undefined && r.superseded.value.value !== r.value.value;
   return { ...r.value, rawStamp, superseded: lostValue ? r.superseded?.value : undefined };
+}
+
+/**
+ * Text fields that take appends (`update --append-notes`). An append does not move the field's edit
+ * stamp, so two sides with the same stamp whose texts both hold every line of the base, in order, only
+ * added lines, and the merge keeps both sides' lines; a side that set the field anew moved the stamp,
+ * and the latest edit wins.
+ */
+const APPENDABLE_FIELDS: ReadonlySet<StampedField> = new Set<StampedField>(['notes']);
+
+function linesOf(text: string | undefined): string[] {
+  return text === undefined || text === '' ? [] : text.split('\n');
+}
+
+/**
+ * The lines `side` adds around the base's lines: entry i holds those before base line i (the last entry,
+ * those after the last base line). Undefined when `side` lost or changed a base line.
+ */
+function insertionsOf(base: string[], side: string[]): string[][] | undefined {
+  const gaps: string[][] = Array.from({ length: base.length + 1 }, () => []);
+  let matched = 0;
+  for (const line of side) {
+    if (matched < base.length && line === base[matched]) matched++;
+    else gaps[matched]!.push(line);
+  }
+  return matched === base.length ? gaps : undefined;
+}
+
+/**
+ * Splits added lines into runs: each starts at a line not smaller than every line before it and holds
+ * the smaller lines after it, so run leaders never decrease. Interleaving two sides' runs by leader
+ * keeps that true, so cutting the result into runs again gives back the same runs.
+ */
+function runsOf(lines: string[]): string[][] {
+  const runs: string[][] = [];
+  let max: string | undefined;
+  for (const line of lines) {
+    if (max === undefined || line >= max) {
+      runs.push([line]);
+      max = line;
+    } else {
+      runs[runs.length - 1]!.push(line);
+    }
+  }
+  return runs;
+}
+
+function compareRuns(a: string[], b: string[]): number {
+  if (a[0]! !== b[0]!) return a[0]! < b[0]! ? -1 : 1;
+  const [ja, jb] = [a.join('\n'), b.join('\n')];
+  return ja < jb ? -1 : ja > jb ? 1 : 0;
+}
+
+/**
+ * Both sides' added lines at one place: their runs interleaved by leader (then content), each side's in
+ * its own order, a run at the head of both sides kept once. When each side's runs are in that order
+ * (always, unless a side repeats its greatest line), this is the sorted union of the runs, whatever the
+ * side order or grouping: merging several sides gives the same text in every merge order.
+ */
+function unionOfRuns(ours: string[], theirs: string[]): string[] {
+  if (theirs.length === 0) return ours;
+  if (ours.length === 0) return theirs;
+  const [o, t] = [runsOf(ours), runsOf(theirs)];
+  const out: string[][] = [];
+  let [i, j] = [0, 0];
+  while (i < o.length && j < t.length) {
+    const order = compareRuns(o[i]!, t[j]!);
+    if (order === 0) {
+      out.push(o[i++]!);
+      j++;
+    } else {
+      out.push(order < 0 ? o[i++]! : t[j++]!);
+    }
+  }
+  return [...out, ...o.slice(i), ...t.slice(j)].flat();
+}
+
+/**
+ * Three-way merge of a text both sides only added lines to: every line of either side is kept, each
+ * side's lines in their order, both sides' lines at one place interleaved deterministically (see
+ * unionOfRuns); what both sides added alike is kept once, so merging a side twice adds nothing. Base B,
+ * ours B+x, theirs B+y gives B+x+y or B+y+x, the same either way round. Undefined when a side removed
+ * or changed a line of the base, or the sides agree.
+ */
+export function mergeAppendedLines(base: string | undefined, ours: string | undefined, theirs: string | undefined): string | undefined {
+  if (ours === theirs) return undefined;
+  const baseLines = linesOf(base);
+  const o = insertionsOf(baseLines, linesOf(ours));
+  const t = insertionsOf(baseLines, linesOf(theirs));
+  if (!o || !t) return undefined;
+  const merged: string[] = [];
+  for (let i = 0; i <= baseLines.length; i++) {
+    merged.push(...unionOfRuns(o[i]!, t[i]!));
+    if (i < baseLines.length) merged.push(baseLines[i]!);
+  }
+  return merged.length === 0 ? undefined : merged.join('\n');
 }
 
 function compareStamped<F extends StampedField>(a: Stamped<F>, b: Stamped<F>): number {

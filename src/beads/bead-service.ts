@@ -100,7 +100,7 @@ export interface UpdateBeadInput {
 }
 
 /** Applies a change to a bead, keeping the bookkeeping right: edit stamps, updated_at, closed_at. */
-function applyChange(tx: Transaction, before: Bead, after: Bead): { bead: Bead; changed: string[] } {
+function applyChange(tx: Transaction, before: Bead, after: Bead, appendedTo: readonly StampedField[] = []): { bead: Bead; changed: string[] } {
   let next = normalizeBead(after);
   if (next.status === 'closed' && before.status !== 'closed') next.closed_at = tx.now;
   if (next.status !== 'closed') delete next.closed_at;
@@ -108,7 +108,9 @@ function applyChange(tx: Transaction, before: Bead, after: Bead): { bead: Bead; 
   if (changed.length === 0) return { bead: before, changed };
   const edited = { ...(before.edited ?? {}) };
   for (const field of STAMPED_FIELDS) {
-    if (before[field] !== next[field]) edited[field as StampedField] = tx.now;
+    // Lines appended to a field leave its stamp alone: a merge then tells appends (kept on both
+    // sides) from a new value set (latest wins). See mergeAppendedLines.
+    if (before[field] !== next[field] && !appendedTo.includes(field)) edited[field as StampedField] = tx.now;
   }
   next = stripUndefined({ ...next, updated_at: tx.now, edited: Object.keys(edited).length > 0 ? edited : undefined });
   putBead(tx, next);
@@ -163,7 +165,8 @@ export function updateBead(tx: Transaction, query: string, input: UpdateBeadInpu
     next.labels = next.labels.filter((l) => !remove.has(l));
   }
   if (next.status !== 'closed' && before.status === 'closed' && input.status !== undefined) next.close_reason = undefined;
-  return applyChange(tx, before, next);
+  const appendedOnly = input.notes === undefined && input.appendNotes !== undefined;
+  return applyChange(tx, before, next, appendedOnly ? ['notes'] : []);
 }
 
 function openChildren(tx: Transaction, id: string): Bead[] {

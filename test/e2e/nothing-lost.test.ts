@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, type TestRepo } from '../helpers/repo.js';
+import { makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
 
 interface BeadJson {
   id: string;
@@ -82,5 +82,74 @@ describe('a checkout of gt/ledger', () => {
     expect(res.status, res.stderr).toBe(0);
     expect(readFileSync(beadFile(wt, bead.id), 'utf8')).toContain('more');
     expect(r.git('-C', wt, 'status', '--porcelain')).toBe('');
+  });
+});
+
+/** Runs gt without blocking the test's event loop, so that several run at once. */
+function gtAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawnGt(args, r.dir, env);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.resume();
+    child.on('close', (status) => done({ status: status ?? -1, stderr }));
+  });
+}
+
+describe('replaying an agent’s unmerged commits onto a newer ledger', () => {
+  it('records what the replay superseded in the replayed commit, worded as gt merge words it', () => {
+    const bead = r.gtJson<BeadJson>('create', 'Original');
+    r.gtOk('update', bead.id, '--title', 'Agent loses');
+    // alice's branch forks here; her title edit is older than the overseer's next one.
+    r.gt(['update', bead.id, '--title', 'Alice title'], { env: { GT_AGENT: 'alice' } });
+    r.gtOk('update', bead.id, '--title', 'Ledger title');
+    const res = r.gt(['update', bead.id, '-p', '1'], { env: { GT_AGENT: 'alice' } });
+    expect(res.status, res.stderr).toBe(0);
+    const log = r.git('log', '--format=%B%x00', 'gt/ledger..gt/agents/alice');
+    expect(log).toContain(`${bead.id} title: kept "Ledger title" over "Alice title"`);
+    r.gtOk('merge');
+    expect((r.gtJson<BeadJson[]>('show', bead.id))[0]!.title).toBe('Ledger title');
+  });
+
+  it('keeps every note appended and every comment added by 8 agents and the overseer at once', async () => {
+    const agents = Array.from({ length: 8 }, (_, i) => `agent${i}`);
+    const perWriter = Number(process.env.GT_STRESS) || 3;
+    const beads = [r.gtJson<BeadJson>('create', 'Shared one'), r.gtJson<BeadJson>('create', 'Shared two')];
+    r.gtOk('update', beads[0]!.id, '--notes', 'Base line');
+    const writers = [...agents, 'overseer'];
+    const failures: string[] = [];
+    await Promise.all(
+      writers.map(async (writer) => {
+        const env = { GT_AGENT: writer === 'overseer' ? '' : writer };
+        for (let k = 0; k < perWriter; k++) {
+          const bead = beads[k % 2]!.id;
+          const note = await gtAsync(['update', bead, '--append-notes', `${writer} note ${k}`], env);
+          if (note.status !== 0) failures.push(note.stderr);
+          const comment = await gtAsync(['comment', 'add', beads[(k + 1) % 2]!.id, `${writer} comment ${k}`], env);
+          if (comment.status !== 0) failures.push(comment.stderr);
+        }
+      }),
+    );
+    expect(failures).toEqual([]);
+    r.gtOk('merge');
+    const shown = r.gtJson<BeadJson[]>('show', beads[0]!.id, beads[1]!.id);
+    const notes = shown.flatMap((b) => (b.notes ?? '').split('\n'));
+    const comments = shown.flatMap((b) => b.comments.map((c) => c.text));
+    for (const writer of writers) {
+      for (let k = 0; k < perWriter; k++) {
+        expect(notes).toContain(`${writer} note ${k}`);
+        expect(comments).toContain(`${writer} comment ${k}`);
+      }
+    }
+    expect(notes.filter((line) => line.includes(' note '))).toHaveLength(writers.length * perWriter);
+    expect(shown[0]!.notes!.startsWith('Base line\n')).toBe(true);
+    // Each writer's lines keep their own order.
+    for (const b of shown) {
+      const lines = (b.notes ?? '').split('\n');
+      for (const writer of writers) {
+        const mine = lines.filter((l) => l.startsWith(`${writer} note `));
+        expect(mine).toEqual([...mine].sort((x, y) => Number(x.split(' ').pop()) - Number(y.split(' ').pop())));
+      }
+    }
   });
 });
