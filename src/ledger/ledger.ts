@@ -50,6 +50,8 @@ export class LedgerTransaction {
   private readonly changes = new Map<string, FileVersion | null>();
   /** The forked tables by directory. */
   private readonly tableMap: Map<string, EntityTable<Identified>>;
+  /** Work outside the ledger that must wait for this transaction's outcome (see afterCommit). */
+  private readonly effects: (() => void)[] = [];
   config: LedgerConfig;
 
   constructor(
@@ -109,6 +111,21 @@ export class LedgerTransaction {
   setConfig(config: LedgerConfig): void {
     this.config = config;
     this.changes.set(CONFIG_PATH, { text: encodeConfig(config), value: config });
+  }
+
+  /**
+   * Runs `effect` once this transaction has landed (its commit is on the ref, or it had nothing to
+   * commit), still under the write lock; never if it fails or is retried. For changes outside the
+   * ledger, such as removing a squashed wisp's file, that must not happen unless the commit does:
+   * `mutate` may run several times, and only its last run counts.
+   */
+  afterCommit(effect: () => void): void {
+    this.effects.push(effect);
+  }
+
+  /** Called by Ledger.write once the transaction has landed. */
+  runEffects(): void {
+    for (const effect of this.effects.splice(0)) effect();
   }
 
   get fileChanges(): ReadonlyMap<string, FileVersion | null> {
@@ -271,10 +288,16 @@ export class Ledger {
         // Unchanged files drop out when the tree is written: an identical tree means nothing to commit.
         const changes = tx.fileChanges;
         // A command that changes nothing moves no ref: not even an agent branch's creation or catch-up.
-        if (changes.size === 0) return { result, commit: null };
+        if (changes.size === 0) {
+          tx.runEffects();
+          return { result, commit: null };
+        }
         const parentTree = (await this.cache.commitInfo(target.parent)).tree;
         const tree = await this.cache.writeTree(parentTree, changes);
-        if (tree === parentTree) return { result, commit: null };
+        if (tree === parentTree) {
+          tx.runEffects();
+          return { result, commit: null };
+        }
         const commit = this.commitTree(tree, [target.parent], message, when);
         try {
           this.updateRef(target.ref, target.expected, commit, message, when);
@@ -285,6 +308,7 @@ export class Ledger {
           });
           const delta = cachedView && target.parentViewKey !== undefined ? { base: target.parentViewKey, changed } : undefined;
           this.views.put(this.actor.isOverseer ? commit : viewKey(ledgerTip, commit), tx.viewAfter(commit), delta);
+          tx.runEffects();
           return { result, commit };
         } catch (error) {
           if (error instanceof RefConflictError && attempt < 8) continue;

@@ -196,10 +196,11 @@ export async function changeMolecule<R>(
       const out = change(found, { actor: tx.actor.name, now: tx.now });
       if (out.changed && completes(out.molecule) && out.molecule.squash === 'on_complete') {
         const digest = recordDigest(tx, out.molecule);
-        wisps.remove(found.id);
+        // Only once the digest is committed: this callback is run again if the ledger moved meanwhile.
+        tx.afterCommit(() => wisps.remove(found.id));
         return { result: { result: out.result, molecule: out.molecule, wisp: true, digest }, message: `${out.message}; squash ${found.id} into ${digest.id}` };
       }
-      if (out.changed) wisps.write(out.molecule);
+      if (out.changed) tx.afterCommit(() => wisps.write(out.molecule));
       return { result: { result: out.result, molecule: out.molecule, wisp: true }, message: out.message };
     }
     const held = await heldElsewhere(tx, found);

@@ -3,9 +3,11 @@
  * refused), and the replay of an agent's unmerged commits keeps every appended note and comment.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { openLedger } from '../../src/kinds.js';
+import { changeMolecule, stepDone } from '../../src/molecules/molecule-service.js';
 
 interface BeadJson {
   id: string;
@@ -151,5 +153,57 @@ describe('replaying an agent’s unmerged commits onto a newer ledger', () => {
         expect(mine).toEqual([...mine].sort((x, y) => Number(x.split(' ').pop()) - Number(y.split(' ').pop())));
       }
     }
+  });
+});
+
+describe('squashing a wisp when it completes', () => {
+  const wispPath = (id: string): string => join(r.dir, '.git', 'gt', 'wisps', `${id}.yaml`);
+  const pourTidy = (): string => {
+    mkdirSync(join(r.dir, '.gt', 'formulas'), { recursive: true });
+    writeFileSync(
+      join(r.dir, '.gt', 'formulas', 'tidy.formula.toml'),
+      'formula = "tidy"\nversion = 1\n[squash]\ntrigger = "on_complete"\n[[steps]]\nid = "sweep"\ntitle = "Sweep"\n',
+    );
+    const id = r.gtJson<{ id: string }>('mol', 'wisp', 'tidy').id;
+    expect(existsSync(wispPath(id))).toBe(true);
+    return id;
+  };
+
+  it('keeps the wisp when the write is retried (the ledger moved), and removes it once the digest is committed', async () => {
+    const id = pourTidy();
+    const ledger = openLedger({ cwd: r.dir, actor: '' });
+    let calls = 0;
+    try {
+      const applied = await changeMolecule(ledger, id, (m, ctx) => {
+        if (calls++ === 0) {
+          // Native git moves the ledger while gt works: gt's compare-and-swap fails and it runs again.
+          const tip = r.git('rev-parse', 'gt/ledger').trim();
+          const moved = r.git('commit-tree', `${tip}^{tree}`, '-p', tip, '-m', 'native commit').trim();
+          r.git('update-ref', 'refs/heads/gt/ledger', moved, tip);
+        }
+        return stepDone(m, 'sweep', ctx, {});
+      });
+      expect(calls).toBe(2);
+      expect(applied.digest?.title).toBe('Digest: tidy');
+    } finally {
+      ledger.close();
+    }
+    expect(existsSync(wispPath(id))).toBe(false);
+    expect(r.git('log', '-1', '--format=%s', 'gt/ledger')).toContain(`squash ${id}`);
+  });
+
+  it('keeps the wisp when the digest cannot be committed', () => {
+    const id = pourTidy();
+    const seed = r.gtJson<BeadJson>('create', 'Seed');
+    const wt = join(r.dir, '..', 'wt-busy');
+    r.git('worktree', 'add', '-q', wt, 'gt/ledger');
+    writeFileSync(beadFile(wt, seed.id), `${readFileSync(beadFile(wt, seed.id), 'utf8')}# local edit\n`);
+    const refused = r.gt(['mol', 'step', 'done', '--mol', id, 'sweep']);
+    expect(refused.status).not.toBe(0);
+    expect(existsSync(wispPath(id))).toBe(true);
+    // Once the checkout is clean, the same command squashes it.
+    r.git('-C', wt, 'checkout', '--', '.');
+    r.gtOk('mol', 'step', 'done', '--mol', id, 'sweep');
+    expect(existsSync(wispPath(id))).toBe(false);
   });
 });

@@ -330,11 +330,11 @@ export function registerMolecule(program: Command): void {
           const m = lookupMolecule(tx, store, tx.actor.name, query, tx.view.problems);
           const digest = recordDigest(tx, m, options.summary);
           const wisp = isWispId(m.id) && !tx.molecules.has(m.id);
-          if (!wisp) tx.deleteEntity(moleculeKind, m.id);
+          // The wisp goes only once the digest is committed, still under the write lock.
+          if (wisp) tx.afterCommit(() => store.remove(m.id));
+          else tx.deleteEntity(moleculeKind, m.id);
           return { result: { molecule: m, digest, wisp }, message: `mol squash ${m.id}: ${digest.id} ${digest.title}` };
         });
-        // The digest is committed: only now does the wisp go.
-        if (result.wisp) store.remove(result.molecule.id);
         if (globalsOf(command).json) return printJson({ molecule: result.molecule.id, wisp: result.wisp, digest: result.digest });
         printLine(`✓ squashed ${result.molecule.id} into ${result.digest.id}: ${result.digest.title}`);
       });
