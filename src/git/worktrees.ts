@@ -83,10 +83,11 @@ export function checkoutsOf(commonDir: string, ref: string): Checkout[] {
 }
 
 /** git run inside one checkout, blind to any GIT_DIR / GIT_INDEX_FILE gt itself was started with (hooks). */
-function gitIn(checkout: Checkout, args: string[]): { ok: boolean; output: string } {
+function gitIn(checkout: Checkout, args: string[]): { ok: boolean; output: string; missing?: boolean } {
   const env = { ...process.env };
   for (const key of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_PREFIX']) delete env[key];
   const result = spawnSync('git', ['-C', checkout.workTree, ...args], { encoding: 'utf8', env });
+  if (result.error) return { ok: false, output: result.error.message, missing: true };
   return { ok: result.status === 0, output: `${result.stderr ?? ''}${result.stdout ?? ''}`.trim() };
 }
 
@@ -101,7 +102,9 @@ export function updateCheckouts(commonDir: string, ref: string, from: string | n
   if (checkouts.length === 0) return;
   if (from === null) throw new CheckoutBusyError(ref, checkouts[0]!.workTree, 'on an unborn branch');
   for (const checkout of checkouts) {
-    gitIn(checkout, ['update-index', '-q', '--ignore-submodules', '--refresh']);
+    if (gitIn(checkout, ['update-index', '-q', '--ignore-submodules', '--refresh']).missing) {
+      throw new CheckoutBusyError(ref, checkout.workTree, 'and no git binary is available to update it');
+    }
     const clean =
       gitIn(checkout, ['diff-files', '--quiet', '--ignore-submodules', '--']).ok &&
       gitIn(checkout, ['diff-index', '--quiet', '--cached', '--ignore-submodules', from, '--']).ok;
