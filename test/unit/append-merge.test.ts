@@ -6,27 +6,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Bead } from '../../src/beads/bead.js';
 import { mergeAppendedLines, mergeBead } from '../../src/beads/bead-merge.js';
+import { sampleBead } from '../helpers/fixtures.js';
 
 const CREATED = '2025-01-01T00:00:00.000Z';
 const T1 = '2025-01-02T00:00:01.000Z';
 const T2 = '2025-01-02T00:00:02.000Z';
 
-function bead(overrides: Partial<Bead> = {}): Bead {
-  return {
-    id: 'gt-a1',
-    title: 'Work',
-    type: 'task',
-    status: 'open',
-    priority: 2,
-    labels: [],
-    deps: [],
-    comments: [],
-    created_at: CREATED,
-    created_by: 'alice',
-    updated_at: CREATED,
-    ...overrides,
-  };
-}
+const bead = (overrides: Partial<Bead> = {}): Bead => sampleBead({ title: 'Work', created_at: CREATED, ...overrides });
 
 /** Folds sides into the first one, three-way against `base`, as successive `gt merge`s do. */
 function fold(base: string | undefined, sides: string[]): string | undefined {
