@@ -31,7 +31,7 @@ export function knownAgents(ledger: Ledger, tables: Pick<LedgerView, 'agents' | 
   return names;
 }
 
-export async function agentsOverview(ledger: Ledger, view: LedgerView, now = Date.now()): Promise<AgentOverview[]> {
+export async function agentsOverview(ledger: Ledger, view: LedgerView, now = ledger.now()): Promise<AgentOverview[]> {
   const names = knownAgents(ledger, view);
   const branches = ledger.agentTips();
   const out: AgentOverview[] = [];

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { LockBusyError, RefConflictError } from '../errors.js';
 import { formatSignature, type Signature } from './object-format.js';
 import { revertCheckouts, updateCheckouts } from './worktrees.js';
+import { elapsedMs, now, type Clock } from '../clock.js';
 
 const OID_PATTERN = /^[0-9a-f]{40}$/;
 
@@ -19,6 +20,8 @@ export interface RefUpdate {
 export interface RefStoreOptions {
   /** A `<ref>.lock` older than this is left over from a killed process and is taken over. */
   staleLockMs: number;
+  /** What a lock's age is measured against; default the clock (GT_NOW in tests). */
+  now?: Clock;
 }
 
 function sleepSync(ms: number): void {
@@ -94,7 +97,7 @@ export class RefStore {
   }
 
   private acquireRefLock(lockPath: string): number {
-    const deadline = Date.now() + Math.max(this.options.staleLockMs * 2, 2000);
+    const deadline = elapsedMs() + Math.max(this.options.staleLockMs * 2, 2000);
     for (let attempt = 0; ; attempt++) {
       try {
         return openSync(lockPath, 'wx');
@@ -102,14 +105,14 @@ export class RefStore {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       try {
-        if (Date.now() - statSync(lockPath).mtimeMs > this.options.staleLockMs) {
+        if ((this.options.now ?? now)() - statSync(lockPath).mtimeMs > this.options.staleLockMs) {
           unlinkSync(lockPath);
           continue;
         }
       } catch {
         continue; // The lock vanished between our two looks: try again at once.
       }
-      if (Date.now() > deadline) {
+      if (elapsedMs() > deadline) {
         throw new LockBusyError(
           `${lockPath} is held by another git process`,
           'wait for it to finish; if no git process is running, delete the lock file',

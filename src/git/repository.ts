@@ -7,6 +7,7 @@ import { hasNativeGit, NativeObjectReader } from './native-reader.js';
 import { IsoObjectReader } from './iso-reader.js';
 import { decodeCommit, decodeTree, type Commit, type TreeEntry } from './object-format.js';
 import { UsageError } from '../errors.js';
+import type { Clock } from '../clock.js';
 
 export type GitBackend = 'native' | 'iso';
 
@@ -14,6 +15,8 @@ export interface RepositoryOptions {
   /** Which object reader to use; default: native when a git binary is present. */
   backend?: GitBackend;
   staleLockMs: number;
+  /** The clock lock ages are measured against; default the clock module's. */
+  now?: Clock;
 }
 
 function chooseBackend(requested: string | undefined): GitBackend {
@@ -34,7 +37,7 @@ export class Repository {
     readonly paths: RepoPaths,
     private readonly options: RepositoryOptions,
   ) {
-    this.refs = new RefStore(paths.commonDir, { staleLockMs: options.staleLockMs });
+    this.refs = new RefStore(paths.commonDir, { staleLockMs: options.staleLockMs, ...(options.now ? { now: options.now } : {}) });
     this.writer = new LooseObjectWriter(join(paths.commonDir, 'objects'));
     this.stateDir = join(paths.commonDir, 'gt');
   }

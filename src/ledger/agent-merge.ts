@@ -48,7 +48,7 @@ async function catchUpMergedBranches(ledger: Ledger, reports: AgentMergeReport[]
     const agentTip = ledger.repo.refs.resolve(ref);
     if (!agentTip || agentTip === tip || (await ledger.mergeBase(agentTip, tip)) !== agentTip) continue;
     try {
-      ledger.updateRef(ref, agentTip, tip, 'fast-forward to ledger after gt merge', new Date());
+      ledger.updateRef(ref, agentTip, tip, 'fast-forward to ledger after gt merge', new Date(ledger.now()));
     } catch (error) {
       // Moved meanwhile, or checked out with changes: the branch stays behind, merged, for its next write.
       if (!(error instanceof RefConflictError) && !(error instanceof CheckoutBusyError)) throw error;
@@ -70,7 +70,7 @@ async function mergeOne(ledger: Ledger, agent: string): Promise<AgentMergeReport
     const changed = [...merged.changes.keys()].map((p) => idFromPath(p) ?? p).sort();
     const subject = `merge gt/agents/${agent}: ${changed.length === 0 ? 'nothing new' : changed.length <= 5 ? changed.join(', ') : `${changed.length} entities`}`;
     const message = withMergeNotes(subject, merged.notes);
-    const when = new Date();
+    const when = new Date(ledger.now());
     const commit = ledger.commitTree(tree, [ledgerTip, agentTip], message, when);
     try {
       ledger.updateRef(LEDGER_REF, ledgerTip, commit, message, when);

@@ -16,7 +16,7 @@ export interface DoctorFinding {
 
 function staleLocks(ledger: Ledger): DoctorFinding[] {
   const findings: DoctorFinding[] = [];
-  const now = Date.now();
+  const now = ledger.now();
   const check = (path: string): void => {
     if (existsSync(path) && now - statSync(path).mtimeMs > staleLockMs()) {
       findings.push({ severity: 'warning', message: `stale lock ${path} (left by a killed process; the next write takes it over)` });

@@ -17,6 +17,7 @@ import { encodeConfig } from './config-codec.js';
 import { repairConfig } from './config-repair.js';
 import type { EntityTable, Identified } from './entity-table.js';
 import { RefConflictError, RepositoryError } from '../errors.js';
+import { now as clockNow, type Clock } from '../clock.js';
 
 export interface LedgerOptions {
   cwd: string;
@@ -29,6 +30,8 @@ export interface LedgerOptions {
   kinds: EntityKinds;
   /** The agent a checkout belongs to, from its git dir, when neither `actor` nor GT_AGENT names one. */
   checkoutAgent?: (gitDir: string) => string | undefined;
+  /** The clock for commit times, lock ages and every time-based decision; default src/clock.ts (GT_NOW in tests). */
+  now?: Clock;
 }
 
 /** Milliseconds after which a lock of a killed process is taken over (GT_LOCK_STALE_MS, at least 2000). */
@@ -174,14 +177,18 @@ export class Ledger {
   readonly actor: Actor;
   /** The kinds of entity this ledger keeps, by directory. */
   readonly kinds: EntityKinds;
+  /** This ledger's clock: see src/clock.ts. */
+  readonly now: Clock;
   private loadedIndex: LedgerIndex | undefined;
   private objectCache: ObjectCache | undefined;
   private readonly views: ViewCache;
   private readonly liveCommits = new Set<string>();
 
   private constructor(options: LedgerOptions) {
+    this.now = options.now ?? clockNow;
     this.repo = Repository.open(options.cwd, {
       staleLockMs: staleLockMs(),
+      now: this.now,
       ...(options.backend ? { backend: options.backend } : {}),
     });
     this.kinds = options.kinds;
@@ -282,7 +289,7 @@ export class Ledger {
         if (cachedView) await this.cache.primeTrees(target.parent);
         const parentSnapshot = () => this.snapshot(target.parent);
         const view = cachedView ?? (await this.viewOf(await parentSnapshot()));
-        const when = new Date();
+        const when = new Date(this.now());
         const tx = LedgerTransaction.of(view, this.actor, when.toISOString(), (path) => this.pendingElsewhere(path, target.parent));
         const { result, message } = await mutate(tx);
         // Unchanged files drop out when the tree is written: an identical tree means nothing to commit.
@@ -412,7 +419,7 @@ export class Ledger {
         return repair ? { created: false, config: repair.config, repaired: repair.problem } : { created: false, config: (await this.view()).config };
       }
       const config: LedgerConfig = { schema: LEDGER_SCHEMA_VERSION, prefix: prefix ?? defaultPrefix(this.repo), types: [] };
-      const when = new Date();
+      const when = new Date(this.now());
       const tree = await this.cache.writeTree(null, new Map([[CONFIG_PATH, { text: encodeConfig(config), value: config }]]));
       const message = `init ledger (prefix ${config.prefix})`;
       const commit = this.commitTree(tree, [], message, when);

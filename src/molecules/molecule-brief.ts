@@ -1,6 +1,7 @@
 /** What a worker needs to know about a molecule to carry on: where it stands, its current step in full, what comes next. */
 import { isWispId, type Molecule, type StepGate } from './molecule.js';
 import { currentStep, progressOf, type GateState, type StepProgress, type StepState } from './progress.js';
+import { now as clockNow } from '../clock.js';
 
 export interface StepBrief {
   id: string;
@@ -56,7 +57,7 @@ export function stepBrief(p: StepProgress, full = true): StepBrief {
   };
 }
 
-export function moleculeBrief(molecule: Molecule, actor: string, now: number = Date.now(), heldElsewhere?: ReadonlySet<string>): MoleculeBrief {
+export function moleculeBrief(molecule: Molecule, actor: string, now: number = clockNow(), heldElsewhere?: ReadonlySet<string>): MoleculeBrief {
   const progress = progressOf(molecule, now);
   const { current, next } = currentStep(progress, actor, heldElsewhere);
   return {

@@ -11,6 +11,7 @@
  */
 import { isFinished, type Molecule, type MoleculeStep } from './molecule.js';
 import { parseDuration } from './duration.js';
+import { now as clockNow } from '../clock.js';
 
 export type StepState = 'pending' | 'ready' | 'in_progress' | 'done' | 'skipped';
 
@@ -64,7 +65,7 @@ function gateOpensAt(gate: NonNullable<MoleculeStep['gate']>, met: number): numb
   return opens;
 }
 
-export function progressOf(molecule: Molecule, now: number = Date.now()): MoleculeProgress {
+export function progressOf(molecule: Molecule, now: number = clockNow()): MoleculeProgress {
   const steps = molecule.steps;
   const index = new Map<string, number>();
   steps.forEach((s, i) => index.set(s.id, i));

@@ -82,7 +82,7 @@ async function closuresBetween(ledger: Ledger, from: string, to: string): Promis
 async function moleculesToSettle(ledger: Ledger, from: string, to: string): Promise<string[]> {
   const { changed } = await changedFiles(ledger, from, to, moleculeKind.dir);
   const decoded = await ledger.cache.decodeAll(changed);
-  const now = new Date().toISOString();
+  const now = new Date(ledger.now()).toISOString();
   const ids: string[] = [];
   for (const file of decoded.values()) {
     if ('value' in file && settleCompletion(file.value as Molecule, now)) ids.push((file.value as Molecule).id);

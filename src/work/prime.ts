@@ -12,6 +12,7 @@ import { convoysTracking, progressOf } from '../convoys/convoy-service.js';
 import type { Molecule } from '../molecules/molecule.js';
 import { moleculeBrief, type MoleculeBrief } from '../molecules/molecule-brief.js';
 import { activeMolecules, moleculesBoundTo } from '../molecules/molecule-service.js';
+import { now as clockNow } from '../clock.js';
 
 export interface PrimeInfo {
   agent: string;
@@ -26,7 +27,7 @@ export interface PrimeInfo {
 }
 
 /** `wisps`: this machine's wisps, which the ledger view does not hold. */
-export function primeInfo(view: LedgerView, actor: Actor, checkout: string | null, wisps: readonly Molecule[] = [], now: number = Date.now()): PrimeInfo {
+export function primeInfo(view: LedgerView, actor: Actor, checkout: string | null, wisps: readonly Molecule[] = [], now: number = clockNow()): PrimeInfo {
   const shown = new Set<string>();
   const hooked = hookedOn(view.beads, actor.name).map((bead) => {
     const molecule = moleculesBoundTo(view, bead.id)[0];

@@ -26,6 +26,7 @@ import { parseAddress } from '../../convoys/convoy-service.js';
 import { formatDuration } from '../../molecules/duration.js';
 import type { Convoy } from '../../convoys/convoy.js';
 import { landedNotice, writeAndLand } from '../../work/close-and-land.js';
+import { now as clockNow } from '../../clock.js';
 
 /**
  * Cooks a formula with variables bound. `offered` (sling's `issue` and `feature`, as upstream) go under
@@ -151,7 +152,7 @@ function printCurrent(b: MoleculeBrief, actor: string, progress: MoleculeProgres
     const waiting = progress.steps.filter((p) => !p.container && p.state === 'pending');
     printLine(`nothing is ready for ${actor}`);
     for (const p of busy) printLine(`  ◐ ${p.step.id} in progress by ${p.step.assignee ?? '?'}`);
-    for (const p of waiting.slice(0, 3)) printLine(`  ${stepIcon(p)} ${p.step.id}: ${whyWaiting(p, Date.now())}`);
+    for (const p of waiting.slice(0, 3)) printLine(`  ${stepIcon(p)} ${p.step.id}: ${whyWaiting(p, clockNow())}`);
   }
   if (b.next.length > 0) printLine(`next ready: ${b.next.slice(0, 8).map((s) => s.id).join(', ')}${b.next.length > 8 ? `, … (${b.next.length} in all)` : ''}`);
 }
@@ -223,7 +224,7 @@ export function registerMolecule(program: Command): void {
         const all = [...poured, ...wisps.molecules.filter((w) => options.all || w.status === 'active')].sort((a, b) =>
           a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1,
         );
-        const now = Date.now();
+        const now = clockNow();
         const briefs = all.map((m) => moleculeBrief(m, m.assignee ?? ledger.actor.name, now));
         if (globalsOf(command).json) {
           return printJson(briefs.map((b) => ({ ...b, current: b.current ? { ...b.current, description: undefined, acceptance: undefined, notes: undefined } : undefined })));
@@ -250,7 +251,7 @@ export function registerMolecule(program: Command): void {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
         const m = lookupMolecule(view, wispStore(ledger), ledger.actor.name, query, view.problems);
-        const now = Date.now();
+        const now = clockNow();
         const progress = progressOf(m, now);
         if (globalsOf(command).json) return printJson(showJson(m, progress));
         printMolecule(m, progress, now);
@@ -266,7 +267,7 @@ export function registerMolecule(program: Command): void {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
         const m = lookupMolecule(view, wispStore(ledger), ledger.actor.name, query, view.problems);
-        const now = Date.now();
+        const now = clockNow();
         const brief = moleculeBrief(m, ledger.actor.name, now);
         if (globalsOf(command).json) return printJson(brief);
         printCurrent(brief, ledger.actor.name, progressOf(m, now));
@@ -388,7 +389,7 @@ export function registerMolecule(program: Command): void {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
         const wisps = wispStore(ledger).all();
-        const now = Date.now();
+        const now = clockNow();
         const closed: { molecule: string; step: StepBrief }[] = [];
         for (const m of [...activeMolecules(view), ...wisps.molecules.filter((w) => w.status === 'active')]) {
           for (const p of progressOf(m, now).steps) {
