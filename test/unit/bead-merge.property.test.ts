@@ -15,8 +15,10 @@ import {
   type StampedField,
 } from '../../src/beads/bead.js';
 import { mergeBead } from '../../src/beads/bead-merge.js';
+import { sized } from '../helpers/stress.js';
 
-const RUNS = 300;
+/** Runs per property: 60 in `npm test`, 300 in `npm run test:stress`; GT_PROPERTY_RUNS sets it for a longer hunt. */
+const RUNS = Number(process.env.GT_PROPERTY_RUNS) || sized(60, 300);
 
 const CREATED = '2025-01-01T00:00:00.000Z';
 const BASE_EDITED = '2025-01-01T06:00:00.000Z';

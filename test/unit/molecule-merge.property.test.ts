@@ -9,8 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { mergeMolecule } from '../../src/molecules/molecule-merge.js';
 import { decodeMolecule, encodeMolecule, type Molecule, type MoleculeStep, type StepStatus } from '../../src/molecules/molecule.js';
 import { pour, proto, step } from './molecule-fixtures.js';
+import { sized } from '../helpers/stress.js';
 
-const RUNS = Number(process.env.GT_PROPERTY_RUNS ?? 300);
+/** Runs per property: 60 in `npm test`, 300 in `npm run test:stress`; GT_PROPERTY_RUNS sets it for a longer hunt. */
+const RUNS = Number(process.env.GT_PROPERTY_RUNS) || sized(60, 300);
 
 const STEP_IDS = ['a', 'b', 'c', 'd', 'e'] as const;
 const AGENTS = ['ann', 'bob', 'cat'] as const;

@@ -6,6 +6,7 @@ import { BEAD_STATUSES, DEP_TYPES, STAMPED_FIELDS, normalizeBead, type Bead } fr
 import { labelProblem, normalizeTitle, titleProblem } from '../../src/beads/bead-input.js';
 import { isValidId } from '../../src/ledger/names.js';
 import { isPlainSafe, parseCanonicalFast, parseLedgerYaml, toCanonicalYaml } from '../../src/ledger/canonical-yaml.js';
+import { sized } from '../helpers/stress.js';
 
 /** Strings that YAML readers like to turn into something else, or that are awkward to write. */
 const AWKWARD = [
@@ -94,7 +95,7 @@ describe('bead files round-trip', () => {
         // A YAML 1.1 reader reads every string back as the same string (and the numbers as numbers).
         expect(parse(written, { version: '1.1' })).toEqual(fast);
       }),
-      { numRuns: 400 },
+      { numRuns: sized(100, 400) },
     );
   });
 });
@@ -124,7 +125,7 @@ describe('canonical YAML round-trips any ledger value', () => {
         if (Object.keys(value).length > 0) expect(parseCanonicalFast(written)).toEqual(value);
         expect(toCanonicalYaml(read as Record<string, unknown>)).toBe(written);
       }),
-      { numRuns: 300 },
+      { numRuns: sized(100, 300) },
     );
   });
 
@@ -148,7 +149,7 @@ describe('canonical YAML round-trips any ledger value', () => {
         if (doc.errors.length > 0 || !isMap(doc.contents)) expect(fast).toBeUndefined();
         else if (fast !== undefined) expect(fast).toEqual(doc.toJS());
       }),
-      { numRuns: 400 },
+      { numRuns: sized(100, 400) },
     );
   });
 });

@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * `npm run test:stress`: the stress and property tests at full size (GT_STRESS=1, see
+ * test/helpers/stress.ts): 8 processes × 50 writes, 20 SIGKILLs, 1,000 merge-order scenarios, and the
+ * property tests' full run counts. Slow by design; `npm test` runs small versions of the same tests.
+ */
+export default defineConfig({
+  test: {
+    include: ['test/e2e/reliability.test.ts', 'test/e2e/merge-order.property.test.ts', 'test/unit/*.property.test.ts'],
+    env: { GT_STRESS: '1' },
+    globalSetup: ['test/global-setup.ts'],
+    // Safety nets against a hang only: a full-size run takes many minutes on a loaded machine.
+    testTimeout: 4 * 3600_000,
+    hookTimeout: 300_000,
+    maxWorkers: 2,
+  },
+});
