@@ -127,6 +127,33 @@ describe('agent branches', () => {
   });
 });
 
+describe('stuck agents, on the GT_NOW clock', () => {
+  it('a working agent with no activity for GT_STUCK_MINUTES (default 120) is shown stuck', () => {
+    // The test's clock: the work is slung at t0, and `gt agents` is asked at later instants, no waiting.
+    const t0 = Date.parse('2026-01-01T09:00:00Z');
+    const at = (minutes: number): Record<string, string> => ({ GT_NOW: new Date(t0 + minutes * 60_000).toISOString() });
+    r.env = at(0);
+    const bead = r.gtJson<BeadJson>('create', 'Long task');
+    r.gtOk('sling', bead.id, 'alice');
+    r.env = {};
+    const stateAt = (minutes: number, env: Record<string, string> = {}): string | undefined => {
+      const out = r.gt(['agents', '--json'], { env: { ...at(minutes), ...env } });
+      expect(out.status, out.stderr).toBe(0);
+      return (JSON.parse(out.stdout) as { name: string; state: string }[]).find((a) => a.name === 'alice')?.state;
+    };
+    expect(stateAt(119)).toBe('working');
+    expect(stateAt(121)).toBe('stuck');
+    expect(stateAt(29, { GT_STUCK_MINUTES: '30' })).toBe('working');
+    expect(stateAt(31, { GT_STUCK_MINUTES: '30' })).toBe('stuck');
+  });
+
+  it('refuses a GT_NOW that is not a time, in one line', () => {
+    const out = r.gt(['agents'], { env: { GT_NOW: 'tomorrow' } });
+    expect(out.status).toBe(2);
+    expect(out.stderr.split('\n')[0]).toBe("gt: GT_NOW must be an ISO 8601 time or epoch milliseconds, not 'tomorrow'");
+  });
+});
+
 describe('writes that change nothing', () => {
   it('create no agent branch and no commit', () => {
     const repo = makeRepo();

@@ -55,7 +55,7 @@ describe('caches', () => {
         if (i % 2 === 1) dropCaches();
       }
     }
-  }, 60_000);
+  });
 
   it('list --json for a pipe (beads as stored, unparsed) equals the ordinary listing, also with non-ASCII and quotes', () => {
     r.gtOk('create', 'Zoë and Łukasz: "priority":0 in a title', '-p', '3');

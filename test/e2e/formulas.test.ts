@@ -146,13 +146,11 @@ describe('gt cook', () => {
     expect(text[1]).toMatch(/^implement\.draft +Draft: Implement \{\{feature\}\} +← design$/);
   });
 
-  it('cooks a 1,000-step formula well below a second, as a whole process', () => {
-    const started = performance.now();
+  // How fast: `npm run bench` times `gt mol pour` (cook + pour) of a 1,000-step formula; a test asserts no time.
+  it('cooks a 1,000-step formula, as a whole process', () => {
     const out = gt('cook', join(FIXTURES, 'hanoi.formula.toml'), '--var', 'disks=10', '--json');
-    const elapsed = performance.now() - started;
     expect(out.status).toBe(0);
     expect((JSON.parse(out.stdout) as ProtoJson).steps).toHaveLength(1025);
-    expect(elapsed).toBeLessThan(1000);
   });
 
   it('fails with one line naming the file, line and key', () => {

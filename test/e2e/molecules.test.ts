@@ -8,6 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GIT_ENV, GT_BIN, makeRepo, type TestRepo } from '../helpers/repo.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface StepJson {
   id: string;
@@ -315,7 +316,18 @@ describe('wisps', () => {
 });
 
 describe('gates', () => {
-  it('hold a step until resolved (human) or until their time (timer)', async () => {
+  it('hold a step until resolved (human) or until their time (timer, on the GT_NOW clock)', () => {
+    // Time is the test's: every command runs at GT_NOW (from a minute ago) and the test moves it on.
+    r.env.GT_NOW = new Date(Date.now() - 60_000).toISOString();
+    try {
+      gatedMolecule();
+    } finally {
+      delete r.env.GT_NOW;
+    }
+  });
+  function gatedMolecule(): void {
+    const t0 = Date.parse(r.env.GT_NOW!);
+    const at = (ms: number): string => new Date(t0 + ms).toISOString();
     const m = r.gtJson<MoleculeJson>('mol', 'pour', 'gated');
     r.gtOk('mol', 'step', 'done', 'build');
     let shown = r.gtJson<MoleculeJson>('mol', 'show', m.id);
@@ -332,13 +344,20 @@ describe('gates', () => {
     shown = r.gtJson<MoleculeJson>('mol', 'show', m.id);
     expect(stepOf(shown, 'approve')).toMatchObject({ state: 'ready', gate: { open: true, resolved_by: 'overseer' } });
     r.gtOk('mol', 'step', 'done', 'approve');
-    // The timer counts from when build was done: at most 2 s.
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    // The timer counts from when build was done (at t0): closed 1.999 s later, open 2 s later.
+    r.env.GT_NOW = at(1999);
+    shown = r.gtJson<MoleculeJson>('mol', 'show', m.id);
+    expect(stepOf(shown, 'soak')).toMatchObject({ state: 'pending', gate: { type: 'timer', open: false } });
+    expect(r.gtOk('mol', 'show', m.id)).toMatch(/soak\s+Let it soak\s+\(timer gate opens in /);
+    expect(refused(['mol', 'step', 'done', 'soak'])).toMatch(/^gt: step soak cannot start: its timer gate opens in .*\(\S+\)$/);
+    r.env.GT_NOW = at(2000);
     shown = r.gtJson<MoleculeJson>('mol', 'show', m.id);
     expect(stepOf(shown, 'soak')).toMatchObject({ state: 'ready', gate: { open: true } });
     r.gtOk('mol', 'step', 'done', '--continue');
     expect(r.gtJson<DoneJson>('mol', 'step', 'done')).toMatchObject({ finished: 'ship', completed: true });
-  });
+    // Every write happened at the test's time, not the machine's.
+    expect(Number(r.git('log', '-1', '--format=%ct', 'gt/ledger').trim())).toBe(Math.floor((t0 + 2000) / 1000));
+  }
 });
 
 describe('two agents on one molecule', () => {
@@ -413,8 +432,8 @@ for (;;) {
   const { current } = gt('mol', 'current');
   if (!current) break;
   appendFileSync(log, 'working ' + current.id + '\\n');
-  // The work of a step takes a while; at the chosen step it takes "forever" (the test kills us here).
-  await new Promise((resolve) => setTimeout(resolve, done === Number(stallAt) ? 60_000 : 50));
+  // The work of a step takes a moment; at the chosen step it takes "forever" (an hour: the test kills us here).
+  await new Promise((resolve) => setTimeout(resolve, done === Number(stallAt) ? 3_600_000 : 50));
   const result = gt('mol', 'step', 'done', '--continue');
   done++;
   appendFileSync(log, 'done ' + result.finished + '\\n');
@@ -456,10 +475,7 @@ describe('a molecule on the hook', () => {
     const env = { ...process.env, ...GIT_ENV, GT_AGENT: 'ann' };
     const worker = spawn(process.execPath, [workerFile, GT_BIN, r.dir, log1, '2'], { env, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => worker.once('exit', (code, signal) => resolve(signal ? null : code)));
-    for (let waited = 0; !readFileSync(log1, 'utf8').includes('working review'); waited += 50) {
-      if (waited > 30_000) throw new Error(`the worker did not reach its third step:\n${readFileSync(log1, 'utf8')}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitFor('the worker to reach its third step', () => (readFileSync(log1, 'utf8').includes('working review') ? true : undefined));
     worker.kill('SIGKILL');
     expect(await exited).toBeNull();
     expect(readFileSync(log1, 'utf8')).toBe('working design\ndone design\nworking implement\ndone implement\nworking review\n');

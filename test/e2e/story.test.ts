@@ -9,6 +9,7 @@ import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GIT_ENV, GT_BIN, makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface BeadJson {
   id: string;
@@ -46,14 +47,8 @@ function gtIn(dir: string, ...args: string[]): string {
   return out.stdout;
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function until<T>(what: string, probe: () => T | undefined): Promise<T> {
+  return waitFor(what, probe, { intervalMs: 100 });
 }
 
 async function tellTheStory(mode: 'watch' | 'hooks'): Promise<void> {
@@ -129,11 +124,11 @@ async function tellTheStory(mode: 'watch' | 'hooks'): Promise<void> {
 describe('the seed story', () => {
   it('driven by gt watch', async () => {
     await tellTheStory('watch');
-  }, 60_000);
+  });
 
   it('driven by the git hooks alone', async () => {
     await tellTheStory('hooks');
-  }, 60_000);
+  });
 });
 
 describe('gt watch', () => {
@@ -164,5 +159,5 @@ describe('gt watch', () => {
     for (const w of watchers) w.kill('SIGTERM');
     expect(await Promise.all(exits)).toEqual([0, 0]);
     for (const o of outputs) expect(o).toContain('stopped');
-  }, 60_000);
+  });
 });

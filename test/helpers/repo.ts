@@ -24,6 +24,8 @@ export interface RunResult {
 
 export interface TestRepo {
   dir: string;
+  /** Extra environment for every gt run of this repo, e.g. GT_NOW for a test that needs time to pass. */
+  env: Record<string, string>;
   git(...args: string[]): string;
   gt(args: string[], options?: { env?: Record<string, string>; input?: string; cwd?: string }): RunResult;
   /** Runs gt and fails the test with its stderr when it does not succeed. */
@@ -62,10 +64,11 @@ export function makeRepo(options: { empty?: boolean; name?: string } = {}): Test
   if (!options.empty) git('commit', '-q', '--allow-empty', '-m', 'initial');
   const repo: TestRepo = {
     dir,
+    env: {},
     git,
-    gt: (args, opts = {}) => runGt(args, opts.cwd ?? dir, opts.env, opts.input),
+    gt: (args, opts = {}) => runGt(args, opts.cwd ?? dir, { ...repo.env, ...opts.env }, opts.input),
     gtOk: (...args) => {
-      const r = runGt(args, dir);
+      const r = runGt(args, dir, repo.env);
       if (r.status !== 0) throw new Error(`gt ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
       return r.stdout;
     },

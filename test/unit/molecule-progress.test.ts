@@ -122,12 +122,11 @@ describe('readiness, computed on read', () => {
     expect(progressOf(m).total).toBe(5);
   });
 
-  it('is linear on a long chain (1,000 steps in well under 50 ms)', () => {
+  // How fast: `npm run bench` times `gt mol step done` on a 1,000-step molecule; a test asserts no time.
+  it('handles a long chain (1,000 steps)', () => {
     let m = pour(chain(1000));
     m = { ...m, steps: m.steps.map((s, i) => (i < 500 ? { ...s, status: 'done', done_at: at(i) } : s)) };
-    const started = performance.now();
     const p = progressOf(m, ms(10_000));
-    expect(performance.now() - started).toBeLessThan(50);
     expect(p.finished).toBe(500);
     expect(p.byId.get('s501')!.state).toBe('ready');
     expect(p.byId.get('s502')!.state).toBe('pending');
