@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCommit, decodeTree, encodeCommit, encodeTree, hashObject } from '../../src/git/object-format.js';
 import { LooseObjectWriter } from '../../src/git/object-writer.js';
@@ -83,6 +83,17 @@ describe('refs', () => {
     const old = (Date.now() - 10_000) / 1000;
     utimesSync(lock, old, old);
     new RefStore(join(dir, '.git'), { staleLockMs: 2000 }).compareAndSwap({ ref: 'refs/heads/main', expected: a, next: a, who, message: 'same' });
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('measures a lock\'s age on the clock it is given: a just-made lock is stale on a clock 3 s ahead', () => {
+    const dir = repo();
+    git(dir, 'commit', '-q', '--allow-empty', '-m', 'a');
+    const a = git(dir, 'rev-parse', 'HEAD').trim();
+    const lock = join(dir, '.git', 'refs', 'heads', 'main.lock');
+    writeFileSync(lock, '');
+    const lockedAt = statSync(lock).mtimeMs;
+    new RefStore(join(dir, '.git'), { staleLockMs: 2000, now: () => lockedAt + 3000 }).compareAndSwap({ ref: 'refs/heads/main', expected: a, next: a, who, message: 'same' });
     expect(existsSync(lock)).toBe(false);
   });
 });
