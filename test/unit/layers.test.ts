@@ -10,7 +10,7 @@ const SRC = resolve(__dirname, '../../src');
 
 /** Bottom up. A unit is a folder of src/, or a file at the top of src/. Units of one rank may import each other if no cycle forms. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['errors.ts'],
+  ['errors.ts', 'clock.ts'],
   ['git'],
   ['ledger'],
   ['beads', 'convoys', 'agents', 'mail', 'molecules', 'formulas'],
