@@ -44,7 +44,7 @@ export async function repairConfig(ledger: Ledger, tip: string, prefix: string |
     if (problem === undefined) throw error;
     const config: LedgerConfig = { schema: LEDGER_SCHEMA_VERSION, prefix: prefix ?? inferPrefix(snapshot) ?? fallbackPrefix, types: [] };
     const tree = await ledger.cache.writeTree(snapshot.tree, new Map([[CONFIG_PATH, { text: encodeConfig(config), value: config }]]));
-    const when = new Date();
+    const when = new Date(ledger.now());
     const message = `init: repair ${CONFIG_PATH} (prefix ${config.prefix})\n\nIt was ${problem === 'missing' ? 'missing' : `unreadable: ${problem}`}.`;
     const commit = ledger.commitTree(tree, [tip], message, when);
     ledger.updateRef(LEDGER_REF, tip, commit, message.split('\n')[0]!, when);
