@@ -134,7 +134,7 @@ describe('stuck agents, on the GT_NOW clock', () => {
     const at = (minutes: number): Record<string, string> => ({ GT_NOW: new Date(t0 + minutes * 60_000).toISOString() });
     r.env = at(0);
     const bead = r.gtJson<BeadJson>('create', 'Long task');
-    r.gtOk('sling', bead.id, 'alice');
+    r.gtOk('sling', bead.id, 'alice', '--create-agent');
     r.env = {};
     const stateAt = (minutes: number, env: Record<string, string> = {}): string | undefined => {
       const out = r.gt(['agents', '--json'], { env: { ...at(minutes), ...env } });
