@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { sized } from '../helpers/stress.js';
 import { openLedger } from '../../src/kinds.js';
 import { changeMolecule, stepDone } from '../../src/molecules/molecule-service.js';
 
@@ -115,7 +116,7 @@ describe('replaying an agent’s unmerged commits onto a newer ledger', () => {
 
   it('keeps every note appended and every comment added by 8 agents and the overseer at once', async () => {
     const agents = Array.from({ length: 8 }, (_, i) => `agent${i}`);
-    const perWriter = Number(process.env.GT_STRESS) || 3;
+    const perWriter = sized(3, 20);
     const beads = [r.gtJson<BeadJson>('create', 'Shared one'), r.gtJson<BeadJson>('create', 'Shared two')];
     r.gtOk('update', beads[0]!.id, '--notes', 'Base line');
     const writers = [...agents, 'overseer'];
