@@ -11,6 +11,8 @@
  *   ledger.close();
  *
  * Reads go through a view (`ledger.view()`), changes through one transaction per commit (`ledger.write`).
+ * A change that may close beads goes through `writeAndLand(ledger, tx => …)` instead, so the convoys it
+ * completes land in the same commit, as the CLI's close does.
  */
 export { openLedger, ENTITY_KINDS, beadKind, convoyKind, agentKind, mailKind, moleculeKind } from './kinds.js';
 export type { Ledger, LedgerOptions, Transaction, TxOutcome } from './ledger/ledger.js';
@@ -83,6 +85,7 @@ export { slingBead, unslingBead, finishHookedWork, touchAgent, type SlingResult 
 export { planBatch, slingBatch, parseTaskSpec, type TaskInput, type BatchInput, type BatchResult } from './work/convoy-sling.js';
 export { planConvoyRun, runConvoyPlan } from './work/convoy-run.js';
 export { primeInfo, primeText, type PrimeInfo } from './work/prime.js';
+export { writeAndLand, landConvoysClosedIn, beadsClosedIn, landedNotice } from './work/close-and-land.js';
 
 // Processes
 export { observe, startObserving, type ObserveOptions, type ObserveReport, type ObserveAction } from './observer/observe.js';

@@ -3,7 +3,7 @@
  * resolved to dist/ after a build), against a real git repository.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeBead, createBead, NotFoundError, openLedger, readyBeads, type Ledger } from 'gt-ledger';
+import { closeBead, createBead, createConvoy, NotFoundError, openLedger, readyBeads, writeAndLand, type Ledger } from 'gt-ledger';
 import { makeRepo, type TestRepo } from '../helpers/repo.js';
 
 describe('gt-ledger as a library', () => {
@@ -39,5 +39,23 @@ describe('gt-ledger as a library', () => {
     expect(repo.gtJson<{ id: string; status: string }[]>('show', bead.id)).toMatchObject([{ id: bead.id, status: 'closed' }]);
 
     await expect(ledger.write((tx) => ({ result: closeBead(tx, 'nope', {}), message: 'x' }))).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('lands a convoy in the commit that closes its last bead (writeAndLand)', async () => {
+    repo = makeRepo();
+    ledger = openLedger({ cwd: repo.dir });
+    await ledger.init('lib');
+    const { result: convoy } = await ledger.write((tx) => {
+      const beads = [createBead(tx, { title: 'One' }), createBead(tx, { title: 'Two' })];
+      const convoy = createConvoy(tx, { title: 'Ship', beads: beads.map((b) => b.id) });
+      return { result: convoy, message: `convoy ${convoy.id}` };
+    });
+    const [first, second] = convoy.tracks ?? [];
+    const closeOne = (id: string) => writeAndLand(ledger!, (tx) => ({ result: closeBead(tx, id, { reason: 'done' }).bead, message: `close ${id}` }));
+    expect((await closeOne(first!)).landed).toEqual([]);
+    const { landed, commit } = await closeOne(second!);
+    expect(landed.map((c) => c.id)).toEqual([convoy.id]);
+    expect(repo.git('log', '-1', '--format=%s', commit!)).toContain(`landed ${convoy.id}`);
+    expect((await ledger.view()).convoys.get(convoy.id)?.status).toBe('closed');
   });
 });
