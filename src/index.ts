@@ -18,7 +18,7 @@ export { openLedger, ENTITY_KINDS, beadKind, convoyKind, agentKind, mailKind, mo
 export type { Ledger, LedgerOptions, Transaction, TxOutcome } from './ledger/ledger.js';
 export type { LedgerView, LedgerTables, LedgerProblem } from './ledger/view.js';
 export type { EntityKind, MergeNote } from './ledger/entity-kind.js';
-export type { LedgerConfig } from './ledger/config.js';
+export type { LedgerConfig, SettingValue } from './ledger/config.js';
 export { mergeAgentBranches, describeMergeNote, type AgentMergeReport } from './ledger/agent-merge.js';
 export { runDoctor, type DoctorFinding } from './ledger/doctor.js';
 export { LEDGER_REF, LEDGER_BRANCH, AGENT_REF_PREFIX, agentRef } from './ledger/layout.js';
@@ -89,3 +89,19 @@ export { writeAndLand, landConvoysClosedIn, beadsClosedIn, landedNotice } from '
 
 // Processes
 export { observe, startObserving, type ObserveOptions, type ObserveReport, type ObserveAction } from './observer/observe.js';
+
+// Settings (gt config): shared in gt.yaml, overridden locally and by GT_<SECTION>_<KEY>
+export { SETTINGS, SETTING_KEYS, DEFAULT_POLECAT_NAMES, settingSpec, parseSettingText, envNameOf, type SettingSpec, type SettingType } from './settings/registry.js';
+export {
+  settingsOf,
+  resolveSettings,
+  setSetting,
+  unsetSetting,
+  setLocalSetting,
+  unsetLocalSetting,
+  localSettingsPath,
+  type Settings,
+  type EffectiveSetting,
+  type SettingSource,
+  type SettingsContext,
+} from './settings/settings-service.js';

@@ -14,6 +14,7 @@ import { registerMail } from './commands/mail.js';
 import { registerObserver } from './commands/observer.js';
 import { registerFormula } from './commands/formula.js';
 import { registerMolecule } from './commands/molecule.js';
+import { registerConfig } from './commands/config.js';
 
 export function buildProgram(): Command {
   const program = new Command('gt')
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerObserver(program);
   registerFormula(program);
   registerMolecule(program);
+  registerConfig(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

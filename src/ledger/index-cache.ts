@@ -35,7 +35,8 @@ interface IndexData {
   mergeBases: Record<string, string | null>;
 }
 
-const INDEX_VERSION = 6;
+/** 7: gt.yaml may hold settings, which an index written by an older gt recorded as a problem. */
+const INDEX_VERSION = 7;
 /** Past this much log, the next save folds it into the base (and drops what no ref reaches). */
 const MAX_LOG_BYTES = 512 * 1024;
 const MAX_DELTA_CHAIN = 64;

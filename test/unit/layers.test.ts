@@ -13,7 +13,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['errors.ts', 'clock.ts'],
   ['git'],
   ['ledger'],
-  ['beads', 'convoys', 'agents', 'mail', 'molecules', 'formulas'],
+  ['beads', 'convoys', 'agents', 'mail', 'molecules', 'formulas', 'settings'],
   ['kinds.ts'],
   ['work'],
   ['observer', 'githooks'],

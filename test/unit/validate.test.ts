@@ -94,7 +94,7 @@ describe('every kind reports every problem with its key path', () => {
     const m = encodeMolecule(molecule()).replace('status: active', 'status: paused').replace('    status: pending', '    status: later');
     expect(fileError(() => decodeMolecule(m, 'molecules/gt-mol-test.yaml')).problem).toBe("status must be one of active, done, not 'paused' (and 1 more problem)");
     expect(fileError(() => decodeConfig('schema: 1\nprefix: X\ncolour: red\n')).message).toBe(
-      "gt.yaml:3: unknown key 'colour' (expected one of schema, prefix, types) (and 1 more problem)",
+      "gt.yaml:3: unknown key 'colour' (expected one of schema, prefix, types, settings, settings_edited) (and 1 more problem)",
     );
   });
 });

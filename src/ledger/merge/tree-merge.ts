@@ -4,6 +4,7 @@ import type { MergeNote } from '../entity-kind.js';
 import { CONFIG_PATH, dirOf, entityPath, idFromPath } from '../layout.js';
 import type { LedgerConfig } from '../config.js';
 import { encodeConfig } from '../config-codec.js';
+import { mergeSettings } from '../settings-store.js';
 
 export interface TreeMergeResult {
   /** What to apply to `ours` to obtain the merged tree (null deletes). */
@@ -24,11 +25,20 @@ function asVersions(snapshot: Snapshot | null): Map<string, FileVersion> {
   return map;
 }
 
-export function mergeConfig(base: LedgerConfig | undefined, ours: LedgerConfig, theirs: LedgerConfig): LedgerConfig {
+/**
+ * `gt.yaml`, field by field: the newer schema, the prefix changed on their side if only there, the
+ * union of declared types, and the settings key by key (settings-store.ts: the later edit wins).
+ */
+export function mergeConfig(base: LedgerConfig | undefined, ours: LedgerConfig, theirs: LedgerConfig): { config: LedgerConfig; notes: MergeNote[] } {
+  const { notes, ...settings } = mergeSettings(base, ours, theirs);
   return {
-    schema: Math.max(ours.schema, theirs.schema),
-    prefix: base && ours.prefix === base.prefix ? theirs.prefix : ours.prefix,
-    types: [...new Set([...ours.types, ...theirs.types])].sort(),
+    config: {
+      schema: Math.max(ours.schema, theirs.schema),
+      prefix: base && ours.prefix === base.prefix ? theirs.prefix : ours.prefix,
+      types: [...new Set([...ours.types, ...theirs.types])].sort(),
+      ...settings,
+    },
+    notes,
   };
 }
 
@@ -114,8 +124,9 @@ export async function mergeSnapshots(
     }
     if (path === CONFIG_PATH) {
       const merged = mergeConfig(baseValue as LedgerConfig | undefined, ourValue as LedgerConfig, theirValue as LedgerConfig);
-      const text = encodeConfig(merged);
-      changes.set(path, { text, value: merged });
+      notes.push(...merged.notes);
+      const text = encodeConfig(merged.config);
+      changes.set(path, { text, value: merged.config });
       continue;
     }
     const kind = kindOf(path);
