@@ -4,14 +4,23 @@
  * backtracking engine. RE2 refuses what it cannot match in linear time (backreferences, lookaround);
  * such a pattern is refused when the formula is loaded.
  */
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
+
+// Loaded on first use, not at start-up: re2js is 270 KB that only formulas with patterns need, and
+// every gt command would otherwise pay to compile it (it is kept out of the CLI bundle for this).
+let engine: typeof RE2JS | undefined;
+function re2(): typeof RE2JS {
+  engine ??= (createRequire(import.meta.url)('re2js') as typeof import('re2js')).RE2JS;
+  return engine;
+}
 
 const compiled = new Map<string, RE2JS>();
 
 function compile(pattern: string): RE2JS {
   let re = compiled.get(pattern);
   if (!re) {
-    re = RE2JS.compile(pattern);
+    re = re2().compile(pattern);
     compiled.set(pattern, re);
   }
   return re;
