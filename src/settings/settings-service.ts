@@ -13,6 +13,7 @@ import { decodeSettingsFile, encodeSettingsFile } from '../ledger/config-codec.j
 import { splitSettingKey, storedSetting, withSetting, withoutSetting } from '../ledger/settings-store.js';
 import type { Transaction } from '../ledger/ledger.js';
 import type { Actor } from '../ledger/actor.js';
+import type { DoctorFinding } from '../ledger/doctor.js';
 import { withStateLock } from '../ledger/write-lock.js';
 import { parseDuration } from '../molecules/duration.js';
 import { GtError, LedgerFileError, RuleError, UsageError } from '../errors.js';
@@ -243,4 +244,32 @@ export async function unsetLocalSetting(gitDir: string, actor: Actor, key: strin
     return true;
   }, spec.key);
   return { key: spec.key, value: null, changed };
+}
+
+/** Keys stored in a settings map that this gt does not know (a typo made by hand, or a newer gt's key). */
+function unknownKeys(map: SettingsMap | undefined): string[] {
+  const known = new Set(SETTINGS.map((s) => s.key));
+  return Object.entries(map ?? {})
+    .flatMap(([section, keys]) => Object.keys(keys ?? {}).map((name) => `${section}.${name}`))
+    .filter((key) => !known.has(key))
+    .sort();
+}
+
+/**
+ * What `gt doctor` says of the settings: every stored or environment value gt refuses (and so falls
+ * through to the next source), and every stored key it does not know. Warnings: nothing is unreadable.
+ */
+export function settingFindings(config: LedgerConfig | undefined, context: SettingsContext): DoctorFinding[] {
+  const findings: DoctorFinding[] = [];
+  for (const row of resolveSettings(config, context)) {
+    for (const problem of row.problems ?? []) {
+      findings.push({ severity: 'warning', ...(problem.source === 'ledger' ? { path: 'gt.yaml' } : {}), message: `${describeSettingProblem(problem)} (ignored)` });
+    }
+  }
+  const hint = `known keys: ${SETTINGS.map((s) => s.key).join(', ')}`;
+  for (const key of unknownKeys(config?.settings)) findings.push({ severity: 'warning', path: 'gt.yaml', message: `unknown setting ${key} (ignored; ${hint})` });
+  for (const key of unknownKeys(readLocalSettings(context.gitDir))) {
+    findings.push({ severity: 'warning', message: `${localSettingsPath(context.gitDir)}: unknown setting ${key} (ignored; ${hint})` });
+  }
+  return findings;
 }

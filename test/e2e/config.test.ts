@@ -114,6 +114,32 @@ describe('gt config', () => {
     expect(env.stderr).toContain("GT_POLECATS_MAX: polecats.max takes a whole number of at least 1, not 'many' (ignored)");
   });
 
+  it('gt doctor names every setting gt refuses or does not know, in gt.yaml, the local file and the environment', () => {
+    const r = repo();
+    r.gtOk('config', 'set', 'polecats.max', '6');
+    // Hand edits gt would refuse: a bad value and an unknown key in gt.yaml, an unknown key locally.
+    const edited = r.git('show', 'gt/ledger:gt.yaml').replace('max: 6', 'max: 0').replace('settings:\n', 'settings:\n  polecat:\n    max: 3\n');
+    expect(edited).toContain('polecat:\n    max: 3');
+    const blob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: r.dir, input: edited, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } }).trim();
+    const tree = execFileSync('git', ['mktree'], { cwd: r.dir, input: r.git('ls-tree', 'gt/ledger').replace(/^(100644 blob )[0-9a-f]+(\tgt\.yaml)$/m, `$1${blob}$2`), encoding: 'utf8', env: { ...process.env, ...GIT_ENV } }).trim();
+    const commit = execFileSync('git', ['commit-tree', tree, '-p', 'gt/ledger', '-m', 'hand edit'], { cwd: r.dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } }).trim();
+    r.git('update-ref', 'refs/heads/gt/ledger', commit);
+    r.gtOk('config', 'set', '--local', 'witness.max_restarts', '2');
+    const local = join(r.dir, '.git', 'gt', 'config.yaml');
+    execFileSync('sh', ['-c', `printf 'runtime:\n  comand: x\n' >> '${local}'`]);
+
+    const doctor = r.gt(['doctor', '--json'], { env: { GT_WITNESS_STALL_AFTER: 'soon' } });
+    expect(doctor.status, doctor.stderr).toBe(0);
+    const findings = JSON.parse(doctor.stdout) as { severity: string; path?: string; message: string }[];
+    const messages = findings.map((f) => `${f.severity} ${f.path ?? '-'} ${f.message}`);
+    expect(messages.some((m) => m.startsWith('warning gt.yaml') && m.includes('polecats.max') && m.includes('(ignored)')), messages.join('\n')).toBe(true);
+    expect(messages.some((m) => m.startsWith('warning gt.yaml unknown setting polecat.max')), messages.join('\n')).toBe(true);
+    expect(messages.some((m) => m.includes('config.yaml: unknown setting runtime.comand')), messages.join('\n')).toBe(true);
+    expect(messages.some((m) => m.includes('GT_WITNESS_STALL_AFTER')), messages.join('\n')).toBe(true);
+    // Nothing refused means nothing said.
+    expect(repo().gtJson<unknown[]>('doctor')).toEqual([]);
+  });
+
   it('settings are the overseer\'s: an agent\'s config set is refused', () => {
     const r = repo();
     const result = r.gt(['--as', 'alice', 'config', 'set', 'polecats.max', '3']);

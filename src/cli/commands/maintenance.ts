@@ -3,7 +3,11 @@ import { withLedger, globalsOf } from '../context.js';
 import { printJson, printLine } from '../output.js';
 import { describeMergeNote, mergeAgentBranches } from '../../ledger/agent-merge.js';
 import { runDoctor } from '../../ledger/doctor.js';
+import { settingFindings } from '../../settings/settings-service.js';
 import { checkAgentName } from '../../ledger/names.js';
+import type { Ledger } from '../../ledger/ledger.js';
+import type { LedgerConfig } from '../../ledger/config.js';
+import { GtError } from '../../errors.js';
 
 export function registerMaintenance(program: Command): void {
   program
@@ -26,11 +30,14 @@ export function registerMaintenance(program: Command): void {
 
   program
     .command('doctor')
-    .description('check the ledger: unreadable files (with path and line), dangling dependencies, cycles, stale locks')
+    .description('check the ledger: unreadable files (with path and line), dangling dependencies, cycles, stale locks, settings gt refuses or does not know')
     .option('--json', 'print the findings as JSON')
     .action(async (_options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
         const findings = await runDoctor(ledger);
+        // A ledger too broken to read has no settings to check; runDoctor has said why.
+        const config = ledger.ledgerTip() ? await readConfigQuietly(ledger) : undefined;
+        if (config) findings.push(...settingFindings(config, { gitDir: ledger.repo.paths.commonDir }));
         if (globalsOf(command).json) printJson(findings);
         else if (findings.length === 0) printLine('ledger is healthy');
         else {
@@ -41,4 +48,13 @@ export function registerMaintenance(program: Command): void {
         if (findings.some((f) => f.severity === 'error')) process.exitCode = 1;
       });
     });
+}
+
+async function readConfigQuietly(ledger: Ledger): Promise<LedgerConfig | undefined> {
+  try {
+    return (await ledger.view()).config;
+  } catch (error) {
+    if (error instanceof GtError) return undefined;
+    throw error;
+  }
 }
