@@ -68,13 +68,18 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]
  * Says what is wrong with `value`, or undefined when it is fine.
  */
 export function timeProblem(value: string): string | undefined {
+  // Every time of every file passes through here on a cold read: the message is built only on failure.
   const m = RFC3339.exec(value);
-  const why = `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}' is not an ISO 8601 time like 2026-01-31T12:00:00.000Z`;
-  if (!m) return why;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  const exists = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
-  return exists ? undefined : why;
+  if (m && dateExists(Number(m[1]), Number(m[2]), Number(m[3])) && Number(m[4]) < 24 && Number(m[5]) < 60 && Number(m[6]) < 60) return undefined;
+  return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}' is not an ISO 8601 time like 2026-01-31T12:00:00.000Z`;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function dateExists(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0);
 }
 
 /** Explains a value that should have been a string; numbers and booleans are never coerced. */

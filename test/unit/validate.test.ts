@@ -108,6 +108,15 @@ describe('one time rule for every kind', () => {
     ['2026-01-31 12:00', timeProblem('2026-01-31 12:00')],
   ];
 
+  it('knows the calendar: leap days, month lengths, hours, minutes and seconds', () => {
+    for (const ok of ['2024-02-29T00:00:00Z', '2000-02-29T23:59:59.999Z', '2026-12-31T00:00:00-08:00', '2026-04-30T12:00:00Z']) {
+      expect(timeProblem(ok), ok).toBeUndefined();
+    }
+    for (const bad of ['2026-02-29T00:00:00Z', '1900-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-13-01T00:00:00Z', '2026-00-10T00:00:00Z', '2026-01-00T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T00:60:00Z', '2026-01-01T00:00:60Z']) {
+      expect(timeProblem(bad), bad).toMatch(/is not an ISO 8601 time/);
+    }
+  });
+
   it('accepts and refuses the same times in a bead, convoy, agent, mail or molecule file', () => {
     expect(timeProblem(withOffset)).toBeUndefined();
     for (const [time, problem] of times) {
