@@ -18,6 +18,12 @@ export interface AgentRecord {
   created_at: string;
   updated_at: string;
   last_activity?: string;
+  /** The polecat's sandbox: the worktree gt made for it (`gt sling --spawn`), on the machine `session_host`. */
+  worktree?: string;
+  /** Its last session process, as a decimal pid, on `session_host`, started at `session_started_at`. */
+  session_pid?: string;
+  session_host?: string;
+  session_started_at?: string;
   edited?: Record<string, string>;
 }
 
@@ -38,5 +44,9 @@ export const agentKind = defineRecordKind<AgentRecord>({
     { name: 'created_at', field: { type: 'time' }, required: true, merge: 'fixed' },
     { name: 'updated_at', field: { type: 'time' }, required: true, merge: 'max' },
     { name: 'last_activity', field: { type: 'time' }, merge: 'max' },
+    { name: 'worktree', field: { type: 'text' }, merge: 'stamped' },
+    { name: 'session_pid', field: { type: 'text', pattern: /^[1-9][0-9]{0,9}$/, hint: 'a process id' }, merge: 'stamped' },
+    { name: 'session_host', field: { type: 'text' }, merge: 'stamped' },
+    { name: 'session_started_at', field: { type: 'time' }, merge: 'stamped' },
   ],
 });

@@ -15,6 +15,7 @@ import { registerObserver } from './commands/observer.js';
 import { registerFormula } from './commands/formula.js';
 import { registerMolecule } from './commands/molecule.js';
 import { registerConfig } from './commands/config.js';
+import { registerPolecat } from './commands/polecat.js';
 
 export function buildProgram(): Command {
   const program = new Command('gt')
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerFormula(program);
   registerMolecule(program);
   registerConfig(program);
+  registerPolecat(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

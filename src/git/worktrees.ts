@@ -50,7 +50,7 @@ function symbolicTarget(headFile: string): string | undefined {
 }
 
 /** The main worktree of a repository, or null when it has none (a bare repository). */
-function mainWorkTree(commonDir: string): string | null {
+export function mainWorkTree(commonDir: string): string | null {
   const config = readText(join(commonDir, 'config')) ?? '';
   if (/^\s*bare\s*=\s*true\s*$/im.test(config)) return null;
   const configured = /^\s*worktree\s*=\s*(.+?)\s*$/im.exec(config)?.[1];

@@ -16,14 +16,17 @@ const LAYERS: readonly (readonly string[])[] = [
   ['beads', 'convoys', 'agents', 'mail', 'molecules', 'formulas', 'settings'],
   ['kinds.ts'],
   ['work'],
-  ['observer', 'githooks'],
+  ['observer', 'githooks', 'polecats'],
   ['index.ts'],
   ['cli'],
   ['bench', 'demo'],
 ];
 const RANK = new Map(LAYERS.flatMap((units, rank) => units.map((unit): [string, number] => [unit, rank])));
-/** Where a `child_process` import is allowed. */
-const MAY_SPAWN = new Set(['git', 'bench', 'demo']);
+/**
+ * Where a `child_process` import is allowed: git, and polecats/ because polecat sessions and sandbox
+ * setup hooks are processes gt starts (and leaves running), not git.
+ */
+const MAY_SPAWN = new Set(['git', 'polecats', 'bench', 'demo']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

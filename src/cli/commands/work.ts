@@ -17,6 +17,8 @@ import { parseVars } from '../../molecules/pour.js';
 import { WispStore } from '../../molecules/wisp-store.js';
 import { landedNotice, writeAndLand } from '../../work/close-and-land.js';
 import { loadFormula } from '../../formulas/cook.js';
+import { spawnPolecat } from '../../polecats/spawn.js';
+import { realpathSync } from 'node:fs';
 
 export function registerWork(program: Command): void {
   program
@@ -29,8 +31,30 @@ export function registerWork(program: Command): void {
     .option('--create-agent', 'register the agent (as a polecat) if there is none by that name; without it, an unknown name is refused')
     .option('--formula <name>', 'also pour this formula as a molecule bound to the bead (issue and feature default to its id and title)')
     .option('--var <name=value>', 'bind a variable of the --formula (repeatable)', varList)
+    .option('--spawn', 'hand it to a polecat in a sandbox of its own and start its session (runtime.command), without waiting for it')
+    .option('--name <polecat>', 'with --spawn: the polecat to use (default: an idle one, else the first unused name of polecats.names)')
+    .option('--base <ref>', "with --spawn: what a new sandbox branches from (default: the main worktree's HEAD)")
     .option('--json', 'print the result as JSON')
-    .action(async (query: string, agentArg: string | undefined, options: { force?: boolean; convoy: boolean; createAgent?: boolean; formula?: string; var?: string[] }, command: Command) => {
+    .action(async (query: string, agentArg: string | undefined, options: { force?: boolean; convoy: boolean; createAgent?: boolean; formula?: string; var?: string[]; spawn?: boolean; name?: string; base?: string }, command: Command) => {
+      if (!options.spawn && (options.name !== undefined || options.base !== undefined)) throw new UsageError(`${options.name !== undefined ? '--name' : '--base'} goes with --spawn`, 'add --spawn, or leave it out');
+      if (options.spawn) {
+        if (agentArg !== undefined) throw new UsageError('--spawn picks the polecat itself', `name it with --name ${agentArg}`);
+        const refused = [options.createAgent ? '--create-agent' : '', options.formula ? '--formula' : '', options.var ? '--var' : ''].filter((o) => o !== '');
+        if (refused.length > 0) throw new UsageError(`${refused.join(', ')} cannot go with --spawn yet`, 'sling with --spawn alone, then pour a formula on the bead');
+        await withLedger(command, async (ledger) => {
+          const result = await spawnPolecat(ledger, query, {
+            gtEntry: realpathSync(process.argv[1]!),
+            ...(options.name !== undefined ? { name: options.name } : {}),
+            ...(options.base !== undefined ? { base: options.base } : {}),
+            ...(options.force ? { force: true } : {}),
+            ...(options.convoy ? {} : { noConvoy: true }),
+          });
+          if (globalsOf(command).json) return printJson({ polecat: result.polecat, bead: result.bead, worktree: result.worktree, pid: result.pid });
+          printLine(`⚓ ${result.bead} hooked on polecat ${result.polecat}${result.convoy ? ` (convoy ${result.convoy})` : ''}`);
+          printLine(`🦨 session ${result.pid} started in ${result.worktree}${result.created ? ' (new sandbox)' : ''}; follow it with gt peek ${result.polecat}`);
+        });
+        return;
+      }
       await withLedger(command, async (ledger) => {
         const agent = agentArg ?? (ledger.actor.isOverseer ? undefined : ledger.actor.name);
         if (!agent) throw new UsageError('whom to sling it to?', 'name the agent: gt sling <bead> <agent>');

@@ -1,0 +1,48 @@
+/** `gt polecat list` and `gt peek`: polecats as this machine sees them. */
+import { existsSync } from 'node:fs';
+import type { LedgerView } from '../ledger/view.js';
+import { hookedOn } from '../agents/hook.js';
+import { NotFoundError, RuleError } from '../errors.js';
+import { logPath, sessionLive, tailOf } from './sessions.js';
+
+export type PolecatState = 'working' | 'idle' | 'dead';
+
+export interface PolecatInfo {
+  name: string;
+  /** working: its session runs on this machine; dead: no session runs but its hook holds work; idle otherwise. */
+  state: PolecatState;
+  /** The first bead on its hook. */
+  bead?: string;
+  worktree?: string;
+  pid?: number;
+  host?: string;
+  started?: string;
+}
+
+export function polecatList(view: LedgerView): PolecatInfo[] {
+  return [...view.agents.values()]
+    .filter((a) => a.role === 'polecat')
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
+    .map((a) => {
+      const bead = hookedOn(view.beads, a.id)[0]?.id;
+      const state: PolecatState = sessionLive(a) ? 'working' : bead !== undefined ? 'dead' : 'idle';
+      return {
+        name: a.id,
+        state,
+        ...(bead !== undefined ? { bead } : {}),
+        ...(a.worktree !== undefined ? { worktree: a.worktree } : {}),
+        ...(a.session_pid !== undefined ? { pid: Number(a.session_pid) } : {}),
+        ...(a.session_host !== undefined ? { host: a.session_host } : {}),
+        ...(a.session_started_at !== undefined ? { started: a.session_started_at } : {}),
+      };
+    });
+}
+
+/** The last `lines` lines of a polecat's session log. */
+export function peekPolecat(view: LedgerView, commonDir: string, name: string, lines: number): string[] {
+  const agent = view.agents.get(name);
+  if (!agent || agent.role !== 'polecat') throw new NotFoundError('polecat', name, [...view.agents.values()].filter((a) => a.role === 'polecat').map((a) => a.id).sort());
+  const path = logPath(commonDir, name);
+  if (!existsSync(path)) throw new RuleError(`${name} has no session log on this machine (${path})`, 'its sessions run elsewhere, or it has not been spawned here');
+  return tailOf(path, lines);
+}
