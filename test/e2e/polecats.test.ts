@@ -1,0 +1,168 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { GIT_ENV, GT_BIN, makeRepo, type TestRepo } from '../helpers/repo.js';
+
+const AGENT = resolve(import.meta.dirname, '../../agents/scripted-agent.sh');
+
+interface Spawned {
+  polecat: string;
+  bead: string;
+  worktree: string;
+  pid: number;
+}
+interface Polecat {
+  name: string;
+  state: string;
+  bead?: string;
+  worktree?: string;
+  pid?: number;
+  started?: string;
+}
+
+let r: TestRepo;
+/** Every session a test started: killed (with its process group) after it, whatever happened. */
+let pids: number[] = [];
+beforeEach(() => {
+  r = makeRepo();
+  r.gtOk('init', '--prefix', 'gt');
+  pids = [];
+});
+afterEach(() => {
+  for (const pid of pids) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already finished.
+    }
+  }
+  r.cleanup();
+});
+
+/** Polls `check` until it holds (limit: 60 s, a safety net, not a measure). */
+async function until(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    if (check()) return;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error(`gave up waiting: ${what}`);
+}
+
+const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;
+const statusOf = (id: string): string => (r.gtJson<{ status: string }[]>('show', id)[0]!).status;
+const spawn = (...args: string[]): Spawned => {
+  const s = r.gtJson<Spawned>('sling', ...args, '--spawn');
+  pids.push(s.pid);
+  return s;
+};
+const polecats = (): Polecat[] => r.gtJson<Polecat[]>('polecat', 'list');
+const gitDir = (): string => join(r.dir, '.git');
+
+describe('gt sling --spawn', () => {
+  it('a scripted polecat does the work in its own sandbox, commits Closes:, runs gt done; the user tree is untouched', async () => {
+    writeFileSync(join(r.dir, 'app.txt'), 'v1\n');
+    r.git('add', 'app.txt');
+    r.git('commit', '-q', '-m', 'app');
+    // A dirty user tree: a staged change and an untracked file.
+    writeFileSync(join(r.dir, 'app.txt'), 'v2\n');
+    r.git('add', 'app.txt');
+    writeFileSync(join(r.dir, 'notes.txt'), 'mine\n');
+    const statusBefore = r.git('status', '--porcelain');
+    const headBefore = r.git('rev-parse', 'HEAD');
+    r.gtOk('config', 'set', 'runtime.command', `sh '${AGENT}'`);
+    const id = create('Write the thing');
+
+    const s = spawn(id);
+    expect(s.polecat).toBe('nux');
+    expect(s.bead).toBe(id);
+    expect(s.worktree).toBe(join(gitDir(), 'gt', 'polecats', 'nux'));
+    await until(`${id} closed`, () => statusOf(id) === 'closed');
+    expect(r.git('log', '-1', '--format=%B', 'polecat/nux')).toContain(`Closes: ${id}`);
+    expect(r.git('show', 'polecat/nux:scripted-work.txt')).toBe(`nux ${id}: Write the thing\n`);
+    // The sandbox branched from the user's HEAD.
+    expect(r.git('rev-parse', 'polecat/nux~1').trim()).toBe(headBefore.trim());
+    await until('nux idle', () => polecats()[0]?.state === 'idle');
+    const [nux] = polecats();
+    expect(nux).toMatchObject({ name: 'nux', state: 'idle', worktree: s.worktree, pid: s.pid });
+    expect(nux!.started).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const peek = r.gtOk('peek', 'nux');
+    expect(peek).toContain(`scripted agent nux: done with ${id}`);
+    expect(r.gtOk('peek', 'nux', '-n', '1').trim()).toBe(`scripted agent nux: done with ${id}`);
+    // gt inside the sandbox acts as the polecat.
+    const env: NodeJS.ProcessEnv = { ...process.env, ...GIT_ENV };
+    delete env.GT_AGENT;
+    expect(execFileSync(process.execPath, [GT_BIN, 'prime'], { cwd: s.worktree, env, encoding: 'utf8' })).toContain('# You are nux (polecat)');
+    expect(r.git('status', '--porcelain')).toBe(statusBefore);
+    expect(r.git('rev-parse', 'HEAD')).toBe(headBefore);
+
+    // The idle polecat and its sandbox are reused for the next bead.
+    const next = create('And the next');
+    const again = spawn(next);
+    expect(again).toMatchObject({ polecat: 'nux', worktree: s.worktree });
+    await until(`${next} closed`, () => statusOf(next) === 'closed');
+    expect(r.git('show', 'polecat/nux:scripted-work.txt')).toBe(`nux ${id}: Write the thing\nnux ${next}: And the next\n`);
+    expect(r.git('status', '--porcelain')).toBe(statusBefore);
+  });
+
+  it('refuses a spawn beyond polecats.max while a session runs, naming it; --name refuses a busy polecat', async () => {
+    const go = join(r.dir, '..', 'go');
+    r.gtOk('config', 'set', 'polecats.max', '1');
+    r.gtOk('config', 'set', 'runtime.command', `while [ ! -e '${go}' ]; do sleep 0.05; done; sh '${AGENT}'`);
+    const a = create('First');
+    const b = create('Second');
+    const s = spawn(a);
+    expect(polecats()).toMatchObject([{ name: 'nux', state: 'working', bead: a, pid: s.pid }]);
+    const refused = r.gt(['sling', b, '--spawn']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('1 polecat is running (polecats.max = 1): nux; wait for one to finish or raise polecats.max');
+    r.gtOk('config', 'set', 'polecats.max', '2');
+    const busy = r.gt(['sling', b, '--spawn', '--name', 'nux']);
+    expect(busy.status).toBe(1);
+    expect(busy.stderr).toContain('nux is busy');
+    expect(statusOf(b)).toBe('open');
+    writeFileSync(go, '');
+    await until(`${a} closed`, () => statusOf(a) === 'closed');
+    await until('nux idle', () => polecats()[0]?.state === 'idle');
+  });
+
+  it('refuses without runtime.command (exit 2), writing nothing', () => {
+    const id = create('Anything');
+    const tip = r.git('rev-parse', 'gt/ledger');
+    const result = r.gt(['sling', id, '--spawn']);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain("gt config set runtime.command '<cmd>'");
+    expect(r.git('rev-parse', 'gt/ledger')).toBe(tip);
+    expect(existsSync(join(gitDir(), 'gt', 'polecats'))).toBe(false);
+  });
+
+  it('runs the setup hooks in name order; a failing one refuses the spawn and leaves no sandbox', () => {
+    mkdirSync(join(r.dir, '.gt', 'setup-hooks'), { recursive: true });
+    const hook = (name: string, body: string): void => {
+      writeFileSync(join(r.dir, '.gt', 'setup-hooks', name), `#!/bin/sh\n${body}\n`);
+      chmodSync(join(r.dir, '.gt', 'setup-hooks', name), 0o755);
+    };
+    hook('10-first', 'echo first ran in "$(pwd)"');
+    hook('20-broken', 'echo broken >&2; exit 3');
+    hook('30-never', 'echo never');
+    r.git('add', '.gt');
+    r.git('commit', '-q', '-m', 'hooks');
+    r.gtOk('config', 'set', 'runtime.command', `sh '${AGENT}'`);
+    const id = create('Needs setup');
+    const tip = r.git('rev-parse', 'gt/ledger');
+    const result = r.gt(['sling', id, '--spawn']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('setup hook .gt/setup-hooks/20-broken failed (exit 3)');
+    expect(existsSync(join(gitDir(), 'gt', 'polecats', 'nux'))).toBe(false);
+    expect(r.git('worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+    expect(r.git('branch', '--list', 'polecat/*').trim()).toBe('');
+    expect(r.git('rev-parse', 'gt/ledger')).toBe(tip);
+    expect(statusOf(id)).toBe('open');
+    const hookLog = readFileSync(join(gitDir(), 'gt', 'polecats', 'logs', 'nux.log'), 'utf8');
+    expect(hookLog).toMatch(/== setup hook 10-first\nfirst ran in .*\/\.git\/gt\/polecats\/nux\n== setup hook 20-broken\nbroken\n$/);
+    const log = r.gtOk('polecat', 'list');
+    expect(log).toContain('no polecats yet');
+    expect(r.git('status', '--porcelain')).toBe('');
+  });
+});
