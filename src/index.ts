@@ -88,6 +88,8 @@ export { primeInfo, primeText, type PrimeInfo } from './work/prime.js';
 export { writeAndLand, landConvoysClosedIn, beadsClosedIn, landedNotice } from './work/close-and-land.js';
 
 // Processes
+export { spawnPolecat, livePolecats, type SpawnOptions, type SpawnResult } from './polecats/spawn.js';
+export { polecatList, peekPolecat, type PolecatInfo, type PolecatState } from './polecats/list.js';
 export { observe, startObserving, type ObserveOptions, type ObserveReport, type ObserveAction } from './observer/observe.js';
 
 // Settings (gt config): shared in gt.yaml, overridden locally and by GT_<SECTION>_<KEY>
