@@ -165,4 +165,17 @@ describe('gt sling --spawn', () => {
     expect(log).toContain('no polecats yet');
     expect(r.git('status', '--porcelain')).toBe('');
   });
+
+  it('a session that ends without finishing leaves its polecat dead, work still hooked; peek shows why', async () => {
+    r.gtOk('config', 'set', 'runtime.command', 'echo "giving up on $GT_BEAD"; exit 1');
+    const id = create('Too hard');
+    spawn(id, '--name', 'slit');
+    await until('slit dead', () => polecats()[0]?.state === 'dead');
+    expect(polecats()[0]).toMatchObject({ name: 'slit', state: 'dead', bead: id });
+    expect(statusOf(id)).toBe('hooked');
+    expect(r.gtOk('peek', 'slit', '-n', '1')).toBe(`giving up on ${id}\n`);
+    const unknown = r.gt(['peek', 'nobody']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain("no polecat matches 'nobody'");
+  });
 });
