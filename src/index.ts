@@ -90,6 +90,7 @@ export { writeAndLand, landConvoysClosedIn, beadsClosedIn, landedNotice } from '
 // Processes
 export { spawnPolecat, livePolecats, type SpawnOptions, type SpawnResult } from './polecats/spawn.js';
 export { polecatList, peekPolecat, type PolecatInfo, type PolecatState } from './polecats/list.js';
+export { stopPolecat, removePolecat, gcPolecats, type StopResult, type RemoveResult, type GcResult, type RescueInfo } from './polecats/remove.js';
 export { observe, startObserving, type ObserveOptions, type ObserveReport, type ObserveAction } from './observer/observe.js';
 
 // Settings (gt config): shared in gt.yaml, overridden locally and by GT_<SECTION>_<KEY>
