@@ -24,6 +24,14 @@ export interface AgentRecord {
   session_pid?: string;
   session_host?: string;
   session_started_at?: string;
+  /** Hooked on a polecat with no session slot free (`polecats.max`): waiting since then for the witness to start it. */
+  queued_at?: string;
+  /** The bead the witness's restarts count for; `restarts` (decimal) of its session since it was slung, the last at `last_restart_at`. */
+  restart_bead?: string;
+  restarts?: string;
+  last_restart_at?: string;
+  /** The escalation mail the witness sent when the agent became stuck on `restart_bead` (once per bead). */
+  escalation_mail?: string;
   edited?: Record<string, string>;
 }
 
@@ -48,5 +56,10 @@ export const agentKind = defineRecordKind<AgentRecord>({
     { name: 'session_pid', field: { type: 'text', pattern: /^[1-9][0-9]{0,9}$/, hint: 'a process id' }, merge: 'stamped' },
     { name: 'session_host', field: { type: 'text' }, merge: 'stamped' },
     { name: 'session_started_at', field: { type: 'time' }, merge: 'stamped' },
+    { name: 'queued_at', field: { type: 'time' }, merge: 'stamped' },
+    { name: 'restart_bead', field: { type: 'text' }, merge: 'stamped' },
+    { name: 'restarts', field: { type: 'text', pattern: /^(0|[1-9][0-9]{0,5})$/, hint: 'a whole number' }, merge: 'stamped' },
+    { name: 'last_restart_at', field: { type: 'time' }, merge: 'stamped' },
+    { name: 'escalation_mail', field: { type: 'text' }, merge: 'stamped' },
   ],
 });

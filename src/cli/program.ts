@@ -16,6 +16,7 @@ import { registerFormula } from './commands/formula.js';
 import { registerMolecule } from './commands/molecule.js';
 import { registerConfig } from './commands/config.js';
 import { registerPolecat } from './commands/polecat.js';
+import { registerWitness } from './commands/witness.js';
 
 export function buildProgram(): Command {
   const program = new Command('gt')
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerMolecule(program);
   registerConfig(program);
   registerPolecat(program);
+  registerWitness(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -5,11 +5,15 @@ import { hookedOn } from '../agents/hook.js';
 import { NotFoundError, RuleError } from '../errors.js';
 import { logPath, sessionLive, tailOf } from './sessions.js';
 
-export type PolecatState = 'working' | 'idle' | 'dead';
+export type PolecatState = 'working' | 'idle' | 'dead' | 'queued' | 'stuck';
 
 export interface PolecatInfo {
   name: string;
-  /** working: its session runs on this machine; dead: no session runs but its hook holds work; idle otherwise. */
+  /**
+   * working: its session runs on this machine; queued: its hook holds work and no session was started yet
+   * (waiting for a slot, gt witness starts it); stuck: the witness gave up restarting it for that work;
+   * dead: no session runs but its hook holds work; idle otherwise.
+   */
   state: PolecatState;
   /** The first bead on its hook. */
   bead?: string;
@@ -17,6 +21,8 @@ export interface PolecatInfo {
   pid?: number;
   host?: string;
   started?: string;
+  /** Restarts by the witness for this bead. */
+  restarts?: number;
 }
 
 export function polecatList(view: LedgerView): PolecatInfo[] {
@@ -25,7 +31,15 @@ export function polecatList(view: LedgerView): PolecatInfo[] {
     .sort((a, b) => (a.id < b.id ? -1 : 1))
     .map((a) => {
       const bead = hookedOn(view.beads, a.id)[0]?.id;
-      const state: PolecatState = sessionLive(a) ? 'working' : bead !== undefined ? 'dead' : 'idle';
+      const state: PolecatState = sessionLive(a)
+        ? 'working'
+        : bead === undefined
+          ? 'idle'
+          : a.session_started_at === undefined
+            ? 'queued'
+            : a.state === 'stuck' && a.restart_bead === bead
+              ? 'stuck'
+              : 'dead';
       return {
         name: a.id,
         state,
@@ -34,6 +48,7 @@ export function polecatList(view: LedgerView): PolecatInfo[] {
         ...(a.session_pid !== undefined ? { pid: Number(a.session_pid) } : {}),
         ...(a.session_host !== undefined ? { host: a.session_host } : {}),
         ...(a.session_started_at !== undefined ? { started: a.session_started_at } : {}),
+        ...(a.restart_bead === bead && a.restarts !== undefined ? { restarts: Number(a.restarts) } : {}),
       };
     });
 }

@@ -36,7 +36,10 @@ export interface SpawnResult {
   polecat: string;
   bead: string;
   worktree: string;
-  pid: number;
+  /** The session's pid; null when it is queued. */
+  pid: number | null;
+  /** No session slot was free (`polecats.max`): the bead is hooked and the sandbox made; the witness starts it. */
+  queued: boolean;
   /** The sandbox was made now (else an idle polecat's was reused). */
   created: boolean;
   convoy?: string;
@@ -86,12 +89,8 @@ export async function spawnPolecat(ledger: Ledger, query: string, options: Spawn
   if (command === undefined || command.trim() === '') {
     throw new UsageError("runtime.command is not set: say what runs a polecat session first: gt config set runtime.command '<cmd>'");
   }
-  const live = livePolecats(view);
-  if (live.length >= settings.polecats.max) {
-    throw new RuleError(
-      `${live.length} polecat${live.length === 1 ? ' is' : 's are'} running (polecats.max = ${settings.polecats.max}): ${live.map((a) => a.id).join(', ')}; wait for one to finish or raise polecats.max (queueing is not there yet)`,
-    );
-  }
+  // A full house queues: the bead is hooked and the sandbox made, and the witness starts the session.
+  const queued = livePolecats(view).length >= settings.polecats.max;
   const { name, reuse } = choosePolecat(view, settings.polecats.names, options);
   const commonDir = ledger.repo.paths.commonDir;
   let base: string | undefined;
@@ -141,11 +140,41 @@ export async function spawnPolecat(ledger: Ledger, query: string, options: Spawn
   const { result: slung } = await ledger.write((tx) => {
     const r = sling(tx);
     touchAgent(tx, name, { role: 'polecat' });
-    tx.put(agentKind, { ...tx.agents.get(name)!, worktree });
+    // A new bead: a new episode for the witness (no restarts yet); a queued polecat has no session yet.
+    const { restart_bead: _b, restarts: _r, last_restart_at: _l, escalation_mail: _e, queued_at: _q, ...agent } = tx.agents.get(name)!;
+    const waiting = queued ? (({ session_pid: _p, session_host: _h, session_started_at: _s, ...rest }) => ({ ...rest, queued_at: tx.now }))(agent) : agent;
+    tx.put(agentKind, { ...waiting, worktree });
     return { result: r, message: `sling ${r.bead.id} to polecat ${name}: ${r.bead.title}${r.convoy ? ` (convoy ${r.convoy.id})` : ''}` };
   });
 
-  // What the polecat reads: its own view (the ledger and its branch), as `gt prime` in the sandbox shows it.
+  if (queued) return { polecat: name, bead: slung.bead.id, worktree, pid: null, queued: true, created: !reuse, ...(slung.convoy ? { convoy: slung.convoy.id } : {}) };
+  let session: PolecatSession;
+  try {
+    session = await startPolecatSession(ledger, { name, bead: slung.bead.id, worktree, command, gtEntry: options.gtEntry });
+  } catch (error) {
+    throw new GtError(`${slung.bead.id} is hooked on ${name}, but its session could not start: ${(error as Error).message}`, `start it by hand in ${worktree}, or take the bead back: gt unsling ${slung.bead.id}`);
+  }
+  await ledger.write((tx) => {
+    tx.put(agentKind, withSession(tx.agents.get(name)!, session, tx.now));
+    return { result: null, message: `polecat ${name}: session ${session.pid} on ${session.host} for ${slung.bead.id}` };
+  });
+  return { polecat: name, bead: slung.bead.id, worktree, pid: session.pid, queued: false, created: !reuse, ...(slung.convoy ? { convoy: slung.convoy.id } : {}) };
+}
+
+export interface PolecatSession {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+/**
+ * Starts a session of a polecat in its existing sandbox for the bead on its hook: a fresh prime (its own
+ * view of the ledger, as `gt prime` in the sandbox shows it), the launcher, `sh -c command`. Writes
+ * nothing on the ledger: the caller records the session (`withSession`) in its own commit.
+ */
+export async function startPolecatSession(ledger: Ledger, options: { name: string; bead: string; worktree: string; command: string; gtEntry: string; why?: string }): Promise<PolecatSession> {
+  const { name, bead, worktree, command } = options;
+  const commonDir = ledger.repo.paths.commonDir;
   const own = openLedger({ cwd: worktree, actor: name });
   let prime: string;
   try {
@@ -156,24 +185,22 @@ export async function spawnPolecat(ledger: Ledger, query: string, options: Spawn
   const primeFile = primePath(commonDir, name);
   mkdirSync(sandboxPath(commonDir, LOGS_DIR_NAME), { recursive: true });
   writeFileSync(primeFile, prime);
+  const root = mainWorkTree(commonDir) ?? ledger.repo.paths.workTree ?? commonDir;
+  const binDir = writeLauncher(commonDir, options.gtEntry);
   const startedAt = new Date(ledger.now()).toISOString();
-  let pid: number;
-  try {
-    pid = startSession({
-      command,
-      cwd: worktree,
-      env: sessionEnv(binDir, { ...baseEnv, GT_BEAD: slung.bead.id, GT_PRIME_FILE: primeFile }),
-      primeFile,
-      log,
-      header: `== ${startedAt} session of ${name} for ${slung.bead.id}: sh -c ${command}`,
-    });
-  } catch (error) {
-    throw new GtError(`${slung.bead.id} is hooked on ${name}, but its session could not start: ${(error as Error).message}`, `start it by hand in ${worktree}, or take the bead back: gt unsling ${slung.bead.id}`);
-  }
-  await ledger.write((tx) => {
-    const agent = tx.agents.get(name)!;
-    tx.put(agentKind, { ...agent, session_pid: String(pid), session_host: hostname(), session_started_at: startedAt, updated_at: tx.now });
-    return { result: null, message: `polecat ${name}: session ${pid} on ${hostname()} for ${slung.bead.id}` };
+  const pid = startSession({
+    command,
+    cwd: worktree,
+    env: sessionEnv(binDir, { GT_AGENT: name, GT_ROOT: root, GT_WORKTREE: worktree, GT_BEAD: bead, GT_PRIME_FILE: primeFile }),
+    primeFile,
+    log: logPath(commonDir, name),
+    header: `== ${startedAt} ${options.why ?? 'session'} of ${name} for ${bead}: sh -c ${command}`,
   });
-  return { polecat: name, bead: slung.bead.id, worktree, pid, created: !reuse, ...(slung.convoy ? { convoy: slung.convoy.id } : {}) };
+  return { pid, host: hostname(), startedAt };
+}
+
+/** The agent record with its session recorded (and no longer queued). */
+export function withSession(agent: AgentRecord, session: PolecatSession, now: string): AgentRecord {
+  const { queued_at: _q, ...rest } = agent;
+  return { ...rest, state: 'working', session_pid: String(session.pid), session_host: session.host, session_started_at: session.startedAt, updated_at: now };
 }

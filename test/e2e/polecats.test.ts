@@ -11,6 +11,7 @@ interface Spawned {
   bead: string;
   worktree: string;
   pid: number;
+  queued: boolean;
 }
 interface Polecat {
   name: string;
@@ -105,22 +106,23 @@ describe('gt sling --spawn', () => {
     expect(r.git('status', '--porcelain')).toBe(statusBefore);
   });
 
-  it('refuses a spawn beyond polecats.max while a session runs, naming it; --name refuses a busy polecat', async () => {
+  it('queues a spawn beyond polecats.max while a session runs; --name refuses a busy polecat', async () => {
     const go = join(r.dir, '..', 'go');
     r.gtOk('config', 'set', 'polecats.max', '1');
     r.gtOk('config', 'set', 'runtime.command', `while [ ! -e '${go}' ]; do sleep 0.05; done; sh '${AGENT}'`);
     const a = create('First');
     const b = create('Second');
+    const c = create('Third');
     const s = spawn(a);
     expect(polecats()).toMatchObject([{ name: 'nux', state: 'working', bead: a, pid: s.pid }]);
-    const refused = r.gt(['sling', b, '--spawn']);
-    expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain('1 polecat is running (polecats.max = 1): nux; wait for one to finish or raise polecats.max');
+    const queued = r.gtJson<{ polecat: string; pid: number | null; queued: boolean }>('sling', b, '--spawn');
+    expect(queued).toMatchObject({ polecat: 'furiosa', pid: null, queued: true });
+    expect(statusOf(b)).toBe('hooked');
     r.gtOk('config', 'set', 'polecats.max', '2');
-    const busy = r.gt(['sling', b, '--spawn', '--name', 'nux']);
+    const busy = r.gt(['sling', c, '--spawn', '--name', 'nux']);
     expect(busy.status).toBe(1);
     expect(busy.stderr).toContain('nux is busy');
-    expect(statusOf(b)).toBe('open');
+    expect(statusOf(c)).toBe('open');
     writeFileSync(go, '');
     await until(`${a} closed`, () => statusOf(a) === 'closed');
     await until('nux idle', () => polecats()[0]?.state === 'idle');

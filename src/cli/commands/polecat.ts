@@ -14,7 +14,7 @@ export function registerPolecat(program: Command): void {
   const polecat = program.command('polecat').description('polecats: agents gt runs in sandboxes of their own (gt sling --spawn)');
   polecat
     .command('list', { isDefault: true })
-    .description('polecats with state (working: session running here; idle; dead: session gone, work still hooked), bead, sandbox, pid, start')
+    .description('polecats with state (working: session running here; queued: waiting for a slot; stuck: the witness gave up; idle; dead: session gone, work still hooked), bead, sandbox, pid, start')
     .option('--json', 'print a JSON array')
     .action(async (_options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
