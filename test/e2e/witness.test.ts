@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { makeRepo, type TestRepo } from '../helpers/repo.js';
+import { makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
 
 const AGENT = resolve(import.meta.dirname, '../../agents/scripted-agent.sh');
 
@@ -118,6 +118,45 @@ describe('gt witness', () => {
     expect(r.gtOk('peek', 'nux')).toContain('restart 2/2 of nux');
     expect(r.git('rev-parse', 'HEAD')).toBe(headBefore);
     expect(r.git('status', '--porcelain')).toBe(statusBefore);
+
+    // A new bead is a new episode: the count starts again, and a later stuck mails again.
+    r.gtOk('unsling', id);
+    const next = create('Also never finishes');
+    expect(spawn(next, '--name', 'nux')).toMatchObject({ polecat: 'nux', queued: false });
+    await until('nux dead on the new bead', () => polecat('nux').state === 'dead');
+    expect(witness()).toMatchObject([{ kind: 'restarted', polecat: 'nux', bead: next, restart: 1 }]);
+    await until('nux dead again', () => polecat('nux').state === 'dead');
+    expect(witness()).toMatchObject([{ kind: 'restarted', polecat: 'nux', bead: next, restart: 2 }]);
+    await until('nux dead once more', () => polecat('nux').state === 'dead');
+    expect(witness()).toMatchObject([{ kind: 'stuck', polecat: 'nux', bead: next }]);
+    expect(overseerMail()).toHaveLength(2);
+  });
+
+  it('without --once runs a pass every --interval seconds until SIGTERM', async () => {
+    r.gtOk('config', 'set', 'runtime.command', 'true');
+    r.gtOk('config', 'set', 'witness.max_restarts', '1');
+    const id = create('Gives up');
+    spawn(id);
+    await until('nux dead', () => polecat('nux').state === 'dead');
+    const bad = r.gt(['witness', '--interval', '0']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--interval');
+    const child = spawnGt(['witness', '--interval', '0.1'], r.dir);
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    try {
+      await until('the witness marks nux stuck', () => out.includes(`⚠ nux stuck on ${id} after 1 restart: mailed the overseer`));
+      expect(out).toContain(`↻ restarted nux (${id}, restart 1/1)`);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/stopped\n$/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(overseerMail()).toHaveLength(1);
+    const restarted = polecat('nux').pid;
+    if (restarted !== undefined) pids.push(restarted);
   });
 
   it('prints one line per action', async () => {

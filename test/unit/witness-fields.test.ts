@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { agentKind, type AgentRecord } from '../../src/agents/agent.js';
+import { formatKeyPath } from '../../src/ledger/validate.js';
+
+const T = '2026-01-02T03:04:05.000Z';
+const polecat = (): AgentRecord => ({
+  id: 'nux',
+  role: 'polecat',
+  state: 'stuck',
+  created_at: T,
+  updated_at: T,
+  worktree: '/r/.git/gt/polecats/nux',
+  session_pid: '4242',
+  session_host: 'box',
+  session_started_at: T,
+  restart_bead: 'gt-abc',
+  restarts: '3',
+  last_restart_at: T,
+  escalation_mail: 'gt-m-1x2y',
+});
+
+describe('the witness fields of an agent record', () => {
+  it('are accepted when well formed, and a queued polecat has queued_at', () => {
+    expect(agentKind.problems(polecat())).toEqual([]);
+    expect(agentKind.problems({ id: 'slit', role: 'polecat', state: 'working', created_at: T, updated_at: T, queued_at: T })).toEqual([]);
+  });
+
+  it('refuse a restart count that is not a whole number and times that are not times', () => {
+    const problems = agentKind.problems({ ...polecat(), restarts: '-1', last_restart_at: 'now', queued_at: 'soon' } as unknown as AgentRecord);
+    expect(problems.map((p) => formatKeyPath(p.keyPath)).sort()).toEqual(['last_restart_at', 'queued_at', 'restarts']);
+  });
+
+  it('merge as stamped fields: the later edit wins', () => {
+    const base = polecat();
+    const ours = { ...base, restarts: '1', edited: { restarts: '2026-01-02T05:00:00.000Z' } };
+    const theirs = { ...base, restarts: '2', edited: { restarts: '2026-01-02T06:00:00.000Z' } };
+    expect(agentKind.merge(base, ours, theirs).value.restarts).toBe('2');
+  });
+});
