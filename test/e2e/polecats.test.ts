@@ -125,7 +125,8 @@ describe('gt sling --spawn', () => {
     expect(statusOf(c)).toBe('open');
     writeFileSync(go, '');
     await until(`${a} closed`, () => statusOf(a) === 'closed');
-    await until('nux idle', () => polecats()[0]?.state === 'idle');
+    await until('nux idle', () => polecats().find((p) => p.name === 'nux')?.state === 'idle');
+    expect(polecats().find((p) => p.name === 'furiosa')).toMatchObject({ state: 'queued', bead: b });
   });
 
   it('refuses without runtime.command (exit 2), writing nothing', () => {
