@@ -35,7 +35,7 @@ export function polecatList(view: LedgerView): PolecatInfo[] {
         ? 'working'
         : bead === undefined
           ? 'idle'
-          : a.session_started_at === undefined
+          : a.session_started_at === undefined && a.queued_at !== undefined
             ? 'queued'
             : a.state === 'stuck' && a.restart_bead === bead
               ? 'stuck'

@@ -4,8 +4,9 @@
  *    sandbox for the same bead, counting restarts per bead on the agent record;
  *  - stuck (the count reached `witness.max_restarts` with the bead still hooked): the agent is marked
  *    stuck and the overseer gets one escalation mail for that bead (its id is kept on the agent record);
- *  - queued (work on its hook, never started: no `session_started_at`): started oldest first while fewer
- *    than `polecats.max` sessions run.
+ *  - queued (work on its hook, never started: `queued_at` and no `session_started_at`): started oldest
+ *    first while fewer than `polecats.max` sessions run.
+ * A polecat stopped by hand (`gt polecat stop`: no session recorded, not queued) is left alone.
  * Nothing is ever deleted. The pass records what it did in one ledger commit. Passes take turns under
  * the `witness` lock, so two witnesses never start the same session twice.
  */
@@ -66,7 +67,11 @@ async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessRep
     if (agent.session_host !== undefined && agent.session_host !== here) continue;
     const bead = hookedOn(view.beads, agent.id)[0]?.id;
     if (bead === undefined || sessionLive(agent)) continue;
-    (agent.session_started_at === undefined ? queued : dead).push({ agent, bead });
+    // Queued: never started (sling --spawn found no free slot). Dead: a session was started and ended.
+    // Neither (no session recorded, not queued): stopped by hand (gt polecat stop); the witness leaves it.
+    if (agent.session_started_at === undefined) {
+      if (agent.queued_at !== undefined) queued.push({ agent, bead });
+    } else dead.push({ agent, bead });
   }
   queued.sort((a, b) => ((a.agent.queued_at ?? '') < (b.agent.queued_at ?? '') ? -1 : (a.agent.queued_at ?? '') > (b.agent.queued_at ?? '') ? 1 : a.agent.id < b.agent.id ? -1 : 1));
 

@@ -203,3 +203,17 @@ describe('gt witness', () => {
     await until(`${b} closed`, () => statusOf(b) === 'closed');
   });
 });
+
+describe('gt witness and gt polecat stop', () => {
+  it('leaves a polecat stopped by hand alone: it is neither restarted nor started from the queue', async () => {
+    const go = join(r.dir, '..', 'go');
+    r.gtOk('config', 'set', 'runtime.command', `while [ ! -e '${go}' ]; do sleep 0.05; done`);
+    const id = create('Paused');
+    const s = spawn(id);
+    r.gtOk('polecat', 'stop', 'nux');
+    await until('nux session gone', () => !alive(s.pid!));
+    expect(statusOf(id)).toBe('hooked');
+    expect(witness()).toEqual([]);
+    expect(polecat('nux')).toMatchObject({ state: 'dead', bead: id });
+  });
+});
