@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRepo, type TestRepo } from '../helpers/repo.js';
+import { until, alive, killSessions } from '../helpers/sessions.js';
 
 interface Spawned {
   polecat: string;
@@ -37,39 +38,9 @@ beforeEach(() => {
   pids = [];
 });
 afterEach(() => {
-  for (const pid of pids) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // Already finished.
-    }
-  }
+  killSessions(pids);
   r.cleanup();
 });
-
-/** Whether a process runs (a zombie, ended but not reaped by whatever adopted it, does not). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** Polls `check` until it holds (limit: 60 s, a safety net, not a measure). */
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    if (check()) return;
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  throw new Error(`gave up waiting: ${what}`);
-}
 
 const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;
 const statusOf = (id: string): string => (r.gtJson<{ status: string }[]>('show', id)[0]!).status;

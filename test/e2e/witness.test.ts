@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { until, alive, killSessions, SCRIPTED_AGENT } from '../helpers/sessions.js';
 
-const AGENT = resolve(import.meta.dirname, '../../agents/scripted-agent.sh');
+const AGENT = SCRIPTED_AGENT;
 
 interface Spawned {
   polecat: string;
@@ -37,33 +38,9 @@ beforeEach(() => {
   pids = [];
 });
 afterEach(() => {
-  for (const pid of pids) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // Already finished.
-    }
-  }
+  killSessions(pids);
   r.cleanup();
 });
-
-/** Polls `check` until it holds (limit: 60 s, a safety net, not a measure). */
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    if (check()) return;
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  throw new Error(`gave up waiting: ${what}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;
 const statusOf = (id: string): string => (r.gtJson<{ status: string }[]>('show', id)[0]!).status;
