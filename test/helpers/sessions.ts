@@ -1,7 +1,7 @@
 /** What the polecat e2e tests share: the scripted agent, waiting for a condition, and killing sessions. */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { waitFor } from './wait.js';
+import { pidAlive } from '../../src/polecats/sessions.js';
 
 /** The scripted agent shipped with gt: commits `Closes: $GT_BEAD` and runs `gt done`. */
 export const SCRIPTED_AGENT = resolve(import.meta.dirname, '../../agents/scripted-agent.sh');
@@ -11,20 +11,8 @@ export async function until(what: string, check: () => boolean): Promise<void> {
   await waitFor(what, () => (check() ? true : undefined));
 }
 
-/** Whether a process runs (a zombie, ended but not reaped by whatever adopted it, does not). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+/** Whether a session's process runs: the same check gt's polecat list and witness make. */
+export const alive = pidAlive;
 
 /** Kills each session (its whole process group: sessions are started detached) that may still run. */
 export function killSessions(pids: readonly number[]): void {
