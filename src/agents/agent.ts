@@ -32,7 +32,27 @@ export interface AgentRecord {
   last_restart_at?: string;
   /** The escalation mail the witness sent when the agent became stuck on `restart_bead` (once per bead). */
   escalation_mail?: string;
+  /**
+   * What gt did to this agent and why, newest last: `<ISO time> <text>` lines (witness restarts, nudges,
+   * loop sessions). A set, so events recorded on two branches are both kept; the newest AGENT_EVENTS_KEPT stay.
+   */
+  events?: string[];
   edited?: Record<string, string>;
+}
+
+/** How many events an agent record keeps (older ones are dropped as new ones come). */
+export const AGENT_EVENTS_KEPT = 50;
+
+const EVENT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z [^\n]+$/;
+function eventProblem(value: string): string | undefined {
+  return EVENT_PATTERN.test(value) ? undefined : 'an event is one line: "<ISO time> <text>"';
+}
+
+/** The record with one more event (`now` and one line of text), keeping the newest AGENT_EVENTS_KEPT. */
+export function withAgentEvent<T extends AgentRecord>(agent: T, now: string, text: string): T {
+  const line = `${now} ${text.replace(/\s+/g, ' ').trim()}`;
+  const events = [...(agent.events ?? []), line].sort();
+  return { ...agent, events: events.slice(-AGENT_EVENTS_KEPT) };
 }
 
 declare module '../ledger/view.js' {
@@ -61,5 +81,6 @@ export const agentKind = defineRecordKind<AgentRecord>({
     { name: 'restarts', field: { type: 'text', pattern: /^(0|[1-9][0-9]{0,5})$/, hint: 'a whole number' }, merge: 'stamped' },
     { name: 'last_restart_at', field: { type: 'time' }, merge: 'stamped' },
     { name: 'escalation_mail', field: { type: 'text' }, merge: 'stamped' },
+    { name: 'events', field: { type: 'set', check: eventProblem }, merge: 'set' },
   ],
 });

@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Ledger } from '../ledger/ledger.js';
 import type { AgentRecord } from '../agents/agent.js';
-import { agentKind } from '../agents/agent.js';
+import { agentKind, withAgentEvent } from '../agents/agent.js';
 import { hookedOn } from '../agents/hook.js';
 import { OVERSEER } from '../ledger/layout.js';
 import { RuleError, UsageError } from '../errors.js';
@@ -123,9 +123,10 @@ async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessRep
     const mailed: WitnessAction[] = [];
     for (const r of restarted) {
       const agent = tx.agents.get(r.name)!;
-      tx.put(agentKind, { ...withSession(agent, r.session, tx.now), restart_bead: r.bead, restarts: String(r.restart), last_restart_at: tx.now });
+      const restartedAgent = { ...withSession(agent, r.session, tx.now), restart_bead: r.bead, restarts: String(r.restart), last_restart_at: tx.now };
+      tx.put(agentKind, withAgentEvent(restartedAgent, tx.now, `witness: session dead, restarted (${r.bead}, restart ${r.restart}/${max}, pid ${r.session.pid})`));
     }
-    for (const s of started) tx.put(agentKind, withSession(tx.agents.get(s.name)!, s.session, tx.now));
+    for (const s of started) tx.put(agentKind, withAgentEvent(withSession(tx.agents.get(s.name)!, s.session, tx.now), tx.now, `witness: started from the queue (pid ${s.session.pid})`));
     for (const s of stuck) {
       const agent = tx.agents.get(s.name)!;
       // Once per bead: a mail already sent for this bead is not sent again.
@@ -145,7 +146,8 @@ async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessRep
             `Take the bead back: gt unsling ${s.bead}`,
           ].join('\n'),
         }).id;
-      tx.put(agentKind, { ...agent, state: 'stuck', restart_bead: s.bead, restarts: String(s.restarts), escalation_mail: mail, updated_at: tx.now });
+      const stuckAgent = { ...agent, state: 'stuck' as const, restart_bead: s.bead, restarts: String(s.restarts), escalation_mail: mail, updated_at: tx.now };
+      tx.put(agentKind, already === undefined ? withAgentEvent(stuckAgent, tx.now, `witness: stuck on ${s.bead} after ${s.restarts} restarts, escalated (mail ${mail})`) : stuckAgent);
       mailed.push({ kind: 'stuck', polecat: s.name, bead: s.bead, restarts: s.restarts, mail, line: `⚠ ${s.name} stuck on ${s.bead} after ${s.restarts} restart${s.restarts === 1 ? '' : 's'}: mailed the overseer` });
     }
     const parts = [

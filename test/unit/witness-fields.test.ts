@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentKind, type AgentRecord } from '../../src/agents/agent.js';
+import { AGENT_EVENTS_KEPT, agentKind, withAgentEvent, type AgentRecord } from '../../src/agents/agent.js';
 import { formatKeyPath } from '../../src/ledger/validate.js';
 
 const T = '2026-01-02T03:04:05.000Z';
@@ -35,5 +35,20 @@ describe('the witness fields of an agent record', () => {
     const ours = { ...base, restarts: '1', edited: { restarts: '2026-01-02T05:00:00.000Z' } };
     const theirs = { ...base, restarts: '2', edited: { restarts: '2026-01-02T06:00:00.000Z' } };
     expect(agentKind.merge(base, ours, theirs).value.restarts).toBe('2');
+  });
+
+  it('keep events recorded on two branches, newest last, and only the newest AGENT_EVENTS_KEPT', () => {
+    const base = withAgentEvent(polecat(), T, 'witness: started from the queue (pid 1)');
+    const ours = withAgentEvent(base, '2026-01-02T05:00:00.000Z', 'loop: session ended, bead closed');
+    const theirs = withAgentEvent(base, '2026-01-02T04:00:00.000Z', 'witness:   nudged\n(stalled)');
+    expect(theirs.events?.[1]).toBe('2026-01-02T04:00:00.000Z witness: nudged (stalled)');
+    const merged = agentKind.merge(base, ours, theirs).value;
+    expect(merged.events).toEqual([base.events![0], theirs.events![1], ours.events![1]]);
+    let many = polecat();
+    for (let i = 0; i < AGENT_EVENTS_KEPT + 5; i++) many = withAgentEvent(many, `2026-01-02T03:${String(i).padStart(2, '0')}:00.000Z`, `event ${i}`);
+    expect(many.events).toHaveLength(AGENT_EVENTS_KEPT);
+    expect(many.events!.at(-1)).toContain(`event ${AGENT_EVENTS_KEPT + 4}`);
+    expect(agentKind.problems(many)).toEqual([]);
+    expect(agentKind.problems({ ...polecat(), events: ['no time here'] }).map((p) => formatKeyPath(p.keyPath))).toEqual(['events[0]']);
   });
 });
