@@ -4,7 +4,7 @@ import type { LedgerView } from '../ledger/view.js';
 import { generateId, resolveId } from '../beads/ids.js';
 import { checkAgentName } from '../ledger/names.js';
 import { RuleError, UsageError } from '../errors.js';
-import { mailKind, type Mail } from './mail.js';
+import { mailKind, type Mail, type MailKind } from './mail.js';
 
 export interface SendInput {
   to: string;
@@ -13,6 +13,8 @@ export interface SendInput {
   replyTo?: string;
   /** Default: the actor. The observer signs its own notifications. */
   from?: string;
+  /** Default: an ordinary message. */
+  kind?: MailKind;
 }
 
 function parseRecipient(raw: string): string {
@@ -29,6 +31,7 @@ export function sendMail(tx: Transaction, input: SendInput): Mail {
     to: parseRecipient(input.to),
     subject,
     ...(input.body !== undefined && input.body !== '' ? { body: input.body } : {}),
+    ...(input.kind !== undefined ? { kind: input.kind } : {}),
     status: 'unread',
     ...(input.replyTo ? { reply_to: input.replyTo } : {}),
     created_at: tx.now,
@@ -45,6 +48,23 @@ export function inboxOf(view: Pick<LedgerView, 'mail'>, who: string, options: { 
   return [...view.mail.values()]
     .filter((m) => m.to === who && (!options.unreadOnly || m.status === 'unread'))
     .sort((a, b) => (a.created_at > b.created_at ? -1 : a.created_at < b.created_at ? 1 : a.id < b.id ? 1 : -1));
+}
+
+/** Unread messages to `who`, nudges apart from the rest (each newest first): what a running agent must see first. */
+export function unreadFor(view: Pick<LedgerView, 'mail'>, who: string): { nudges: Mail[]; mail: Mail[] } {
+  const unread = inboxOf(view, who, { unreadOnly: true });
+  return { nudges: unread.filter((m) => m.kind === 'nudge'), mail: unread.filter((m) => m.kind !== 'nudge') };
+}
+
+/**
+ * A nudge to `to` (`gt nudge`, the witness): its first line is the subject, any further lines the body.
+ */
+export function sendNudge(tx: Transaction, input: { to: string; text: string; from?: string }): Mail {
+  const text = input.text.trim();
+  if (text === '') throw new UsageError('the nudge is empty', 'say something with -m "text"');
+  const [first = '', ...rest] = text.split('\n');
+  const body = rest.join('\n').trim();
+  return sendMail(tx, { to: input.to, subject: first.trim(), kind: 'nudge', ...(body !== '' ? { body } : {}), ...(input.from !== undefined ? { from: input.from } : {}) });
 }
 
 /** Marks a message read when its recipient reads it; anyone else reading it changes nothing. */

@@ -4,12 +4,20 @@ import { defineRecordKind } from '../ledger/record-kind.js';
 export const MAIL_STATUSES = ['unread', 'read'] as const;
 export type MailStatus = (typeof MAIL_STATUSES)[number];
 
+/**
+ * What a message is for. Absent: an ordinary message. `nudge`: a word to a running agent (`gt nudge`, the
+ * witness's stall nudge), shown before everything else by `gt prime` and `gt mail check`.
+ */
+export const MAIL_KINDS = ['nudge'] as const;
+export type MailKind = (typeof MAIL_KINDS)[number];
+
 export interface Mail {
   id: string;
   from: string;
   to: string;
   subject: string;
   body?: string;
+  kind?: MailKind;
   /** `read` once the recipient has read it; a read on one branch wins over unread on another. */
   status: MailStatus;
   reply_to?: string;
@@ -33,6 +41,7 @@ export const mailKind = defineRecordKind<Mail>({
     { name: 'to', field: { type: 'text' }, required: true, merge: 'fixed' },
     { name: 'subject', field: { type: 'text' }, required: true, merge: 'fixed' },
     { name: 'body', field: { type: 'text' }, merge: 'fixed' },
+    { name: 'kind', field: { type: 'enum', values: MAIL_KINDS }, merge: 'fixed' },
     { name: 'status', field: { type: 'enum', values: MAIL_STATUSES }, required: true, merge: 'rank' },
     { name: 'reply_to', field: { type: 'text' }, merge: 'fixed' },
     { name: 'created_at', field: { type: 'time' }, required: true, merge: 'fixed' },

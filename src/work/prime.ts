@@ -7,7 +7,7 @@ import type { Actor } from '../ledger/actor.js';
 import type { Bead } from '../beads/bead.js';
 import type { Mail } from '../mail/mail.js';
 import { hookedOn } from '../agents/hook.js';
-import { inboxOf } from '../mail/mail-service.js';
+import { unreadFor } from '../mail/mail-service.js';
 import { convoysTracking, progressOf } from '../convoys/convoy-service.js';
 import type { Molecule } from '../molecules/molecule.js';
 import { moleculeBrief, type MoleculeBrief } from '../molecules/molecule-brief.js';
@@ -23,6 +23,9 @@ export interface PrimeInfo {
   hooked: (Bead & { convoys: { id: string; title: string; completed: number; total: number }[]; molecule?: MoleculeBrief })[];
   /** The actor's other active molecules (not bound to hooked work; wisps included). */
   molecules: MoleculeBrief[];
+  /** Unread nudges (`gt nudge`, the witness): shown before everything else. */
+  nudges: Mail[];
+  /** Other unread mail. */
   unread_mail: Mail[];
 }
 
@@ -45,6 +48,7 @@ export function primeInfo(view: LedgerView, actor: Actor, checkout: string | nul
     .filter((m) => m.assignee === actor.name && !shown.has(m.id))
     .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1))
     .map((m) => moleculeBrief(m, actor.name, now));
+  const unread = unreadFor(view, actor.name);
   return {
     agent: actor.name,
     role: actor.isOverseer ? 'overseer' : (view.agents.get(actor.name)?.role ?? 'polecat'),
@@ -53,7 +57,8 @@ export function primeInfo(view: LedgerView, actor: Actor, checkout: string | nul
     ...(checkout ? { checkout } : {}),
     hooked,
     molecules,
-    unread_mail: inboxOf(view, actor.name, { unreadOnly: true }),
+    nudges: unread.nudges,
+    unread_mail: unread.mail,
   };
 }
 
@@ -79,8 +84,22 @@ function moleculeText(m: MoleculeBrief): string[] {
   return out;
 }
 
+/** One message for an agent to read: a line, then its body indented. */
+export function messageLines(m: Mail): string[] {
+  return [`- ${m.id} from ${m.from} at ${m.created_at}: ${m.subject}`, ...(m.body ? [indent(m.body)] : [])];
+}
+
+/** Unread nudges as a block headed to be read first; empty when there are none. */
+export function nudgeLines(nudges: readonly Mail[]): string[] {
+  if (nudges.length === 0) return [];
+  const out = [`## ⚠ Nudge${nudges.length === 1 ? '' : 's'} for you (${nudges.length}): read ${nudges.length === 1 ? 'this' : 'these'} first`];
+  for (const m of nudges) out.push(...messageLines(m));
+  out.push('Mark one read with `gt mail read <id>` (`gt mail check --inject` shows and marks them all).', '');
+  return out;
+}
+
 export function primeText(info: PrimeInfo): string {
-  const out: string[] = [];
+  const out: string[] = [...nudgeLines(info.nudges)];
   out.push(`# You are ${info.agent} (${info.role})`);
   out.push(`Your gt writes go to ${info.branch}.${info.checkout ? ` Checkout: ${info.checkout}` : ''}`);
   out.push('');

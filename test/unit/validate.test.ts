@@ -46,8 +46,11 @@ describe('every kind reports every problem with its key path', () => {
   });
 
   it('mail', () => {
-    const problems = mailKind.problems({ ...mail(), id: 'a/b', from: ['x'], status: 'gone', read_at: 12 });
-    expect(paths(problems)).toEqual(['id', 'from', 'status', 'read_at']);
+    const problems = mailKind.problems({ ...mail(), id: 'a/b', from: ['x'], kind: 'shout', status: 'gone', read_at: 12 });
+    expect(paths(problems)).toEqual(['id', 'from', 'kind', 'status', 'read_at']);
+    // A nudge is mail with kind nudge; no kind is an ordinary message.
+    expect(mailKind.problems({ ...mail(), kind: 'nudge' })).toEqual([]);
+    expect(mailKind.problems(mail())).toEqual([]);
   });
 
   it('molecules, down to steps and gates', () => {

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { withLedger, globalsOf, readView } from '../context.js';
-import { printJson, printLine, shortTime } from '../output.js';
-import { inboxOf, lookupMail, readMail, replyTo, sendMail } from '../../mail/mail-service.js';
+import { printJson, printLine, shortTime, terminalSafe } from '../output.js';
+import { inboxOf, lookupMail, readMail, replyTo, sendMail, unreadFor } from '../../mail/mail-service.js';
+import type { Mail } from '../../mail/mail.js';
+import { nudgeAgent } from '../../work/nudge.js';
+import { messageLines, nudgeLines } from '../../work/prime.js';
 import { UsageError } from '../../errors.js';
 
 function bodyFrom(options: { message?: string; file?: string }): string | undefined {
@@ -11,7 +14,37 @@ function bodyFrom(options: { message?: string; file?: string }): string | undefi
   return options.file === '-' ? readFileSync(0, 'utf8') : readFileSync(options.file, 'utf8');
 }
 
+/** What `gt mail check --inject` prints: meant for an agent's context, so it says what it is and what to do. */
+function injectText(name: string, nudges: readonly Mail[], mail: readonly Mail[]): string {
+  const total = nudges.length + mail.length;
+  const out = [`<gt-mail for="${name}">`, `${total} new message${total === 1 ? '' : 's'} for you from gt (now marked read):`, '', ...nudgeLines(nudges)];
+  if (mail.length > 0) {
+    out.push(`## Mail (${mail.length})`);
+    for (const m of mail) out.push(...messageLines(m));
+    out.push('Answer with `gt mail reply <id> -m "..."`.', '');
+  }
+  out.push('</gt-mail>');
+  return `${out.join('\n')}\n`;
+}
+
 export function registerMail(program: Command): void {
+  program
+    .command('nudge')
+    .description("send a running agent a nudge: mail marked as a nudge, shown first by its next gt prime and gt mail check --inject")
+    .argument('<name>', 'the agent (a registered agent name)')
+    .requiredOption('-m, --message <text>', 'what to tell it (the first line is the subject)')
+    .option('--json', 'print the nudge (a mail message with kind nudge) as JSON')
+    .action(async (name: string, options: { message: string }, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const { result } = await ledger.write((tx) => {
+          const m = nudgeAgent(tx, name, options.message);
+          return { result: m, message: `nudge ${m.id} to ${m.to}: ${m.subject}` };
+        });
+        if (globalsOf(command).json) return printJson(result);
+        printLine(terminalSafe(`nudged ${result.to} (${result.id}): ${result.subject}`));
+      });
+    });
+
   const mail = program.command('mail').description('mail between agents and the overseer, kept on the ledger');
 
   mail
@@ -45,6 +78,34 @@ export function registerMail(program: Command): void {
         if (globalsOf(command).json) return printJson(messages);
         if (messages.length === 0) return printLine(options.unread ? 'no unread mail' : 'no mail');
         for (const m of messages) printLine(`${m.status === 'unread' ? '●' : ' '} ${m.id}  ${shortTime(m.created_at)}  ${m.from.padEnd(10)}  ${m.subject}`);
+      });
+    });
+
+  mail
+    .command('check')
+    .description(
+      'your unread mail, nudges first: the count and one line each. With --inject, for an agent CLI hook (e.g. Claude Code UserPromptSubmit): prints the unread messages in full for the agent\'s context and marks them read, or nothing when there are none. Exits 0 either way (2 on a bad option, 1 when gt cannot read the ledger)',
+    )
+    .option('--inject', 'print the unread messages in full for an agent\'s context and mark them read; print nothing when there are none')
+    .option('--json', 'print {agent, unread, nudges: [...], mail: [...]} (with --inject too, also when nothing is unread; those listed are marked read)')
+    .action(async (options: { inject?: boolean }, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const { nudges, mail: rest } = unreadFor(await readView(ledger), ledger.actor.name);
+        const unread = nudges.length + rest.length;
+        if (options.inject && unread > 0) {
+          await ledger.write((tx) => {
+            for (const m of [...nudges, ...rest]) readMail(tx, m.id);
+            return { result: null, message: `mail check --inject: read ${[...nudges, ...rest].map((m) => m.id).join(', ')}` };
+          });
+        }
+        if (globalsOf(command).json) return printJson({ agent: ledger.actor.name, unread, nudges, mail: rest });
+        if (options.inject) {
+          if (unread > 0) process.stdout.write(terminalSafe(injectText(ledger.actor.name, nudges, rest)));
+          return;
+        }
+        if (unread === 0) return printLine('no unread mail');
+        printLine(`${unread} unread${nudges.length > 0 ? ` (${nudges.length} nudge${nudges.length === 1 ? '' : 's'})` : ''}`);
+        for (const m of [...nudges, ...rest]) printLine(terminalSafe(`${m.kind === 'nudge' ? '⚠ nudge' : '● mail '}  ${m.id}  ${shortTime(m.created_at)}  ${m.from.padEnd(10)}  ${m.subject}`));
       });
     });
 
