@@ -5,6 +5,12 @@
 # bead $GT_BEAD is on it, appends a line to scripted-work.txt in its worktree, commits it with
 # `Closes: $GT_BEAD`, runs `gt done` and exits 0. Any step failing fails the session (exit non-zero).
 set -eu
+# Stall mode (SCRIPTED_STALL=1 sh scripted-agent.sh): one line, then nothing at all for a day (no
+# output, no commit, no gt write), for testing how the witness treats a stalled session.
+if [ -n "${SCRIPTED_STALL:-}" ]; then
+  echo "scripted agent ${GT_AGENT:-?}: stalling (SCRIPTED_STALL)"
+  exec sleep 86400
+fi
 : "${GT_BEAD:?GT_BEAD is not set: run me as a gt polecat session (gt sling <bead> --spawn)}"
 : "${GT_AGENT:?GT_AGENT is not set}"
 if [ -n "${GT_PRIME_FILE:-}" ] && [ -r "$GT_PRIME_FILE" ]; then

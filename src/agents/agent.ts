@@ -32,6 +32,8 @@ export interface AgentRecord {
   last_restart_at?: string;
   /** The escalation mail the witness sent when the agent became stuck on `restart_bead` (once per bead). */
   escalation_mail?: string;
+  /** When the witness last nudged its stalled session; activity after it ends that stall episode. */
+  nudged_at?: string;
   /**
    * What gt did to this agent and why, newest last: `<ISO time> <text>` lines (witness restarts, nudges,
    * loop sessions). A set, so events recorded on two branches are both kept; the newest AGENT_EVENTS_KEPT stay.
@@ -81,6 +83,7 @@ export const agentKind = defineRecordKind<AgentRecord>({
     { name: 'restarts', field: { type: 'text', pattern: /^(0|[1-9][0-9]{0,5})$/, hint: 'a whole number' }, merge: 'stamped' },
     { name: 'last_restart_at', field: { type: 'time' }, merge: 'stamped' },
     { name: 'escalation_mail', field: { type: 'text' }, merge: 'stamped' },
+    { name: 'nudged_at', field: { type: 'time' }, merge: 'stamped' },
     { name: 'events', field: { type: 'set', check: eventProblem }, merge: 'set' },
   ],
 });

@@ -136,3 +136,21 @@ export function dropSandbox(commonDir: string, path: string, branch: string): { 
   }
   return { worktreeRemoved, branchDeleted };
 }
+
+/**
+ * Committer times (epoch ms) of a sandbox's HEAD and then of `ref` (a branch shared with the repository),
+ * newest commits only, in that order; a ref that names nothing is left out, and one naming HEAD's commit
+ * is given once. Empty when the sandbox is gone or git cannot read it.
+ */
+export function headAndRefTimes(worktree: string, ref: string): number[] {
+  if (!existsSync(worktree)) return [];
+  try {
+    const out = run(['-C', worktree, 'log', '--no-walk=unsorted', '--ignore-missing', '--format=%ct', 'HEAD', ref, '--']);
+    return out
+      .split('\n')
+      .filter((line) => /^\d+$/.test(line))
+      .map((line) => Number(line) * 1000);
+  } catch {
+    return [];
+  }
+}

@@ -4,13 +4,16 @@ import type { LedgerView } from '../ledger/view.js';
 import { hookedOn } from '../agents/hook.js';
 import { NotFoundError, RuleError } from '../errors.js';
 import { logPath, sessionLive, tailOf } from './sessions.js';
+import { lastActivity } from './activity.js';
+import { isStalled } from './stall.js';
 
-export type PolecatState = 'working' | 'idle' | 'dead' | 'queued' | 'stuck';
+export type PolecatState = 'working' | 'stalled' | 'idle' | 'dead' | 'queued' | 'stuck';
 
 export interface PolecatInfo {
   name: string;
   /**
-   * working: its session runs on this machine; queued: its hook holds work and no session was started yet
+   * working: its session runs on this machine; stalled: it runs with work on its hook but has shown no
+   * activity for witness.stall_after (the witness nudges it, then restarts it); queued: its hook holds work and no session was started yet
    * (waiting for a slot, gt witness starts it); stuck: the witness gave up restarting it for that work;
    * dead: no session runs but its hook holds work; idle otherwise.
    */
@@ -23,16 +26,32 @@ export interface PolecatInfo {
   started?: string;
   /** Restarts by the witness for this bead. */
   restarts?: number;
+  /** Its last sign of activity seen from this machine (ISO), and what showed it (see activity.ts). */
+  last_activity?: string;
+  last_activity_source?: string;
 }
 
-export function polecatList(view: LedgerView): PolecatInfo[] {
+export interface ListContext {
+  /** The repository's git common dir (where session logs are). */
+  commonDir: string;
+  /** Now, epoch ms (the ledger's clock). */
+  now: number;
+  /** witness.stall_after in ms. */
+  stallAfterMs: number;
+}
+
+export function polecatList(view: LedgerView, context: ListContext): PolecatInfo[] {
   return [...view.agents.values()]
     .filter((a) => a.role === 'polecat')
     .sort((a, b) => (a.id < b.id ? -1 : 1))
     .map((a) => {
       const bead = hookedOn(view.beads, a.id)[0]?.id;
-      const state: PolecatState = sessionLive(a)
-        ? 'working'
+      const live = sessionLive(a);
+      const activity = lastActivity(context.commonDir, a);
+      const state: PolecatState = live
+        ? bead !== undefined && isStalled(activity, context.now, context.stallAfterMs)
+          ? 'stalled'
+          : 'working'
         : bead === undefined
           ? 'idle'
           : a.session_started_at === undefined && a.queued_at !== undefined
@@ -49,6 +68,7 @@ export function polecatList(view: LedgerView): PolecatInfo[] {
         ...(a.session_host !== undefined ? { host: a.session_host } : {}),
         ...(a.session_started_at !== undefined ? { started: a.session_started_at } : {}),
         ...(a.restart_bead === bead && a.restarts !== undefined ? { restarts: Number(a.restarts) } : {}),
+        ...(activity !== undefined ? { last_activity: new Date(activity.at).toISOString(), last_activity_source: activity.source } : {}),
       };
     });
 }

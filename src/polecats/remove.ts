@@ -104,8 +104,8 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Ends a session: SIGTERM to its process group, SIGKILL if it outlives the limit. */
-async function endSession(name: string, pid: number): Promise<'SIGTERM' | 'SIGKILL'> {
+/** Ends a session: SIGTERM to its process group, SIGKILL if it outlives the limit (also the witness, restarting a stalled one). */
+export async function endSession(name: string, pid: number): Promise<'SIGTERM' | 'SIGKILL'> {
   signalGroup(pid, 'SIGTERM');
   if (await waitGone(pid, TERM_LIMIT_MS)) return 'SIGTERM';
   signalGroup(pid, 'SIGKILL');

@@ -5,7 +5,10 @@
  *  - stuck (the count reached `witness.max_restarts` with the bead still hooked): the agent is marked
  *    stuck and the overseer gets one escalation mail for that bead (its id is kept on the agent record);
  *  - queued (work on its hook, never started: `queued_at` and no `session_started_at`): started oldest
- *    first while fewer than `polecats.max` sessions run.
+ *    first while fewer than `polecats.max` sessions run;
+ *  - stalled (running, work on its hook, no activity for `witness.stall_after`; stall.ts): nudged once
+ *    (mail marked nudge, `nudged_at` on its record); still stalled `witness.stall_after` later, its session
+ *    is stopped and restarted like a dead one (a restart for the circuit breaker).
  * A polecat stopped by hand (`gt polecat stop`: no session recorded, not queued) is left alone.
  * Nothing is ever deleted. The pass records what it did in one ledger commit. Passes take turns under
  * the `witness` lock, so two witnesses never start the same session twice.
@@ -23,13 +26,18 @@ import { sendMail } from '../mail/mail-service.js';
 import { settingsOf } from '../settings/settings-service.js';
 import { sessionLive } from './sessions.js';
 import { livePolecats, startPolecatSession, withSession, type PolecatSession } from './spawn.js';
+import { findStalls, stallNudgeText, type Stall } from './stall.js';
+import { endSession } from './remove.js';
+import { nudgeAgent } from '../work/nudge.js';
+import { formatDuration } from '../molecules/duration.js';
 
 /** The address the witness signs its mail with. */
 export const WITNESS_ADDRESS = 'witness';
 const WITNESS_LOCK_STALE_MS = 60_000;
 
 export type WitnessAction =
-  | { kind: 'restarted'; polecat: string; bead: string; pid: number; restart: number; max: number; line: string }
+  | { kind: 'restarted'; polecat: string; bead: string; pid: number; restart: number; max: number; reason: 'dead' | 'stalled'; line: string }
+  | { kind: 'nudged'; polecat: string; bead: string; mail: string; idle_ms: number; line: string }
   | { kind: 'started'; polecat: string; bead: string; pid: number; line: string }
   | { kind: 'stuck'; polecat: string; bead: string; restarts: number; mail: string; line: string }
   | { kind: 'failed'; polecat: string; bead: string; error: string; line: string };
@@ -59,7 +67,7 @@ async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessRep
   const command = settings.runtime.command;
   const here = hostname();
   const max = settings.witness.maxRestarts;
-  const dead: { agent: AgentRecord; bead: string }[] = [];
+  const dead: { agent: AgentRecord; bead: string; stall?: Stall }[] = [];
   const queued: { agent: AgentRecord; bead: string }[] = [];
   for (const agent of [...view.agents.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     // A polecat with its sandbox on this machine, work on its hook, no session running here.
@@ -73,16 +81,19 @@ async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessRep
       if (agent.queued_at !== undefined) queued.push({ agent, bead });
     } else dead.push({ agent, bead });
   }
+  const stalls = findStalls(view, { commonDir: ledger.repo.paths.commonDir, now: ledger.now(), stallAfterMs: settings.witness.stallAfterMs });
+  const nudges = stalls.filter((s) => s.step === 'nudge');
+  const stalledOut = stalls.filter((s) => s.step === 'restart');
   queued.sort((a, b) => ((a.agent.queued_at ?? '') < (b.agent.queued_at ?? '') ? -1 : (a.agent.queued_at ?? '') > (b.agent.queued_at ?? '') ? 1 : a.agent.id < b.agent.id ? -1 : 1));
 
-  const wantsSession = dead.filter(({ agent, bead }) => restartsOf(agent, bead) < max).length + queued.length;
+  const wantsSession = [...dead, ...stalledOut].filter(({ agent, bead }) => restartsOf(agent, bead) < max).length + queued.length;
   if (wantsSession > 0 && (command === undefined || command.trim() === '')) {
     throw new UsageError("runtime.command is not set: the witness cannot start a polecat session: gt config set runtime.command '<cmd>'");
   }
 
   let free = settings.polecats.max - livePolecats(view).length;
   const actions: WitnessAction[] = [];
-  const restarted: { name: string; bead: string; session: PolecatSession; restart: number }[] = [];
+  const restarted: { name: string; bead: string; session: PolecatSession; restart: number; stall?: Stall }[] = [];
   const started: { name: string; session: PolecatSession }[] = [];
   const stuck: { name: string; bead: string; restarts: number }[] = [];
   const start = async (agent: AgentRecord, bead: string, why: string): Promise<PolecatSession | undefined> => {
@@ -95,19 +106,34 @@ async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessRep
     }
   };
 
+  // A session still stalled after its nudge is ended here and then restarted (or found stuck) as a dead one.
+  for (const stall of stalledOut) {
+    const { agent, bead } = stall;
+    try {
+      await endSession(agent.id, Number(agent.session_pid));
+    } catch (error) {
+      const message = (error as Error).message;
+      actions.push({ kind: 'failed', polecat: agent.id, bead, error: message, line: `✗ could not stop stalled ${agent.id} (${bead}): ${message}` });
+      continue;
+    }
+    free++;
+    dead.push({ agent, bead, stall });
+  }
+
   // Restart first: a dead session has the first claim on a free slot.
-  for (const { agent, bead } of dead) {
+  for (const { agent, bead, stall } of dead) {
     const count = restartsOf(agent, bead);
     if (count >= max) {
       if (agent.state !== 'stuck' || agent.escalation_mail === undefined || agent.restart_bead !== bead) stuck.push({ name: agent.id, bead, restarts: count });
       continue;
     }
     if (free <= 0) continue;
-    const session = await start(agent, bead, `restart ${count + 1}/${max}`);
+    const session = await start(agent, bead, `${stall ? 'stalled, ' : ''}restart ${count + 1}/${max}`);
     if (!session) continue;
     free--;
-    restarted.push({ name: agent.id, bead, session, restart: count + 1 });
-    actions.push({ kind: 'restarted', polecat: agent.id, bead, pid: session.pid, restart: count + 1, max, line: `↻ restarted ${agent.id} (${bead}, restart ${count + 1}/${max})` });
+    restarted.push({ name: agent.id, bead, session, restart: count + 1, ...(stall ? { stall } : {}) });
+    const why = stall ? `stalled ${formatDuration(stall.idleMs)} and nudged, ` : '';
+    actions.push({ kind: 'restarted', polecat: agent.id, bead, pid: session.pid, restart: count + 1, max, reason: stall ? 'stalled' : 'dead', line: `↻ restarted ${agent.id} (${bead}, ${why}restart ${count + 1}/${max})` });
   }
   for (const { agent, bead } of queued) {
     if (free <= 0) break;
@@ -118,13 +144,21 @@ async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessRep
     actions.push({ kind: 'started', polecat: agent.id, bead, pid: session.pid, line: `▶ started ${agent.id} (${bead}) from the queue` });
   }
 
-  if (restarted.length + started.length + stuck.length === 0) return { actions };
+  if (restarted.length + started.length + stuck.length + nudges.length === 0) return { actions };
   const { result: escalated, commit } = await ledger.write((tx) => {
     const mailed: WitnessAction[] = [];
     for (const r of restarted) {
       const agent = tx.agents.get(r.name)!;
       const restartedAgent = { ...withSession(agent, r.session, tx.now), restart_bead: r.bead, restarts: String(r.restart), last_restart_at: tx.now };
-      tx.put(agentKind, withAgentEvent(restartedAgent, tx.now, `witness: session dead, restarted (${r.bead}, restart ${r.restart}/${max}, pid ${r.session.pid})`));
+      const why = r.stall ? `session stalled (no activity for ${formatDuration(r.stall.idleMs)} since its nudge at ${agent.nudged_at})` : 'session dead';
+      tx.put(agentKind, withAgentEvent(restartedAgent, tx.now, `witness: ${why}, restarted (${r.bead}, restart ${r.restart}/${max}, pid ${r.session.pid})`));
+    }
+    for (const n of nudges) {
+      const agent = tx.agents.get(n.agent.id)!;
+      const mail = nudgeAgent(tx, agent.id, stallNudgeText(n.bead, n.idleMs, settings.witness.stallAfterMs), WITNESS_ADDRESS);
+      const since = `${new Date(n.activity.at).toISOString()}, ${n.activity.source}`;
+      tx.put(agentKind, withAgentEvent({ ...agent, nudged_at: tx.now, updated_at: tx.now }, tx.now, `witness: stalled on ${n.bead} (no activity for ${formatDuration(n.idleMs)}, last: ${since}), nudged (mail ${mail.id})`));
+      mailed.push({ kind: 'nudged', polecat: agent.id, bead: n.bead, mail: mail.id, idle_ms: n.idleMs, line: `⏰ nudged ${agent.id} (${n.bead}): no activity for ${formatDuration(n.idleMs)}` });
     }
     for (const s of started) tx.put(agentKind, withAgentEvent(withSession(tx.agents.get(s.name)!, s.session, tx.now), tx.now, `witness: started from the queue (pid ${s.session.pid})`));
     for (const s of stuck) {
@@ -151,7 +185,8 @@ async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessRep
       mailed.push({ kind: 'stuck', polecat: s.name, bead: s.bead, restarts: s.restarts, mail, line: `⚠ ${s.name} stuck on ${s.bead} after ${s.restarts} restart${s.restarts === 1 ? '' : 's'}: mailed the overseer` });
     }
     const parts = [
-      ...restarted.map((r) => `restarted ${r.name} (${r.bead}, ${r.restart}/${max}, pid ${r.session.pid})`),
+      ...restarted.map((r) => `restarted ${r.name}${r.stall ? ' (stalled)' : ''} (${r.bead}, ${r.restart}/${max}, pid ${r.session.pid})`),
+      ...nudges.map((n) => `nudged stalled ${n.agent.id} (${n.bead})`),
       ...started.map((s) => `started ${s.name} (pid ${s.session.pid})`),
       ...stuck.map((s) => `${s.name} stuck on ${s.bead}`),
     ];

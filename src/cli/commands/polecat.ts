@@ -3,6 +3,7 @@ import { withLedger, globalsOf, readView } from '../context.js';
 import { printJson, printLine, terminalSafe } from '../output.js';
 import { peekPolecat, polecatList } from '../../polecats/list.js';
 import { UsageError } from '../../errors.js';
+import { settingsOf } from '../../settings/settings-service.js';
 import { gcPolecats, removePolecat, stopPolecat } from '../../polecats/remove.js';
 
 function lineCount(raw: string): number {
@@ -14,16 +15,23 @@ export function registerPolecat(program: Command): void {
   const polecat = program.command('polecat').description('polecats: agents gt runs in sandboxes of their own (gt sling --spawn)');
   polecat
     .command('list', { isDefault: true })
-    .description('polecats with state (working: session running here; queued: waiting for a slot; stuck: the witness gave up; idle; dead: session gone, work still hooked), bead, sandbox, pid, start')
-    .option('--json', 'print a JSON array')
+    .description(
+      'polecats with state (working: session running here; stalled: running, work hooked, no activity for witness.stall_after; queued: waiting for a slot; stuck: the witness gave up; idle; dead: session gone, work still hooked), bead, pid, start, last activity (session start, ledger write, sandbox commit or log output, the latest), sandbox',
+    )
+    .option('--json', 'print a JSON array of {name, state, bead, worktree, pid, host, started, restarts, last_activity, last_activity_source}')
     .action(async (_options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
-        const list = polecatList(await readView(ledger));
+        const view = await readView(ledger);
+        const settings = settingsOf(view, { gitDir: ledger.repo.paths.gitDir });
+        const list = polecatList(view, { commonDir: ledger.repo.paths.commonDir, now: ledger.now(), stallAfterMs: settings.witness.stallAfterMs });
         if (globalsOf(command).json) return printJson(list);
         if (list.length === 0) return printLine('no polecats yet (gt sling <bead> --spawn)');
         const width = list.reduce((w, p) => Math.max(w, p.name.length), 0);
+        const at = (iso: string | undefined): string => (iso ? iso.replace('T', ' ').slice(0, 16) : '-');
         for (const p of list) {
-          printLine(terminalSafe(`${p.name.padEnd(width)}  ${p.state.padEnd(7)}  ${p.bead ?? '-'}  ${p.pid !== undefined ? `pid ${p.pid}` : '-'}  ${p.started ? `started ${p.started.replace('T', ' ').slice(0, 16)}` : ''}  ${p.worktree ?? ''}`.trimEnd()));
+          printLine(
+            terminalSafe(`${p.name.padEnd(width)}  ${p.state.padEnd(7)}  ${p.bead ?? '-'}  ${p.pid !== undefined ? `pid ${p.pid}` : '-'}  ${p.started ? `started ${at(p.started)}` : ''}  active ${at(p.last_activity)}  ${p.worktree ?? ''}`.trimEnd()),
+          );
         }
       });
     });

@@ -12,7 +12,7 @@ function clock(): string {
 export function registerWitness(program: Command): void {
   program
     .command('witness')
-    .description('watch the polecats of this machine: restart a dead session (same sandbox, same bead), mark one stuck after witness.max_restarts and mail the overseer, start queued ones while fewer than polecats.max run; loops until Ctrl-C')
+    .description('watch the polecats of this machine: restart a dead session (same sandbox, same bead), nudge a stalled one (no activity for witness.stall_after) once and restart it if it stays stalled that long after, mark one stuck after witness.max_restarts and mail the overseer, start queued ones while fewer than polecats.max run; loops until Ctrl-C')
     .option('--once', 'one pass, then exit')
     .option('--interval <seconds>', 'seconds between passes (without --once)', secondsOption('--interval'), 5)
     .option('--json', 'print the actions as JSON (an array with --once, else one object per line)')
