@@ -10,6 +10,7 @@ import { parseAddress } from '../convoys/convoy-service.js';
 import { parseRole } from '../work/hook-service.js';
 import type { AgentRole } from '../agents/agent.js';
 import { checkPrefix } from '../ledger/names.js';
+import { parseDuration } from '../molecules/duration.js';
 import type { BeadStatus, DepType } from '../beads/bead.js';
 
 /** Runs a value check for an option, turning its failure into one line that names the option. */
@@ -53,6 +54,12 @@ function positiveSeconds(raw: string): number {
   return n;
 }
 
+function positiveDuration(raw: string): number {
+  const ms = parseDuration(raw);
+  if (ms === undefined || ms <= 0) throw new UsageError(`takes a duration above 0 such as 5s, 0.5s or 1m, not '${raw}'`);
+  return ms;
+}
+
 /** `name=value`, the name a valid variable name. */
 function varPair(raw: string): string {
   const eq = raw.indexOf('=');
@@ -62,6 +69,8 @@ function varPair(raw: string): string {
 
 export const parseLimit = valueOf('--limit', wholeNumber);
 export const secondsOption = (flag: string): ((value: string) => number) => valueOf(flag, positiveSeconds);
+/** A duration (`5s`, `0.5s`, `1m`) in milliseconds. */
+export const durationOption = (flag: string): ((value: string) => number) => valueOf(flag, positiveDuration);
 export const priorityOption = valueOf<number>('--priority', parsePriority);
 export const priorityList = listOf<number>('--priority', parsePriority);
 export const statusOption = valueOf<BeadStatus>('--status', parseStatus);

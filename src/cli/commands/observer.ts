@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
-import { globalsOf } from '../context.js';
+import { realpathSync } from 'node:fs';
+import { globalsOf, withLedger } from '../context.js';
 import { printJson, printLine, terminalSafe } from '../output.js';
 import { observe } from '../../observer/observe.js';
 import { watchRepository } from '../../observer/watch.js';
-import { secondsOption } from '../options.js';
+import { runWitness } from '../../polecats/witness.js';
+import { durationOption, secondsOption } from '../options.js';
 
 function clock(): string {
   return new Date().toTimeString().slice(0, 8);
@@ -24,10 +26,14 @@ export function registerObserver(program: Command): void {
 
   program
     .command('watch')
-    .description('run the observer whenever the ledger or an agent branch moves, and sweep stranded convoys every 30 s; stop with Ctrl-C')
+    .description(
+      'run the observer whenever the ledger or an agent branch moves, sweep stranded convoys every 30 s, and run the witness (gt witness: restart dead polecat sessions, nudge then restart stalled ones, start queued ones, escalate stuck ones) every 5 s; one line per action; stop with Ctrl-C',
+    )
     .option('--sweep-every <seconds>', 'seconds between sweeps for stranded convoys', secondsOption('--sweep-every'), 30)
     .option('--debounce <seconds>', 'quiet time after a ref moves before a pass starts', secondsOption('--debounce'), 0.03)
-    .action(async (options: { sweepEvery: number; debounce: number }, command: Command) => {
+    .option('--witness-interval <duration>', 'time between witness passes (e.g. 5s, 0.5s, 1m)', durationOption('--witness-interval'), 5000)
+    .option('--no-witness', 'do not run the witness (only the observer)')
+    .action(async (options: { sweepEvery: number; debounce: number; witnessInterval: number; witness: boolean }, command: Command) => {
       const sweepMs = Math.round(options.sweepEvery * 1000);
       const debounceMs = Math.round(options.debounce * 1000);
       const cwd = globalsOf(command).cwd ?? process.cwd();
@@ -35,14 +41,36 @@ export function registerObserver(program: Command): void {
       const onSignal = (): void => stop.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      printLine(`${clock()} watching (sweep every ${sweepMs / 1000} s); Ctrl-C stops`);
-      await watchRepository(cwd, {
-        sweepMs,
-        debounceMs,
-        signal: stop.signal,
-        onAction: (action) => printLine(`${clock()} ${action.line}`),
-        onError: (error) => process.stderr.write(`${clock()} gt: observer pass failed: ${terminalSafe(error.message)}\n`),
-      });
+      const observer = (witnessing: string): Promise<void> => {
+        printLine(`${clock()} watching (sweep every ${sweepMs / 1000} s${witnessing}); Ctrl-C stops`);
+        return watchRepository(cwd, {
+          sweepMs,
+          debounceMs,
+          signal: stop.signal,
+          onAction: (action) => printLine(`${clock()} ${action.line}`),
+          onError: (error) => process.stderr.write(`${clock()} gt: observer pass failed: ${terminalSafe(error.message)}\n`),
+        });
+      };
+      if (!options.witness) await observer('');
+      else {
+        // The observer and the witness side by side, one stop for both: neither module knows the other.
+        await withLedger(command, async (ledger) => {
+          if (!ledger.actor.isOverseer) {
+            printLine(`${clock()} witness not run: only the overseer runs it (this checkout acts as ${ledger.actor.name}; --no-witness says so quietly)`);
+            return observer('');
+          }
+          await Promise.all([
+            observer(`, witness every ${options.witnessInterval / 1000} s`),
+            runWitness(ledger, {
+              gtEntry: realpathSync(process.argv[1]!),
+              intervalMs: options.witnessInterval,
+              signal: stop.signal,
+              onAction: (action) => printLine(terminalSafe(`${clock()} ${action.line}`)),
+              onError: (error) => process.stderr.write(`${clock()} gt: witness pass failed: ${terminalSafe(error.message)}\n`),
+            }),
+          ]);
+        });
+      }
       printLine(`${clock()} stopped`);
     });
 }
