@@ -89,12 +89,13 @@ export function messageLines(m: Mail): string[] {
   return [`- ${m.id} from ${m.from} at ${m.created_at}: ${m.subject}`, ...(m.body ? [indent(m.body)] : [])];
 }
 
-/** Unread nudges as a block headed to be read first; empty when there are none. */
-export function nudgeLines(nudges: readonly Mail[]): string[] {
+/** Unread nudges as a block headed to be read first; empty when there are none. `markedRead`: say nothing about marking them read. */
+export function nudgeLines(nudges: readonly Mail[], markedRead = false): string[] {
   if (nudges.length === 0) return [];
   const out = [`## ⚠ Nudge${nudges.length === 1 ? '' : 's'} for you (${nudges.length}): read ${nudges.length === 1 ? 'this' : 'these'} first`];
   for (const m of nudges) out.push(...messageLines(m));
-  out.push('Mark one read with `gt mail read <id>` (`gt mail check --inject` shows and marks them all).', '');
+  if (!markedRead) out.push('Mark one read with `gt mail read <id>` (`gt mail check --inject` shows and marks them all).');
+  out.push('');
   return out;
 }
 

@@ -17,7 +17,7 @@ function bodyFrom(options: { message?: string; file?: string }): string | undefi
 /** What `gt mail check --inject` prints: meant for an agent's context, so it says what it is and what to do. */
 function injectText(name: string, nudges: readonly Mail[], mail: readonly Mail[]): string {
   const total = nudges.length + mail.length;
-  const out = [`<gt-mail for="${name}">`, `${total} new message${total === 1 ? '' : 's'} for you from gt (now marked read):`, '', ...nudgeLines(nudges)];
+  const out = [`<gt-mail for="${name}">`, `${total} new message${total === 1 ? '' : 's'} for you from gt (now marked read):`, '', ...nudgeLines(nudges, true)];
   if (mail.length > 0) {
     out.push(`## Mail (${mail.length})`);
     for (const m of mail) out.push(...messageLines(m));
