@@ -1,0 +1,169 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { GIT_ENV, makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { until, alive, killSessions, SCRIPTED_AGENT } from '../helpers/sessions.js';
+
+interface Spawned {
+  polecat: string;
+  bead: string;
+  worktree: string;
+  pid: number | null;
+}
+interface Polecat {
+  name: string;
+  state: string;
+  bead?: string;
+  pid?: number;
+  restarts?: number;
+  last_activity?: string;
+  last_activity_source?: string;
+}
+interface Action {
+  kind: string;
+  polecat: string;
+  bead: string;
+  pid?: number;
+  restart?: number;
+  reason?: string;
+  mail?: string;
+}
+
+const STALLING = `SCRIPTED_STALL=1 sh '${SCRIPTED_AGENT}'`;
+const MIN = 60_000;
+
+let r: TestRepo;
+/** Every session a test started: killed (with its process group) after it, whatever happened. */
+let pids: number[] = [];
+beforeEach(() => {
+  r = makeRepo();
+  r.gtOk('init', '--prefix', 'gt');
+  pids = [];
+});
+afterEach(() => {
+  killSessions(pids);
+  r.cleanup();
+});
+
+const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;
+const spawn = (...args: string[]): Spawned => {
+  const s = r.gtJson<Spawned>('sling', ...args, '--spawn');
+  if (s.pid !== null) pids.push(s.pid);
+  return s;
+};
+const polecats = (env: Record<string, string> = {}): Polecat[] => JSON.parse(r.gt(['polecat', 'list', '--json'], { env }).stdout) as Polecat[];
+const polecat = (name: string, env: Record<string, string> = {}): Polecat => polecats(env).find((p) => p.name === name)!;
+const agentFile = (name: string): string => r.git('show', `gt/ledger:agents/${name}.yaml`);
+/** A commit in a sandbox, dated `when` (activity as the witness sees it under an injected clock). */
+const commitIn = (worktree: string, when: string): void => {
+  execFileSync('git', ['-C', worktree, 'commit', '-q', '--allow-empty', '--no-verify', '-m', 'progress'], {
+    env: { ...process.env, ...GIT_ENV, GIT_AUTHOR_DATE: when, GIT_COMMITTER_DATE: when },
+  });
+};
+
+describe('stall detection (injected time)', () => {
+  it('nudges a stalled session once, restarts it witness.stall_after after the nudge, and leaves an active one alone', async () => {
+    r.gtOk('config', 'set', 'runtime.command', STALLING);
+    const stuckBead = create('Stalls');
+    const busyBead = create('Keeps committing');
+    const nux = spawn(stuckBead, '--name', 'nux');
+    const furiosa = spawn(busyBead, '--name', 'furiosa');
+    await until('both sessions print their line', () => ['nux', 'furiosa'].every((n) => r.gt(['peek', n]).stdout.includes('stalling (SCRIPTED_STALL)')));
+    // Every sign of activity so far is before `base`: the sessions print one line, then nothing.
+    const base = Date.now() + 1000;
+    const at = (minutes: number): string => new Date(base + minutes * MIN).toISOString();
+    /** One witness pass at base + `minutes`, furiosa having committed half a minute before. */
+    const pass = (minutes: number): Action[] => {
+      commitIn(furiosa.worktree, at(minutes - 0.5));
+      const out = r.gt(['witness', '--once', '--json'], { env: { GT_NOW: at(minutes) } });
+      expect(out.stderr).toBe('');
+      const actions = JSON.parse(out.stdout) as Action[];
+      for (const a of actions) if (a.pid !== undefined) pids.push(a.pid);
+      return actions;
+    };
+
+    expect(polecat('nux', { GT_NOW: at(4) }).state).toBe('working');
+    expect(pass(4)).toEqual([]);
+    expect(polecat('nux', { GT_NOW: at(6) })).toMatchObject({ state: 'stalled', bead: stuckBead });
+    expect(r.gt(['polecat', 'list'], { env: { GT_NOW: at(6) } }).stdout).toMatch(/^nux\s+stalled\s/m);
+
+    const nudged = pass(6);
+    expect(nudged).toMatchObject([{ kind: 'nudged', polecat: 'nux', bead: stuckBead }]);
+    const inbox = JSON.parse(r.gt(['mail', 'check', '--json', '--as', 'nux']).stdout) as { nudges: { id: string; from: string; subject: string }[] };
+    expect(inbox.nudges).toMatchObject([{ id: nudged[0]!.mail, from: 'witness' }]);
+    expect(agentFile('nux')).toContain(`nudged_at: "${at(6)}"`);
+    expect(agentFile('nux')).toMatch(/witness: stalled on .* nudged \(mail/);
+    // Exactly one nudge, however many passes see it still stalled before witness.stall_after has passed.
+    for (const m of [7, 9, 10.5]) expect(pass(m)).toEqual([]);
+    expect(JSON.parse(r.gt(['mail', 'check', '--json', '--as', 'nux']).stdout)).toMatchObject({ unread: 1 });
+
+    const restarted = pass(11.5);
+    expect(restarted).toMatchObject([{ kind: 'restarted', polecat: 'nux', bead: stuckBead, restart: 1, reason: 'stalled' }]);
+    const newPid = restarted[0]!.pid!;
+    expect(newPid).not.toBe(nux.pid);
+    expect(alive(nux.pid!)).toBe(false);
+    expect(polecat('nux', { GT_NOW: at(11.5) })).toMatchObject({ state: 'working', pid: newPid, restarts: 1 });
+    expect(agentFile('nux')).toMatch(/witness: session stalled .* restarted \(/);
+    // The new session is a new episode: not stalled until witness.stall_after after its start.
+    expect(pass(12)).toEqual([]);
+    // Activity after the next nudge ends that episode: the stall after it gets a nudge again, not a restart.
+    expect(pass(17)).toMatchObject([{ kind: 'nudged', polecat: 'nux' }]);
+    commitIn(nux.worktree, at(17.5));
+    expect(pass(22)).toEqual([]);
+    expect(pass(23)).toMatchObject([{ kind: 'nudged', polecat: 'nux' }]);
+    expect(polecat('nux', { GT_NOW: at(23) })).toMatchObject({ pid: newPid, restarts: 1, last_activity_source: 'commit' });
+
+    // furiosa, committing all along, was left alone: same session, no nudge.
+    expect(polecat('furiosa', { GT_NOW: at(23) })).toMatchObject({ state: 'working', pid: furiosa.pid });
+    expect(polecat('furiosa', { GT_NOW: at(23) }).restarts).toBeUndefined();
+    expect(JSON.parse(r.gt(['mail', 'check', '--json', '--as', 'furiosa']).stdout)).toMatchObject({ unread: 0 });
+    expect(agentFile('furiosa')).not.toContain('nudged');
+  });
+});
+
+describe('gt watch', () => {
+  it('runs the witness: a killed session is restarted and the line printed; no runtime.command is no failure while nothing needs a session', async () => {
+    const child = spawnGt(['watch', '--witness-interval', '0.2s'], r.dir);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    try {
+      await until('watch starts with the witness', () => out.includes('witness every 0.2 s'));
+      r.gtOk('config', 'set', 'runtime.command', STALLING);
+      const id = create('Crashes');
+      const s = spawn(id);
+      await until('the session prints its line', () => r.gt(['peek', 'nux']).stdout.includes('stalling'));
+      killSessions([s.pid!]);
+      await until('watch restarts nux', () => out.includes(`↻ restarted nux (${id}, restart 1/3)`));
+      const p = polecat('nux');
+      pids.push(p.pid!);
+      expect(p).toMatchObject({ state: 'working', restarts: 1 });
+      expect(p.pid).not.toBe(s.pid);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/stopped\n$/);
+      expect(err).toBe('');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('--no-witness runs only the observer; a bad --witness-interval is refused', async () => {
+    const bad = r.gt(['watch', '--witness-interval', '0']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--witness-interval');
+    const child = spawnGt(['watch', '--no-witness'], r.dir);
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    try {
+      await until('watch starts', () => out.includes('watching'));
+      expect(out).not.toContain('witness');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
