@@ -64,8 +64,8 @@ export {
 // Agents and mail
 export type { AgentRecord } from './agents/agent.js';
 export { bindCheckout, unbindCheckout, checkoutAgent } from './agents/checkout.js';
-export type { Mail } from './mail/mail.js';
-export { sendMail, inboxOf, readMail, replyTo, lookupMail, type SendInput } from './mail/mail-service.js';
+export type { Mail, MailKind } from './mail/mail.js';
+export { sendMail, sendNudge, inboxOf, unreadFor, readMail, replyTo, lookupMail, type SendInput } from './mail/mail-service.js';
 
 // Molecules
 export type { Molecule } from './molecules/molecule.js';
@@ -85,11 +85,14 @@ export { slingBead, unslingBead, finishHookedWork, touchAgent, type SlingResult 
 export { planBatch, slingBatch, parseTaskSpec, type TaskInput, type BatchInput, type BatchResult } from './work/convoy-sling.js';
 export { planConvoyRun, runConvoyPlan } from './work/convoy-run.js';
 export { primeInfo, primeText, type PrimeInfo } from './work/prime.js';
+export { nudgeAgent } from './work/nudge.js';
 export { writeAndLand, landConvoysClosedIn, beadsClosedIn, landedNotice } from './work/close-and-land.js';
 
 // Processes
 export { spawnPolecat, livePolecats, type SpawnOptions, type SpawnResult } from './polecats/spawn.js';
-export { polecatList, peekPolecat, type PolecatInfo, type PolecatState } from './polecats/list.js';
+export { polecatList, peekPolecat, type PolecatInfo, type PolecatState, type ListContext } from './polecats/list.js';
+export { lastActivity, type Activity, type ActivitySource } from './polecats/activity.js';
+export { findStalls, stallStep, isStalled, type Stall, type StallStep } from './polecats/stall.js';
 export { stopPolecat, removePolecat, gcPolecats, type StopResult, type RemoveResult, type GcResult, type RescueInfo } from './polecats/remove.js';
 export { observe, startObserving, type ObserveOptions, type ObserveReport, type ObserveAction } from './observer/observe.js';
 

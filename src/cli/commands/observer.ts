@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { realpathSync } from 'node:fs';
 import { globalsOf, withLedger } from '../context.js';
 import { printJson, printLine, terminalSafe } from '../output.js';
@@ -31,7 +31,7 @@ export function registerObserver(program: Command): void {
     )
     .option('--sweep-every <seconds>', 'seconds between sweeps for stranded convoys', secondsOption('--sweep-every'), 30)
     .option('--debounce <seconds>', 'quiet time after a ref moves before a pass starts', secondsOption('--debounce'), 0.03)
-    .option('--witness-interval <duration>', 'time between witness passes (e.g. 5s, 0.5s, 1m)', durationOption('--witness-interval'), 5000)
+    .addOption(new Option('--witness-interval <duration>', 'time between witness passes (e.g. 5s, 0.5s, 1m)').argParser(durationOption('--witness-interval')).default(5000, '5s'))
     .option('--no-witness', 'do not run the witness (only the observer)')
     .action(async (options: { sweepEvery: number; debounce: number; witnessInterval: number; witness: boolean }, command: Command) => {
       const sweepMs = Math.round(options.sweepEvery * 1000);
@@ -60,7 +60,11 @@ export function registerObserver(program: Command): void {
             return observer('');
           }
           await Promise.all([
-            observer(`, witness every ${options.witnessInterval / 1000} s`),
+            // The observer failing to start ends the witness too, rather than leaving it running alone.
+            observer(`, witness every ${options.witnessInterval / 1000} s`).catch((error: unknown) => {
+              stop.abort();
+              throw error;
+            }),
             runWitness(ledger, {
               gtEntry: realpathSync(process.argv[1]!),
               intervalMs: options.witnessInterval,
