@@ -40,6 +40,12 @@ beforeEach(() => {
   pids = [];
 });
 afterEach(() => {
+  // Also whatever session a failed test left recorded (a restart it did not get to note).
+  try {
+    for (const p of polecats()) if (p.pid !== undefined) pids.push(p.pid);
+  } catch {
+    // No polecat list: nothing more to kill.
+  }
   killSessions(pids);
   r.cleanup();
 });
