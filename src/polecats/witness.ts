@@ -95,7 +95,7 @@ async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessRep
   const actions: WitnessAction[] = [];
   const restarted: { name: string; bead: string; session: PolecatSession; restart: number; stall?: Stall }[] = [];
   const started: { name: string; session: PolecatSession }[] = [];
-  const stuck: { name: string; bead: string; restarts: number }[] = [];
+  const stuck: { name: string; bead: string; restarts: number; stall?: Stall }[] = [];
   const start = async (agent: AgentRecord, bead: string, why: string): Promise<PolecatSession | undefined> => {
     try {
       return await startPolecatSession(ledger, { name: agent.id, bead, worktree: agent.worktree!, command: command!, gtEntry: options.gtEntry, why });
@@ -106,8 +106,9 @@ async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessRep
     }
   };
 
-  // A session still stalled after its nudge is ended here and then restarted (or found stuck) as a dead one.
-  for (const stall of stalledOut) {
+  // A session still stalled after its nudge is ended here and then restarted (or found stuck) as a dead
+  // one, ahead of the others: the slot it frees is its own.
+  for (const stall of [...stalledOut].reverse()) {
     const { agent, bead } = stall;
     try {
       await endSession(agent.id, Number(agent.session_pid));
@@ -117,14 +118,15 @@ async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessRep
       continue;
     }
     free++;
-    dead.push({ agent, bead, stall });
+    dead.unshift({ agent, bead, stall });
   }
 
   // Restart first: a dead session has the first claim on a free slot.
   for (const { agent, bead, stall } of dead) {
     const count = restartsOf(agent, bead);
     if (count >= max) {
-      if (agent.state !== 'stuck' || agent.escalation_mail === undefined || agent.restart_bead !== bead) stuck.push({ name: agent.id, bead, restarts: count });
+      // A stalled session stopped just now is always reported, even on an agent already escalated for the bead.
+      if (stall || agent.state !== 'stuck' || agent.escalation_mail === undefined || agent.restart_bead !== bead) stuck.push({ name: agent.id, bead, restarts: count, ...(stall ? { stall } : {}) });
       continue;
     }
     if (free <= 0) continue;
@@ -181,8 +183,9 @@ async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessRep
           ].join('\n'),
         }).id;
       const stuckAgent = { ...agent, state: 'stuck' as const, restart_bead: s.bead, restarts: String(s.restarts), escalation_mail: mail, updated_at: tx.now };
-      tx.put(agentKind, already === undefined ? withAgentEvent(stuckAgent, tx.now, `witness: stuck on ${s.bead} after ${s.restarts} restarts, escalated (mail ${mail})`) : stuckAgent);
-      mailed.push({ kind: 'stuck', polecat: s.name, bead: s.bead, restarts: s.restarts, mail, line: `⚠ ${s.name} stuck on ${s.bead} after ${s.restarts} restart${s.restarts === 1 ? '' : 's'}: mailed the overseer` });
+      const stopped = s.stall ? `session stalled since its nudge at ${agent.nudged_at}, stopped (no restart left); ` : '';
+      tx.put(agentKind, already === undefined || s.stall ? withAgentEvent(stuckAgent, tx.now, `witness: ${stopped}stuck on ${s.bead} after ${s.restarts} restarts, escalated (mail ${mail})`) : stuckAgent);
+      mailed.push({ kind: 'stuck', polecat: s.name, bead: s.bead, restarts: s.restarts, mail, line: `⚠ ${s.name} stuck on ${s.bead} after ${s.restarts} restart${s.restarts === 1 ? '' : 's'}${s.stall ? ' (stalled: session stopped)' : ''}: mailed the overseer` });
     }
     const parts = [
       ...restarted.map((r) => `restarted ${r.name}${r.stall ? ' (stalled)' : ''} (${r.bead}, ${r.restart}/${max}, pid ${r.session.pid})`),

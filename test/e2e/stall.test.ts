@@ -126,6 +126,25 @@ describe('stall detection (injected time)', () => {
   });
 });
 
+describe('stall detection at the circuit breaker', () => {
+  it('stops a session still stalled after its nudge when no restart is left, marks it stuck and mails the overseer', async () => {
+    r.gtOk('config', 'set', 'runtime.command', STALLING);
+    r.gtOk('config', 'set', 'witness.max_restarts', '0');
+    const id = create('Stalls for good');
+    const s = spawn(id);
+    await until('the session prints its line', () => r.gt(['peek', 'nux']).stdout.includes('stalling'));
+    const base = Date.now() + 1000;
+    const pass = (minutes: number): Action[] => JSON.parse(r.gt(['witness', '--once', '--json'], { env: { GT_NOW: new Date(base + minutes * MIN).toISOString() } }).stdout) as Action[];
+    expect(pass(6)).toMatchObject([{ kind: 'nudged', polecat: 'nux' }]);
+    expect(pass(11.5)).toMatchObject([{ kind: 'stuck', polecat: 'nux', bead: id, restarts: 0 }]);
+    expect(alive(s.pid!)).toBe(false);
+    expect(polecat('nux')).toMatchObject({ state: 'stuck', bead: id });
+    expect(r.gtJson<{ from: string; subject: string }[]>('mail', 'inbox')).toMatchObject([{ from: 'witness', subject: `⚠ nux stuck on ${id} after 0 restarts` }]);
+    expect(pass(20)).toEqual([]);
+    expect(agentFile('nux')).toMatch(/witness: session stalled since its nudge at .* stopped \(no restart left\); stuck on /);
+  });
+});
+
 describe('gt watch', () => {
   it('runs the witness: a killed session is restarted and the line printed; no runtime.command is no failure while nothing needs a session', async () => {
     const child = spawnGt(['watch', '--witness-interval', '0.2s'], r.dir);
