@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GIT_ENV, makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
 import { until, alive, killSessions, SCRIPTED_AGENT } from '../helpers/sessions.js';
 
@@ -109,6 +111,8 @@ describe('stall detection (injected time)', () => {
     expect(alive(nux.pid!)).toBe(false);
     expect(polecat('nux', { GT_NOW: at(11.5) })).toMatchObject({ state: 'working', pid: newPid, restarts: 1 });
     expect(agentFile('nux')).toMatch(/witness: session stalled .* restarted \(/);
+    // The new session's prime opens with the nudge it had not read.
+    expect(readFileSync(join(r.dir, '.git', 'gt', 'polecats', 'logs', 'nux.prime.md'), 'utf8')).toMatch(/^## ⚠ Nudge for you \(1\): read this first\n- \S+ from witness /);
     // The new session is a new episode: not stalled until witness.stall_after after its start.
     expect(pass(12)).toEqual([]);
     // Activity after the next nudge ends that episode: the stall after it gets a nudge again, not a restart.
