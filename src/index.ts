@@ -87,6 +87,11 @@ export { planConvoyRun, runConvoyPlan } from './work/convoy-run.js';
 export { primeInfo, primeText, type PrimeInfo } from './work/prime.js';
 export { nudgeAgent } from './work/nudge.js';
 export { writeAndLand, landConvoysClosedIn, beadsClosedIn, landedNotice } from './work/close-and-land.js';
+export { submitWork, queueOrder, recordMerged, recordConflict, recordFailed, escalateIfDue, rejectAndHandBack, IN_REVIEW_LABEL, type SubmitResult } from './work/merge-queue.js';
+
+// The merge queue
+export { mrKind, MR_STATUSES, type MergeRequest, type MrStatus } from './mrs/mr.js';
+export { lookupMr, latestRequest, requestsFor, submitRequest, claimRequest, retryRequest, rejectRequest } from './mrs/mr-service.js';
 
 // Processes
 export { spawnPolecat, livePolecats, type SpawnOptions, type SpawnResult } from './polecats/spawn.js';
@@ -94,6 +99,8 @@ export { polecatList, peekPolecat, type PolecatInfo, type PolecatState, type Lis
 export { lastActivity, type Activity, type ActivitySource } from './polecats/activity.js';
 export { findStalls, stallStep, isStalled, type Stall, type StallStep } from './polecats/stall.js';
 export { stopPolecat, removePolecat, gcPolecats, type StopResult, type RemoveResult, type GcResult, type RescueInfo } from './polecats/remove.js';
+export { runRefinery, type RefineryAction, type RefineryOptions } from './refinery/refinery.js';
+export { submitForReview, type Submission } from './refinery/submit.js';
 export { observe, startObserving, type ObserveOptions, type ObserveReport, type ObserveAction } from './observer/observe.js';
 
 // Settings (gt config): shared in gt.yaml, overridden locally and by GT_<SECTION>_<KEY>

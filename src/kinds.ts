@@ -11,6 +11,7 @@ import { convoyKind } from './convoys/convoy.js';
 import { agentKind } from './agents/agent.js';
 import { mailKind } from './mail/mail.js';
 import { moleculeKind } from './molecules/molecule-kind.js';
+import { mrKind } from './mrs/mr.js';
 import { checkoutAgent } from './agents/checkout.js';
 
 /** Table name (the kind's directory) to kind; every table a domain declares must be here. */
@@ -20,11 +21,12 @@ const KINDS = {
   agents: agentKind,
   mail: mailKind,
   molecules: moleculeKind,
+  mrs: mrKind,
 } satisfies { [K in keyof LedgerTables]: EntityKind<LedgerTables[K]> };
 
 export const ENTITY_KINDS = defineKinds(KINDS);
 
-export { beadKind, convoyKind, agentKind, mailKind, moleculeKind };
+export { beadKind, convoyKind, agentKind, mailKind, moleculeKind, mrKind };
 
 /** Opens the ledger of the repository around `cwd` with gt's kinds (see Ledger.open). */
 export function openLedger(options: Omit<LedgerOptions, 'kinds' | 'checkoutAgent'>): Ledger {

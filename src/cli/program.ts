@@ -17,6 +17,7 @@ import { registerMolecule } from './commands/molecule.js';
 import { registerConfig } from './commands/config.js';
 import { registerPolecat } from './commands/polecat.js';
 import { registerWitness } from './commands/witness.js';
+import { registerRefinery } from './commands/refinery.js';
 
 export function buildProgram(): Command {
   const program = new Command('gt')
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerPolecat(program);
   registerWitness(program);
+  registerRefinery(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

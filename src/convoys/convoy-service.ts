@@ -15,6 +15,8 @@ import { RuleError, UsageError } from '../errors.js';
 import { checkAgentName } from '../ledger/names.js';
 import { LANDED_REASON, convoyKind, type Convoy } from './convoy.js';
 import { sendMail } from '../mail/mail-service.js';
+import type { MergeRequest } from '../mrs/mr.js';
+import { latestRequest } from '../mrs/mr-service.js';
 
 /** The tables a convoy query needs: a view or a transaction. */
 export interface ConvoyTables {
@@ -30,6 +32,8 @@ export interface TrackedBead {
   priority?: number;
   /** The bead is not on the ledger (removed, or not merged yet). */
   missing?: boolean;
+  /** The bead's newest merge request: its id and status. */
+  request?: { id: string; status: string; waiting?: string };
 }
 
 export interface ConvoyProgress {
@@ -50,11 +54,13 @@ export function lookupConvoy(convoys: ReadonlyMap<string, Convoy>, query: string
   return convoys.get(resolveId(query, convoys.keys(), 'convoy'))!;
 }
 
-export function progressOf(tables: ConvoyTables, convoy: Convoy): ConvoyProgress {
+export function progressOf(tables: ConvoyTables & { readonly mrs?: ReadonlyMap<string, MergeRequest> }, convoy: Convoy): ConvoyProgress {
   const tracked = (convoy.tracks ?? []).map((id): TrackedBead => {
     const bead = tables.beads.get(id);
     if (!bead) return { id, status: 'missing', missing: true };
-    return { id, title: bead.title, status: bead.status, priority: bead.priority, ...(bead.assignee ? { assignee: bead.assignee } : {}) };
+    const mr = tables.mrs ? latestRequest(tables.mrs, id) : undefined;
+    const request = mr ? { id: mr.id, status: mr.status, ...(mr.waiting ? { waiting: mr.waiting } : {}) } : undefined;
+    return { id, title: bead.title, status: bead.status, priority: bead.priority, ...(bead.assignee ? { assignee: bead.assignee } : {}), ...(request ? { request } : {}) };
   });
   const closed = tracked.filter((t) => t.status === 'closed').length;
   return { convoy, tracked, closed, total: tracked.length };
@@ -183,12 +189,28 @@ function duration(fromIso: string, toIso: string): string {
   return `${Math.floor(hours / 24)} days ${hours % 24} h`;
 }
 
-/** Text of the landing mail: the beads with their titles, and how long the convoy took. */
-export function landingMail(tables: ConvoyTables, convoy: Convoy, landedAt: string): { subject: string; body: string } {
-  const beads = (convoy.tracks ?? []).map((id) => `- ${id}: ${tables.beads.get(id)?.title ?? '(not on the ledger)'}`);
+/**
+ * Text of the landing mail: the beads with their titles, and how long the convoy took; with a refinery,
+ * the commits that merged them into the target.
+ */
+export function landingMail(tables: ConvoyTables & { readonly mrs?: ReadonlyMap<string, MergeRequest> }, convoy: Convoy, landedAt: string): { subject: string; body: string } {
+  const merged: string[] = [];
+  const beads = (convoy.tracks ?? []).map((id) => {
+    const mr = tables.mrs ? latestRequest(tables.mrs, id) : undefined;
+    const commit = mr?.status === 'merged' && mr.merge_commit ? mr.merge_commit : undefined;
+    if (commit && mr) merged.push(`- ${commit} ${mr.branch} into ${mr.target} (${mr.id}, ${id})`);
+    return `- ${id}: ${tables.beads.get(id)?.title ?? '(not on the ledger)'}`;
+  });
   return {
     subject: `🚚 Convoy landed: ${convoy.title} (${convoy.id})`,
-    body: [`Convoy ${convoy.id} has landed: all ${beads.length} tracked beads are closed.`, '', ...beads, '', `Duration: ${duration(convoy.created_at, landedAt)}`].join('\n'),
+    body: [
+      `Convoy ${convoy.id} has landed: all ${beads.length} tracked beads are closed.`,
+      '',
+      ...beads,
+      ...(merged.length > 0 ? ['', 'Merged commits:', ...merged] : []),
+      '',
+      `Duration: ${duration(convoy.created_at, landedAt)}`,
+    ].join('\n'),
   };
 }
 

@@ -38,7 +38,7 @@ export interface Settings {
   runtime: { command: string | undefined };
   polecats: { max: number; names: string[]; idleExitMs: number };
   witness: { stallAfterMs: number; maxRestarts: number };
-  refinery: { target: string | undefined; strategy: 'merge' | 'rebase'; testCommand: string | undefined; testTimeoutMs: number; remote: string | undefined };
+  refinery: { target: string | undefined; strategy: 'merge' | 'rebase'; testCommand: string | undefined; testTimeoutMs: number; maxAttempts: number; remote: string | undefined };
 }
 
 export interface SettingProblem {
@@ -157,6 +157,7 @@ export function settingsOf(view: { config: LedgerConfig } | undefined, context: 
       strategy: value('refinery.strategy') as 'merge' | 'rebase',
       testCommand: text('refinery.test_command'),
       testTimeoutMs: ms('refinery.test_timeout'),
+      maxAttempts: value('refinery.max_attempts') as number,
       remote: text('refinery.remote'),
     },
   };

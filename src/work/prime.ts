@@ -13,6 +13,8 @@ import type { Molecule } from '../molecules/molecule.js';
 import { moleculeBrief, type MoleculeBrief } from '../molecules/molecule-brief.js';
 import { activeMolecules, moleculesBoundTo } from '../molecules/molecule-service.js';
 import { now as clockNow } from '../clock.js';
+import type { MergeRequest } from '../mrs/mr.js';
+import { latestRequest } from '../mrs/mr-service.js';
 
 export interface PrimeInfo {
   agent: string;
@@ -27,6 +29,17 @@ export interface PrimeInfo {
   nudges: Mail[];
   /** Other unread mail. */
   unread_mail: Mail[];
+  /** The newest merge request of each bead the actor submitted that is still open: in review, failed or conflicted. */
+  requests: MergeRequest[];
+}
+
+/** The actor's requests to tell it about: the newest per bead, unless merged or rejected. */
+function openRequests(view: LedgerView, agent: string): MergeRequest[] {
+  const beads = new Set([...view.mrs.values()].filter((m) => m.agent === agent).map((m) => m.bead));
+  return [...beads]
+    .map((bead) => latestRequest(view.mrs, bead)!)
+    .filter((m) => m.agent === agent && m.status !== 'merged' && m.status !== 'rejected')
+    .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
 }
 
 /** `wisps`: this machine's wisps, which the ledger view does not hold. */
@@ -59,6 +72,7 @@ export function primeInfo(view: LedgerView, actor: Actor, checkout: string | nul
     molecules,
     nudges: unread.nudges,
     unread_mail: unread.mail,
+    requests: actor.isOverseer ? [] : openRequests(view, actor.name),
   };
 }
 
@@ -99,6 +113,26 @@ export function nudgeLines(nudges: readonly Mail[], markedRead = false): string[
   return out;
 }
 
+/** What a request's state asks of its agent. */
+function requestText(mr: MergeRequest): string[] {
+  const head = `- ${mr.id} (${mr.bead}, ${mr.branch} → ${mr.target}): ${mr.status}`;
+  switch (mr.status) {
+    case 'conflict':
+      return [
+        `${head} in ${mr.conflict_files?.join(', ') || 'files git did not name'}.`,
+        `  Resolve it: ${mr.conflict_bead ?? 'the conflict bead'} is on your hook. In your sandbox run \`git merge ${mr.target}\`, fix the`,
+        '  conflicting files, commit, and run `gt done`: the refinery merges your branch again.',
+      ];
+    case 'failed':
+      return [
+        `${head}: the tests failed on the merge with ${mr.target}; ${mr.bead} is back on your hook, the output's tail in its notes.`,
+        '  Fix the failure on your branch, commit, and run `gt done` again (it supersedes this request).',
+      ];
+    default:
+      return [`${head}${mr.waiting ? ` (waiting: ${mr.waiting})` : ''}: in review, nothing to do; the bead closes when it merges.`];
+  }
+}
+
 export function primeText(info: PrimeInfo): string {
   const out: string[] = [...nudgeLines(info.nudges)];
   out.push(`# You are ${info.agent} (${info.role})`);
@@ -131,6 +165,11 @@ export function primeText(info: PrimeInfo): string {
       out.push('When the work is done: commit with `Closes: <id>` in the message (if the git hooks are installed),');
       out.push('or run `gt done`. Either closes the bead; the observer then hands you the next one.');
     }
+  }
+  if (info.requests.length > 0) {
+    out.push('');
+    out.push(`## Your merge requests (${info.requests.length})`);
+    for (const mr of info.requests) out.push(...requestText(mr));
   }
   if (info.molecules.length > 0) {
     out.push('');

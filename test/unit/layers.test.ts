@@ -13,10 +13,10 @@ const LAYERS: readonly (readonly string[])[] = [
   ['errors.ts', 'clock.ts'],
   ['git'],
   ['ledger'],
-  ['beads', 'convoys', 'agents', 'mail', 'molecules', 'formulas', 'settings'],
+  ['beads', 'convoys', 'agents', 'mail', 'molecules', 'formulas', 'settings', 'mrs'],
   ['kinds.ts'],
   ['work'],
-  ['observer', 'githooks', 'polecats'],
+  ['observer', 'githooks', 'polecats', 'refinery'],
   ['index.ts'],
   ['cli'],
   ['bench', 'demo'],
@@ -24,9 +24,9 @@ const LAYERS: readonly (readonly string[])[] = [
 const RANK = new Map(LAYERS.flatMap((units, rank) => units.map((unit): [string, number] => [unit, rank])));
 /**
  * Where a `child_process` import is allowed: git, and polecats/ because polecat sessions and sandbox
- * setup hooks are processes gt starts (and leaves running), not git.
+ * setup hooks are processes gt starts (and leaves running), not git; refinery/ runs the test command.
  */
-const MAY_SPAWN = new Set(['git', 'polecats', 'bench', 'demo']);
+const MAY_SPAWN = new Set(['git', 'polecats', 'refinery', 'bench', 'demo']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

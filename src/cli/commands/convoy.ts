@@ -34,7 +34,8 @@ function printProgress(p: ConvoyProgress): void {
   const width = p.tracked.reduce((w, t) => Math.max(w, t.id.length), 0);
   for (const t of p.tracked) {
     const icon = t.missing ? '?' : statusIcon(t.status);
-    printLine(`   ${icon} ${t.id.padEnd(width)}  ${t.status.padEnd(11)}  ${t.title ?? '(not on the ledger)'}${t.assignee ? `  @${t.assignee}` : ''}`);
+    const request = t.request ? `  [${t.request.id} ${t.request.status}${t.request.waiting ? `: ${t.request.waiting}` : ''}]` : '';
+    printLine(`   ${icon} ${t.id.padEnd(width)}  ${t.status.padEnd(11)}  ${t.title ?? '(not on the ledger)'}${t.assignee ? `  @${t.assignee}` : ''}${request}`);
   }
 }
 

@@ -19,6 +19,8 @@ import { landedNotice, writeAndLand } from '../../work/close-and-land.js';
 import { loadFormula } from '../../formulas/cook.js';
 import { spawnPolecat } from '../../polecats/spawn.js';
 import { realpathSync } from 'node:fs';
+import { settingsOf } from '../../settings/settings-service.js';
+import { submitForReview } from '../../refinery/submit.js';
 
 export function registerWork(program: Command): void {
   program
@@ -128,11 +130,22 @@ export function registerWork(program: Command): void {
 
   program
     .command('done')
-    .description('finish the work on your hook: close it, go idle, merge your branch into the ledger, and let the observer react')
-    .option('--reason <text>', 'close reason for the hooked beads')
-    .option('--json', 'print the closed beads and observer actions as JSON')
+    .description('finish the work on your hook: close it, go idle, merge your branch into the ledger, and let the observer react; with refinery.target set, submit your committed branch to the merge queue instead (the beads close when it merges)')
+    .option('--reason <text>', 'close reason for the hooked beads (without a refinery)')
+    .option('--json', 'print the closed (or submitted) beads and observer actions as JSON')
     .action(async (options: { reason?: string }, command: Command) => {
       await withLedger(command, async (ledger) => {
+        const target = settingsOf(await readView(ledger), { gitDir: ledger.repo.paths.gitDir }).refinery.target;
+        const submission = target !== undefined ? await submitForReview(ledger, target) : undefined;
+        if (submission) {
+          if (!ledger.actor.isOverseer) await mergeAgentBranches(ledger, [ledger.actor.name]);
+          const report = await observe(ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir);
+          if (globalsOf(command).json) return printJson({ submitted: submission.requests, beads: submission.beads, superseded: submission.superseded, actions: report.actions });
+          for (const mr of submission.requests) printLine(`⇢ submitted ${mr.bead} for review: ${mr.id} (${mr.branch} at ${mr.commit.slice(0, 12)} into ${mr.target}), queued for the refinery`);
+          for (const old of submission.superseded) printLine(`  supersedes ${old.id}`);
+          for (const a of report.actions) printLine(a.line);
+          return;
+        }
         const { result: closed, landed } = await writeAndLand(ledger, (tx) => {
           const beads = finishHookedWork(tx, options.reason);
           return { result: beads, message: `done ${beads.map((b) => b.id).join(', ')}: ${beads.map((b) => b.title).join('; ')}` };
