@@ -15,6 +15,8 @@ import { addToConvoy, convoysTracking } from '../convoys/convoy-service.js';
 import type { ConvoyTables } from '../convoys/convoy-service.js';
 import { sendMail } from '../mail/mail-service.js';
 import type { MergeRequest } from '../mrs/mr.js';
+import { latestRequest } from '../mrs/mr-service.js';
+import { beadsWithStatus } from '../beads/readiness.js';
 import { attemptsOf, markConflict, markEscalated, markFailed, markMerged, rejectRequest, submitRequest } from '../mrs/mr-service.js';
 import { slingBead, touchAgent } from './hook-service.js';
 
@@ -38,7 +40,11 @@ export interface SubmitResult {
  */
 export function submitWork(tx: Transaction, input: { branch: string; commit: string; target: string }): SubmitResult {
   const agent = tx.actor.name;
-  const work = hookedOn(tx.beads, agent);
+  // Beads already in review from this branch are submitted again: the new commit supersedes the old.
+  const inReview = beadsWithStatus(tx.beads, (status) => status === 'blocked').filter(
+    (b) => b.assignee === agent && isInReview(b) && latestRequest(tx.mrs, b.id)?.branch === input.branch,
+  );
+  const work = [...hookedOn(tx.beads, agent), ...inReview];
   if (work.length === 0) throw new RuleError(`nothing is hooked on ${agent}`, tx.actor.isOverseer ? 'run gt done as the agent: gt --as <agent> done' : 'see what is ready with gt ready');
   const result: SubmitResult = { beads: [], requests: [], superseded: [] };
   for (const bead of work) {
