@@ -329,4 +329,53 @@ describe('gt refinery run', () => {
     expect(shown).toContain('rejected by overseer: not wanted');
     expect(shown).toContain('retried by overseer');
   });
+
+  it('refinery.strategy rebase: the branch is replayed onto the target, which moves without a merge commit', () => {
+    r.gtOk('config', 'set', 'refinery.strategy', 'rebase');
+    writeFileSync(join(r.dir, 'base'), 'b\n');
+    r.git('add', 'base');
+    r.git('commit', '-q', '-m', 'base moves on');
+    const dir = sandboxOf('nux');
+    r.git('worktree', 'add', '-q', '-b', 'polecat/nux', dir, 'main~1');
+    const id = create('Add a');
+    r.gtOk('sling', id, 'nux', '--create-agent');
+    commit('nux', { 'a.txt': 'a\n' }, 'add a');
+    gtIn(dir, 'done');
+    const before = mainTip();
+    refinery();
+    const mr = mrOf(id);
+    expect(mr.status).toBe('merged');
+    expect(mr.merge_commit).toBe(mainTip());
+    expect(r.git('rev-parse', 'main~1').trim()).toBe(before);
+    expect(r.git('log', '-1', '--format=%s', 'main').trim()).toBe('add a');
+    expect(r.git('rev-list', '--merges', '--count', 'main').trim()).toBe('0');
+  });
+
+  it('refinery.remote: the merge is pushed to the remote target, the local branch stays', () => {
+    const remote = join(dirname(r.dir), 'remote.git');
+    r.git('clone', '-q', '--bare', r.dir, remote);
+    r.git('remote', 'add', 'origin', remote);
+    r.gtOk('config', 'set', 'refinery.remote', 'origin');
+    const id = work('nux', 'Add a', { 'a.txt': 'a\n' });
+    const before = mainTip();
+    refinery();
+    const mr = mrOf(id);
+    expect(mr.status).toBe('merged');
+    const remoteTip = r.git('--git-dir', remote, 'rev-parse', 'main').trim();
+    expect(mr.merge_commit).toBe(remoteTip);
+    expect(r.git('--git-dir', remote, 'rev-parse', `${remoteTip}^1`).trim()).toBe(before);
+    expect(mainTip()).toBe(before);
+  });
+
+  it('refinery.test_timeout: tests that run too long fail the request, saying so', () => {
+    const marks = join(dirname(r.dir), 'hang');
+    groups.push(`${marks}.pid`);
+    r.gtOk('config', 'set', 'refinery.test_command', `echo $$ > ${marks}.pid; echo started; while [ ! -f ${marks}.never ]; do sleep 0.05; done`);
+    r.gtOk('config', 'set', 'refinery.test_timeout', '1s');
+    const id = work('nux', 'Slow', { 'a.txt': 'a\n' });
+    const actions = refinery();
+    expect(actions.map((a) => a.kind)).toEqual(['failed']);
+    expect(actions[0]!.line).toContain('the tests timed out after 1 s');
+    expect(mrOf(id)).toMatchObject({ status: 'failed', test_tail: 'started' });
+  });
 });
