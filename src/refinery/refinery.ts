@@ -46,6 +46,8 @@ export interface RefineryOptions {
   pollMs?: number;
   /** Asked between requests: true stops the loop. */
   stopped?: () => boolean;
+  /** Without refinery.target, return at once instead of refusing (`gt watch` runs the refinery only when one is set). */
+  ifConfigured?: boolean;
 }
 
 /** At most this many requests are tested together in one merge. */
@@ -326,6 +328,7 @@ export async function runRefinery(cwd: string, options: RefineryOptions = {}): P
   const ledger = openLedger({ cwd, systemActor: REFINERY_ADDRESS });
   try {
     const settings = settingsOf(await ledger.view(), { gitDir: ledger.repo.paths.gitDir });
+    if (!settings.refinery.target && options.ifConfigured) return [];
     if (!settings.refinery.target) throw new RuleError('refinery.target is not set: the refinery has no branch to merge onto', 'set it: gt config set refinery.target main');
     const refinery = new Refinery(ledger, options);
     await withStateLock(ledger.repo.stateDir, 'refinery', REFINERY_LOCK_STALE_MS, () => refinery.run());

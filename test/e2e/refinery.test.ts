@@ -378,4 +378,19 @@ describe('gt refinery run', () => {
     expect(actions[0]!.line).toContain('the tests timed out after 1 s');
     expect(mrOf(id)).toMatchObject({ status: 'failed', test_tail: 'started' });
   });
+
+  it('gt watch runs the refinery when refinery.target is set', async () => {
+    const watch = spawnGt(['watch'], r.dir, r.env);
+    children.push(watch);
+    let output = '';
+    watch.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await until('gt watch to start', () => output.includes('watching'));
+    const id = work('nux', 'Add a', { 'a.txt': 'a\n' });
+    await until('the watch to merge the request', () => mrOf(id).status === 'merged');
+    await until('the merge to be printed', () => output.includes(`merged ${mrOf(id).id}`));
+    watch.kill('SIGTERM');
+    await until('gt watch to stop', () => watch.exitCode !== null);
+    expect(watch.exitCode).toBe(0);
+    expect(bead(id).status).toBe('closed');
+  });
 });

@@ -6,6 +6,7 @@ import { observe } from '../../observer/observe.js';
 import { watchRepository } from '../../observer/watch.js';
 import { runWitness } from '../../polecats/witness.js';
 import { durationOption, secondsOption } from '../options.js';
+import { runRefinery } from '../../refinery/refinery.js';
 
 function clock(): string {
   return new Date().toTimeString().slice(0, 8);
@@ -27,7 +28,7 @@ export function registerObserver(program: Command): void {
   program
     .command('watch')
     .description(
-      'run the observer whenever the ledger or an agent branch moves, sweep stranded convoys every 30 s, and run the witness (gt witness: restart dead polecat sessions, nudge then restart stalled ones, start queued ones, escalate stuck ones) every 5 s; one line per action; stop with Ctrl-C',
+      'run the observer whenever the ledger or an agent branch moves, sweep stranded convoys every 30 s, and run the witness (gt witness: restart dead polecat sessions, nudge then restart stalled ones, start queued ones, escalate stuck ones) every 5 s, and with refinery.target set the refinery (gt refinery run); one line per action; stop with Ctrl-C',
     )
     .option('--sweep-every <seconds>', 'seconds between sweeps for stranded convoys', secondsOption('--sweep-every'), 30)
     .option('--debounce <seconds>', 'quiet time after a ref moves before a pass starts', secondsOption('--debounce'), 0.03)
@@ -41,6 +42,10 @@ export function registerObserver(program: Command): void {
       const onSignal = (): void => stop.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
+      // With refinery.target set, the refinery works the merge queue beside the observer and the witness.
+      const refinery = runRefinery(cwd, { ifConfigured: true, stopped: () => stop.signal.aborted, onAction: (action) => printLine(`${clock()} ${terminalSafe(action.line)}`) }).catch((error: Error) =>
+        process.stderr.write(`${clock()} gt: refinery stopped: ${terminalSafe(error.message)}\n`),
+      );
       const observer = (witnessing: string): Promise<void> => {
         printLine(`${clock()} watching (sweep every ${sweepMs / 1000} s${witnessing}); Ctrl-C stops`);
         return watchRepository(cwd, {
@@ -51,29 +56,35 @@ export function registerObserver(program: Command): void {
           onError: (error) => process.stderr.write(`${clock()} gt: observer pass failed: ${terminalSafe(error.message)}\n`),
         });
       };
-      if (!options.witness) await observer('');
-      else {
-        // The observer and the witness side by side, one stop for both: neither module knows the other.
-        await withLedger(command, async (ledger) => {
-          if (!ledger.actor.isOverseer) {
-            printLine(`${clock()} witness not run: only the overseer runs it (this checkout acts as ${ledger.actor.name}; --no-witness says so quietly)`);
-            return observer('');
-          }
-          await Promise.all([
-            // The observer failing to start ends the witness too, rather than leaving it running alone.
-            observer(`, witness every ${options.witnessInterval / 1000} s`).catch((error: unknown) => {
-              stop.abort();
-              throw error;
-            }),
-            runWitness(ledger, {
-              gtEntry: realpathSync(process.argv[1]!),
-              intervalMs: options.witnessInterval,
-              signal: stop.signal,
-              onAction: (action) => printLine(terminalSafe(`${clock()} ${action.line}`)),
-              onError: (error) => process.stderr.write(`${clock()} gt: witness pass failed: ${terminalSafe(error.message)}\n`),
-            }),
-          ]);
-        });
+      try {
+        if (!options.witness) await observer('');
+        else {
+          // The observer and the witness side by side, one stop for both: neither module knows the other.
+          await withLedger(command, async (ledger) => {
+            if (!ledger.actor.isOverseer) {
+              printLine(`${clock()} witness not run: only the overseer runs it (this checkout acts as ${ledger.actor.name}; --no-witness says so quietly)`);
+              return observer('');
+            }
+            await Promise.all([
+              // The observer failing to start ends the witness too, rather than leaving it running alone.
+              observer(`, witness every ${options.witnessInterval / 1000} s`).catch((error: unknown) => {
+                stop.abort();
+                throw error;
+              }),
+              runWitness(ledger, {
+                gtEntry: realpathSync(process.argv[1]!),
+                intervalMs: options.witnessInterval,
+                signal: stop.signal,
+                onAction: (action) => printLine(terminalSafe(`${clock()} ${action.line}`)),
+                onError: (error) => process.stderr.write(`${clock()} gt: witness pass failed: ${terminalSafe(error.message)}\n`),
+              }),
+            ]);
+          });
+        }
+      } finally {
+        // However the observer ends, the refinery ends with it.
+        stop.abort();
+        await refinery;
       }
       printLine(`${clock()} stopped`);
     });
