@@ -50,6 +50,8 @@ export interface SubmitInput {
   convoy?: string;
   agent: string;
   priority: number;
+  /** The submitter's words (`gt done --reason`), kept in the log. */
+  note?: string;
 }
 
 /**
@@ -82,7 +84,7 @@ export function submitRequest(tx: MrTx, input: SubmitInput): { mr: MergeRequest;
       created_by: tx.actor.name,
       updated_at: tx.now,
     },
-    `submitted ${input.branch} at ${input.commit.slice(0, 12)} for ${input.target}${previous ? `, superseding ${previous.id}` : ''}`,
+    `submitted ${input.branch} at ${input.commit.slice(0, 12)} for ${input.target}${previous ? `, superseding ${previous.id}` : ''}${input.note ? `: ${input.note}` : ''}`,
   );
   let superseded: MergeRequest | undefined;
   for (const old of earlier) {

@@ -237,6 +237,16 @@ class Refinery {
         const step = bringOnto(worktree, mr.commit, strategy, `Merge ${mr.branch} into ${target} (${mr.id}: ${mr.bead}${bead ? ` ${bead.title}` : ''})`);
         if (!step.ok) {
           if (claimed.length > 1) return this.bisect(settings, claimed);
+          if (step.files.length === 0) {
+            // Not a conflict (a commit gone, a broken merge): the agent gets git's own words.
+            const why = `git could not bring ${mr.branch} onto ${target}: ${step.message}`;
+            await this.verdict(settings, mr, (tx) => {
+              recordFailed(tx, mr.id, step.message, why);
+              this.act({ kind: 'failed', mr: mr.id, line: `✗ ${mr.id}: ${why}; ${mr.bead} back to ${mr.agent}` });
+              return `failed ${mr.id}: ${why}`;
+            });
+            return 'done';
+          }
           await this.verdict(settings, mr, (tx) => {
             const { bead: resolver } = recordConflict(tx, mr.id, step.files);
             this.act({ kind: 'conflict', mr: mr.id, line: `✗ ${mr.id} (${mr.branch}) conflicts with ${target} in ${step.files.join(', ') || '(no file named)'}: ${resolver.id} slung to ${mr.agent}` });

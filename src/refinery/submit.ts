@@ -19,7 +19,7 @@ export interface Submission extends SubmitResult {
  * working tree, a detached HEAD, or the target (or a gt branch) itself checked out; then `gt done`
  * closes the work as it does without a refinery. Refused while the checkout has uncommitted changes.
  */
-export async function submitForReview(ledger: Ledger, target: string): Promise<Submission | undefined> {
+export async function submitForReview(ledger: Ledger, target: string, note?: string): Promise<Submission | undefined> {
   const workTree = ledger.repo.paths.workTree;
   if (workTree === null) return undefined;
   const branch = checkedOutBranch(workTree);
@@ -35,7 +35,7 @@ export async function submitForReview(ledger: Ledger, target: string): Promise<S
   const commit = headCommit(workTree);
   if (commit === undefined) throw new RuleError(`${branch} has no commit yet`, 'commit your work, then run gt done again');
   const { result } = await ledger.write((tx) => {
-    const submitted = submitWork(tx, { branch, commit, target });
+    const submitted = submitWork(tx, { branch, commit, target, ...(note ? { note } : {}) });
     return {
       result: submitted,
       message: `done ${submitted.beads.map((b) => b.id).join(', ')}: submitted ${submitted.requests.map((m) => m.id).join(', ')} (${branch} at ${commit.slice(0, 12)} for ${target})`,

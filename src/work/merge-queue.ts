@@ -38,11 +38,14 @@ export interface SubmitResult {
  * `gt done` with a refinery: each bead on the actor's hook gets a merge request for `commit` of
  * `branch` (superseding an earlier one for it) and goes into review; the agent goes idle.
  */
-export function submitWork(tx: Transaction, input: { branch: string; commit: string; target: string }): SubmitResult {
+export function submitWork(tx: Transaction, input: { branch: string; commit: string; target: string; note?: string }): SubmitResult {
   const agent = tx.actor.name;
   // Beads already in review from this branch are submitted again: the new commit supersedes the old.
   const inReview = beadsWithStatus(tx.beads, (status) => status === 'blocked').filter(
-    (b) => b.assignee === agent && isInReview(b) && latestRequest(tx.mrs, b.id)?.branch === input.branch,
+    (b) => {
+      const latest = b.assignee === agent && isInReview(b) ? latestRequest(tx.mrs, b.id) : undefined;
+      return latest?.branch === input.branch && (latest.status === 'queued' || latest.status === 'conflict');
+    },
   );
   const work = [...hookedOn(tx.beads, agent), ...inReview];
   if (work.length === 0) throw new RuleError(`nothing is hooked on ${agent}`, tx.actor.isOverseer ? 'run gt done as the agent: gt --as <agent> done' : 'see what is ready with gt ready');

@@ -163,7 +163,8 @@ export function primeText(info: PrimeInfo): string {
       out.push('the next one. The molecule is the state: after a restart, `gt prime` shows where to resume.');
     } else {
       out.push('When the work is done: commit with `Closes: <id>` in the message (if the git hooks are installed),');
-      out.push('or run `gt done`. Either closes the bead; the observer then hands you the next one.');
+      out.push('or run `gt done`. Either closes the bead; the observer then hands you the next one. With a refinery');
+      out.push('(refinery.target set), commit everything first: `gt done` submits your branch and the bead closes once it merges.');
     }
   }
   if (info.requests.length > 0) {

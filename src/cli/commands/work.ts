@@ -131,12 +131,12 @@ export function registerWork(program: Command): void {
   program
     .command('done')
     .description('finish the work on your hook: close it, go idle, merge your branch into the ledger, and let the observer react; with refinery.target set, submit your committed branch to the merge queue instead (the beads close when it merges)')
-    .option('--reason <text>', 'close reason for the hooked beads (without a refinery)')
+    .option('--reason <text>', 'close reason for the hooked beads (with a refinery: kept in the merge request log)')
     .option('--json', 'print the closed (or submitted) beads and observer actions as JSON')
     .action(async (options: { reason?: string }, command: Command) => {
       await withLedger(command, async (ledger) => {
         const target = settingsOf(await readView(ledger), { gitDir: ledger.repo.paths.gitDir }).refinery.target;
-        const submission = target !== undefined ? await submitForReview(ledger, target) : undefined;
+        const submission = target !== undefined ? await submitForReview(ledger, target, options.reason) : undefined;
         if (submission) {
           if (!ledger.actor.isOverseer) await mergeAgentBranches(ledger, [ledger.actor.name]);
           const report = await observe(ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir);
