@@ -60,9 +60,12 @@ function putComments(tx: Transaction, bead: Bead, comments: Comment[]): Bead {
 
 /**
  * Records `commits` (made on `branch`) on the beads they name, and drops the comments of commits
- * that `rewrites` replaced. Returns what it did; ids naming no bead are reported, never fatal.
+ * that `rewrites` replaced. A closing keyword closes its bead unless `mayClose` says why not. Returns what it did; ids naming no bead are reported, never fatal.
  */
-export async function recordCommits(ledger: Ledger, branch: string, commits: CommitInfo[], rewrites: Rewrite[] = []): Promise<RecordOutcome> {
+/** Why a closing keyword must not close this bead from this branch (a merge queue closes it), or undefined. */
+export type CloseRule = (bead: Bead, branch: string) => string | undefined;
+
+export async function recordCommits(ledger: Ledger, branch: string, commits: CommitInfo[], rewrites: Rewrite[] = [], mayClose: CloseRule = () => undefined): Promise<RecordOutcome> {
   const { result, commit } = await ledger.write((tx) => {
     const lines: string[] = [];
     const prefix = tx.config.prefix;
@@ -104,7 +107,9 @@ export async function recordCommits(ledger: Ledger, branch: string, commits: Com
           recorded.set(short(info.sha), [...(recorded.get(short(info.sha)) ?? []), bead.id]);
           lines.push(`recorded commit ${short(info.sha)} on ${bead.id}`);
         }
-        if (ref.closes) {
+        const held = ref.closes && bead.status !== 'closed' ? mayClose(bead, branch) : undefined;
+        if (held !== undefined) lines.push(`commit ${short(info.sha)} closes ${bead.id} ${held}`);
+        else if (ref.closes) {
           const outcome = closeBead(tx, bead.id, { reason: closeReason(info), force: true });
           if (outcome.changed.length > 0) {
             closed.push(bead.id);

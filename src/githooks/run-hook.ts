@@ -17,6 +17,7 @@ import { resolveId } from '../beads/ids.js';
 import { observe } from '../observer/observe.js';
 import { BEAD_TRAILER, parseBeadReferences } from '../beads/trailers.js';
 import { recordCommits, type Rewrite } from '../beads/commit-record.js';
+import { closeRuleOf } from '../work/merge-queue.js';
 import { readCommits, runGit as git, type CommitInfo } from '../git/git-command.js';
 import { HOOK_NAMES } from './install.js';
 import { isOnHook } from '../agents/hook.js';
@@ -73,7 +74,7 @@ async function record(cwd: string, commits: CommitInfo[], rewrites: Rewrite[], s
   if (branch?.startsWith('gt/')) return;
   const lines = await withLedger(cwd, async (ledger) => {
     try {
-      return (await recordCommits(ledger, branch ?? 'detached HEAD', commits, rewrites)).lines;
+      return (await recordCommits(ledger, branch ?? 'detached HEAD', commits, rewrites, await closeRuleOf(ledger))).lines;
     } catch (error) {
       if (!(error instanceof LockBusyError)) throw error;
       // Never wait and hold the commit: the next observer pass records it.

@@ -5,7 +5,8 @@
  */
 import type { Ledger } from '../ledger/ledger.js';
 import { readCommits, runGit } from '../git/git-command.js';
-import { recordCommits } from '../beads/commit-record.js';
+import { recordCommits, type CloseRule } from '../beads/commit-record.js';
+import { closeRuleOf } from '../work/merge-queue.js';
 import { parseBeadReferences } from '../beads/trailers.js';
 
 const BRANCH_PREFIX = 'refs/heads/';
@@ -37,11 +38,13 @@ export async function recordBranchCommits(ledger: Ledger, seen: Readonly<Record<
   const known = [...new Set(Object.values(seen))];
   // Without anything seen before, there is no "since": the first pass only remembers where branches are.
   if (known.length === 0) return lines;
+  let rule: CloseRule | undefined;
   for (const [ref, tip] of tips) {
     if (seen[ref] === tip) continue;
     const commits = readCommits(cwd, newCommits(cwd, tip, known)).filter((c) => parseBeadReferences(c.message).length > 0);
     if (commits.length === 0) continue;
-    const outcome = await recordCommits(ledger, ref.slice(BRANCH_PREFIX.length), commits);
+    rule ??= await closeRuleOf(ledger);
+    const outcome = await recordCommits(ledger, ref.slice(BRANCH_PREFIX.length), commits, [], rule);
     lines.push(...outcome.lines);
   }
   return lines;

@@ -9,6 +9,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync
 import { join } from 'node:path';
 import type { Ledger } from '../ledger/ledger.js';
 import { recordCommits, type CommitInfo, type Rewrite } from '../beads/commit-record.js';
+import { closeRuleOf } from '../work/merge-queue.js';
 
 export interface BacklogEntry {
   /** The branch the commits were made on (as the hook named it). */
@@ -54,8 +55,9 @@ export async function recordBacklog(ledger: Ledger): Promise<string[]> {
   }
   const lines: string[] = [];
   try {
+    const rule = entries.length > 0 ? await closeRuleOf(ledger) : undefined;
     for (const entry of entries) {
-      const outcome = await recordCommits(ledger, entry.branch, entry.commits, entry.rewrites);
+      const outcome = await recordCommits(ledger, entry.branch, entry.commits, entry.rewrites, rule);
       lines.push(...outcome.lines);
     }
   } catch (error) {

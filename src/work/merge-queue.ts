@@ -5,8 +5,10 @@
  * A bead under review is `blocked` with the label `in-review`, still assigned to its agent (its
  * submitted work): off the agent's hook, so the agent is idle, and not ready for anyone else.
  */
-import type { Transaction } from '../ledger/ledger.js';
+import type { Ledger, Transaction } from '../ledger/ledger.js';
+import { resolveSettings } from '../settings/settings-service.js';
 import type { Bead } from '../beads/bead.js';
+import type { CloseRule } from '../beads/commit-record.js';
 import { addDependency, closeBead, createBead, findBead, updateBead } from '../beads/bead-service.js';
 import { hookedOn } from '../agents/hook.js';
 import { OVERSEER } from '../ledger/layout.js';
@@ -25,6 +27,24 @@ export const REFINERY_ADDRESS = 'refinery';
 
 export function isInReview(bead: Bead): boolean {
   return bead.labels.includes(IN_REVIEW_LABEL);
+}
+
+/** The close rule of a repository's refinery.target (read leniently: a bad value counts as unset here; gt doctor names it). */
+export async function closeRuleOf(ledger: Ledger): Promise<CloseRule> {
+  const target = resolveSettings((await ledger.view()).config, { gitDir: ledger.repo.paths.gitDir }).find((s) => s.key === 'refinery.target')?.value;
+  return refineryCloseRule(typeof target === 'string' ? target : undefined);
+}
+
+/**
+ * With a refinery (`target` set), a `Closes:` commit closes its bead only once it is on the target, and
+ * not a bead in review, which the refinery closes `Merged in <id>` itself: work lands when it is merged.
+ */
+export function refineryCloseRule(target: string | undefined): CloseRule {
+  return (bead, branch) => {
+    if (target === undefined) return undefined;
+    if (branch !== target) return `once merged into ${target} (refinery.target), not on ${branch}`;
+    return isInReview(bead) ? 'when the refinery records its merge request merged' : undefined;
+  };
 }
 
 export interface SubmitResult {

@@ -393,4 +393,19 @@ describe('gt refinery run', () => {
     expect(watch.exitCode).toBe(0);
     expect(bead(id).status).toBe('closed');
   });
+
+  it('a Closes: commit on the polecat branch (git hook or observer) does not close the bead: its merge does, "Merged in"', () => {
+    r.gtOk('hooks', 'install');
+    const id = create('Add a');
+    r.gtOk('sling', id, 'nux', '--create-agent');
+    commit('nux', { 'a.txt': 'a\n' }, `Add a\n\nCloses: ${id}`);
+    r.gtOk('observe');
+    expect(bead(id).status).toBe('hooked');
+    expect(bead(id).close_reason).toBeUndefined();
+    gtIn(sandbox('nux'), 'done');
+    const mr = mrOf(id);
+    refinery();
+    r.gtOk('observe');
+    expect(bead(id)).toMatchObject({ status: 'closed', close_reason: `Merged in ${mr.id}` });
+  });
 });
