@@ -94,6 +94,9 @@ function closeMerged(tx: Transaction, beadId: string, mrId: string): void {
   if (!bead || bead.status === 'closed') return;
   if (isInReview(bead)) updateBead(tx, beadId, { removeLabels: [IN_REVIEW_LABEL] });
   closeBead(tx, beadId, { force: true, reason: `Merged in ${mrId}` });
+  // A bead handed back (failed, then retried with gt mq retry) leaves its agent's hook by merging.
+  const agent = bead.assignee;
+  if (agent && agent !== OVERSEER && tx.agents.get(agent)?.state === 'working' && hookedOn(tx.beads, agent).length === 0) touchAgent(tx, agent, { state: 'idle' });
 }
 
 /**
@@ -104,6 +107,8 @@ function closeMerged(tx: Transaction, beadId: string, mrId: string): void {
 export function recordMerged(tx: Transaction, id: string, mergeCommit: string, note: string): MergeRequest[] {
   const mr = markMerged(tx, id, mergeCommit, note);
   closeMerged(tx, mr.bead, mr.id);
+  // A conflict that went away (gt mq retry after the target moved on): its resolution bead is moot.
+  if (mr.conflict_bead) closeMerged(tx, mr.conflict_bead, mr.id);
   const merged = [mr];
   for (const resolved of [...tx.mrs.values()].filter((m) => m.status === 'conflict' && m.conflict_bead === mr.bead)) {
     merged.push(markMerged(tx, resolved.id, mergeCommit, `merged with ${mr.id}, which resolved its conflict`));

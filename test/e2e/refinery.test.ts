@@ -408,4 +408,21 @@ describe('gt refinery run', () => {
     r.gtOk('observe');
     expect(bead(id)).toMatchObject({ status: 'closed', close_reason: `Merged in ${mr.id}` });
   });
+
+  it('gt mq retry of a conflict that went away merges it and closes its resolution bead', () => {
+    const a = work('nux', 'Edit README one way', { README: 'one way\n' });
+    const b = work('slit', 'Edit README another way', { README: 'another way\n' });
+    refinery();
+    const conflicted = mrOf(b);
+    expect(conflicted.status).toBe('conflict');
+    expect(mrOf(a).status).toBe('merged');
+    // The overseer takes the first change back on main; the second now merges cleanly.
+    r.git('revert', '--no-edit', '-m', '1', 'main');
+    r.gtOk('mq', 'retry', conflicted.id);
+    refinery();
+    expect(mrOf(b).status).toBe('merged');
+    expect(bead(b).status).toBe('closed');
+    expect(bead(conflicted.conflict_bead!)).toMatchObject({ status: 'closed', close_reason: `Merged in ${conflicted.id}` });
+    expect(r.gtJson<{ name: string; state: string }[]>('agents').find((x) => x.name === 'slit')!.state).toBe('idle');
+  });
 });
