@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mrKind, type MergeRequest } from '../../src/mrs/mr.js';
 import { claimRequest, latestRequest, submitRequest, withMrLog } from '../../src/mrs/mr-service.js';
-import { queueOrder } from '../../src/work/merge-queue.js';
+import { queueOrder, refineryCloseRule, IN_REVIEW_LABEL } from '../../src/work/merge-queue.js';
 import { tailOf, TAIL_LINES } from '../../src/refinery/refinery.js';
 import type { Convoy } from '../../src/convoys/convoy.js';
 import type { Bead } from '../../src/beads/bead.js';
@@ -95,5 +95,17 @@ describe('submitting and claiming on a ledger', () => {
     } finally {
       ledger.close();
     }
+  });
+});
+
+describe('closing keywords with a refinery', () => {
+  const bead = (labels: string[]): Bead => ({ id: 'gt-abc', title: 't', type: 'task', status: 'hooked', priority: 2, labels, deps: [], comments: [], created_at: T, created_by: 'o', updated_at: T });
+
+  it('close anywhere without refinery.target; with it, only on the target and never a bead in review', () => {
+    expect(refineryCloseRule(undefined)(bead([]), 'polecat/nux')).toBeUndefined();
+    const rule = refineryCloseRule('main');
+    expect(rule(bead([]), 'polecat/nux')).toBe('once merged into main (refinery.target), not on polecat/nux');
+    expect(rule(bead([]), 'main')).toBeUndefined();
+    expect(rule(bead([IN_REVIEW_LABEL]), 'main')).toBe('when the refinery records its merge request merged');
   });
 });
