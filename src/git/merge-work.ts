@@ -13,8 +13,12 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** An identity for the refinery's commits where git has none configured (the environment still wins). */
-const IDENTITY = ['-c', 'user.name=gt refinery', '-c', 'user.email=refinery@gt.local'];
+/**
+ * An identity for the refinery's commits where git has none configured (the environment still wins),
+ * and no hooks: the refinery's worktree is a build machine's, not a person's checkout (gt's own hooks
+ * would record its merges as an agent's commits; the tests run as refinery.test_command instead).
+ */
+const IDENTITY = ['-c', 'user.name=gt refinery', '-c', 'user.email=refinery@gt.local', '-c', 'core.hooksPath=/dev/null'];
 
 function gitErrorText(error: unknown): string {
   const stderr = String((error as { stderr?: string }).stderr ?? (error as Error).message).trim();

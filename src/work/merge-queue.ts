@@ -9,7 +9,7 @@ import type { Ledger, Transaction } from '../ledger/ledger.js';
 import { resolveSettings } from '../settings/settings-service.js';
 import type { Bead } from '../beads/bead.js';
 import type { CloseRule } from '../beads/commit-record.js';
-import { addDependency, closeBead, createBead, findBead, updateBead } from '../beads/bead-service.js';
+import { addDependency, closeBead, createBead, updateBead } from '../beads/bead-service.js';
 import { hookedOn } from '../agents/hook.js';
 import { OVERSEER } from '../ledger/layout.js';
 import { GtError, RuleError } from '../errors.js';
@@ -136,12 +136,13 @@ function handBack(tx: Transaction, beadId: string, agent: string, notes?: string
  */
 export function recordConflict(tx: Transaction, id: string, files: string[]): { mr: MergeRequest; bead: Bead } {
   const mr = tx.mrs.get(id)!;
-  const original = findBead(tx, mr.bead);
+  // The original may be gone from the ledger (removed by hand): the conflict still goes to the agent.
+  const original = tx.beads.get(mr.bead);
   const bead = createBead(tx, {
     title: `Resolve conflict merging ${mr.branch} into ${mr.target}`,
-    priority: original.priority,
+    priority: original?.priority ?? Number(mr.priority),
     description: [
-      `${mr.id} (${original.id}: ${original.title}) does not merge cleanly into ${mr.target}.`,
+      `${mr.id} (${mr.bead}${original ? `: ${original.title}` : ''}) does not merge cleanly into ${mr.target}.`,
       '',
       'Conflicting files:',
       ...(files.length > 0 ? files.map((f) => `- ${f}`) : ['- (git named none)']),
@@ -149,17 +150,20 @@ export function recordConflict(tx: Transaction, id: string, files: string[]): { 
       `In your sandbox: git merge ${mr.target} (or rebase onto it), resolve these files, commit, then run gt done.`,
     ].join('\n'),
   });
-  addDependency(tx, original.id, bead.id, 'blocks');
-  for (const convoy of convoysTracking(tx, original.id)) addToConvoy(tx, convoy.id, [bead.id]);
+  if (original) {
+    addDependency(tx, original.id, bead.id, 'blocks');
+    for (const convoy of convoysTracking(tx, original.id)) addToConvoy(tx, convoy.id, [bead.id]);
+  }
   handBack(tx, bead.id, mr.agent);
   return { mr: markConflict(tx, id, files, bead.id), bead: tx.beads.get(bead.id)! };
 }
 
 /** The tests failed (or timed out): the request is `failed` and the bead goes back to its agent with the output's tail in its notes. */
-export function recordFailed(tx: Transaction, id: string, tail: string, why: string): { mr: MergeRequest; bead: Bead } {
+export function recordFailed(tx: Transaction, id: string, tail: string, why: string): { mr: MergeRequest; bead?: Bead } {
   const mr = markFailed(tx, id, tail, why);
-  const bead = handBack(tx, mr.bead, mr.agent, `${mr.id}: ${why}. Last lines of the output:\n${tail}`);
-  return { mr, bead };
+  const open = tx.beads.get(mr.bead)?.status !== 'closed' && tx.beads.has(mr.bead);
+  if (!open) return { mr };
+  return { mr, bead: handBack(tx, mr.bead, mr.agent, `${mr.id}: ${why}. Last lines of the output:\n${tail}`) };
 }
 
 /** After `maxAttempts` failed or conflicting tries of a bead, the overseer is mailed, once per bead. */
