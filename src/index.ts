@@ -87,7 +87,7 @@ export { planConvoyRun, runConvoyPlan } from './work/convoy-run.js';
 export { primeInfo, primeText, type PrimeInfo } from './work/prime.js';
 export { nudgeAgent } from './work/nudge.js';
 export { writeAndLand, landConvoysClosedIn, beadsClosedIn, landedNotice } from './work/close-and-land.js';
-export { submitWork, queueOrder, recordMerged, recordConflict, recordFailed, escalateIfDue, rejectAndHandBack, IN_REVIEW_LABEL, type SubmitResult } from './work/merge-queue.js';
+export { submitWork, queueOrder, recordMerged, recordConflict, recordFailed, escalateIfDue, rejectAndHandBack, refineryCloseRule, closeRuleOf, IN_REVIEW_LABEL, type SubmitResult } from './work/merge-queue.js';
 
 // The merge queue
 export { mrKind, MR_STATUSES, type MergeRequest, type MrStatus } from './mrs/mr.js';
