@@ -4,6 +4,12 @@
 # It reads its hook (the `gt prime` text in $GT_PRIME_FILE, else on standard input), checks that the
 # bead $GT_BEAD is on it, appends a line to scripted-work.txt in its worktree, commits it with
 # `Closes: $GT_BEAD`, runs `gt done` and exits 0. Any step failing fails the session (exit non-zero).
+#
+# Misbehaviour on purpose, chosen by environment variables set in runtime.command (each happens in the
+# first session for a bead only, remembered by a marker file in the sandbox's git dir):
+#   SCRIPTED_CRASH_ONCE=1      exit 3 before committing anything (the loop restarts the session);
+#   SCRIPTED_KILL_LOOP_ONCE=1  SIGKILL its own loop, then itself, as a machine crash would (the witness restarts it);
+#   SCRIPTED_HANDOFF_ONCE=1    run `gt handoff -m ...`; the next session checks its prime shows that message.
 set -eu
 # Stall mode (SCRIPTED_STALL=1 sh scripted-agent.sh): one line, then nothing at all for a day (no
 # output, no commit, no gt write), for testing how the witness treats a stalled session.
@@ -23,8 +29,38 @@ case "$prime" in
   *) echo "scripted agent $GT_AGENT: $GT_BEAD is not on my hook" >&2; exit 1 ;;
 esac
 title=$(printf '%s\n' "$prime" | sed -n "s/^### $GT_BEAD: //p" | head -n 1)
-echo "scripted agent $GT_AGENT: working on $GT_BEAD ($title)"
 cd "${GT_WORKTREE:-.}"
+markers=$(git rev-parse --absolute-git-dir)
+# once <mode>: true the first time a session for this bead asks, false ever after.
+once() {
+  [ -e "$markers/scripted-$1-$GT_BEAD" ] && return 1
+  : > "$markers/scripted-$1-$GT_BEAD"
+}
+handoff_note="scripted handoff for $GT_BEAD"
+if [ -n "${SCRIPTED_CRASH_ONCE:-}" ] && once crash; then
+  echo "scripted agent $GT_AGENT: crashing on $GT_BEAD (once)"
+  exit 3
+fi
+if [ -n "${SCRIPTED_KILL_LOOP_ONCE:-}" ] && once kill-loop; then
+  : "${GT_LOOP_PID:?GT_LOOP_PID is not set: no loop to kill}"
+  echo "scripted agent $GT_AGENT: killing my loop $GT_LOOP_PID and myself on $GT_BEAD (once)"
+  kill -KILL "$GT_LOOP_PID"
+  kill -KILL $$
+fi
+if [ -n "${SCRIPTED_HANDOFF_ONCE:-}" ]; then
+  if once handoff; then
+    echo "scripted agent $GT_AGENT: handing off $GT_BEAD (once)"
+    gt handoff -m "$handoff_note"
+    # gt handoff ends this session; reaching here means it did not.
+    echo "scripted agent $GT_AGENT: gt handoff returned" >&2
+    exit 1
+  fi
+  case "$prime" in
+    *"Handoff from your previous session: $handoff_note"*) echo "scripted agent $GT_AGENT: my prime shows the handoff" ;;
+    *) echo "scripted agent $GT_AGENT: the handoff message is not in my prime" >&2; exit 1 ;;
+  esac
+fi
+echo "scripted agent $GT_AGENT: working on $GT_BEAD ($title)"
 printf '%s %s: %s\n' "$GT_AGENT" "$GT_BEAD" "$title" >> scripted-work.txt
 git add scripted-work.txt
 GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-$GT_AGENT} GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-$GT_AGENT@gt.local} \

@@ -20,10 +20,17 @@ export interface AgentRecord {
   last_activity?: string;
   /** The polecat's sandbox: the worktree gt made for it (`gt sling --spawn`), on the machine `session_host`. */
   worktree?: string;
-  /** Its last session process, as a decimal pid, on `session_host`, started at `session_started_at`. */
+  /**
+   * Its propulsion loop (`gt polecat run`), as a decimal pid, on `session_host`; `session_started_at` is
+   * when the loop's current (or last) agent session started.
+   */
   session_pid?: string;
+  /** The agent process the loop runs now (`sh -c runtime.command`, leader of its own process group); absent between sessions. */
+  agent_pid?: string;
   session_host?: string;
   session_started_at?: string;
+  /** The commit its sandbox branched from when it was made. */
+  base?: string;
   /** Hooked on a polecat with no session slot free (`polecats.max`): waiting since then for the witness to start it. */
   queued_at?: string;
   /** The bead the witness's restarts count for; `restarts` (decimal) of its session since it was slung, the last at `last_restart_at`. */
@@ -76,6 +83,8 @@ export const agentKind = defineRecordKind<AgentRecord>({
     { name: 'last_activity', field: { type: 'time' }, merge: 'max' },
     { name: 'worktree', field: { type: 'text' }, merge: 'stamped' },
     { name: 'session_pid', field: { type: 'text', pattern: /^[1-9][0-9]{0,9}$/, hint: 'a process id' }, merge: 'stamped' },
+    { name: 'agent_pid', field: { type: 'text', pattern: /^[1-9][0-9]{0,9}$/, hint: 'a process id' }, merge: 'stamped' },
+    { name: 'base', field: { type: 'text', pattern: /^[0-9a-f]{40}([0-9a-f]{24})?$/, hint: 'a commit id' }, merge: 'stamped' },
     { name: 'session_host', field: { type: 'text' }, merge: 'stamped' },
     { name: 'session_started_at', field: { type: 'time' }, merge: 'stamped' },
     { name: 'queued_at', field: { type: 'time' }, merge: 'stamped' },

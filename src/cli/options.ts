@@ -68,6 +68,12 @@ function varPair(raw: string): string {
 }
 
 export const parseLimit = valueOf('--limit', wholeNumber);
+function positiveCount(raw: string): number {
+  if (!/^\s*[1-9]\d{0,5}\s*$/.test(raw)) throw new UsageError(`takes a whole number of at least 1, not '${raw}'`);
+  return Number(raw);
+}
+/** A whole number of at least 1 (how many polecats). */
+export const countOption = (flag: string): ((value: string) => number) => valueOf(flag, positiveCount);
 export const secondsOption = (flag: string): ((value: string) => number) => valueOf(flag, positiveSeconds);
 /** A duration (`5s`, `0.5s`, `1m`) in milliseconds. */
 export const durationOption = (flag: string): ((value: string) => number) => valueOf(flag, positiveDuration);

@@ -65,10 +65,11 @@ export function sandboxChanges(worktree: string): string[] {
     .filter((l) => l !== '');
 }
 
-/** `git log --oneline <base>..refs/heads/<branch>`: the branch's commits the base does not contain (all of them without a base). */
-export function commitsBeyond(commonDir: string, base: string | undefined, branch: string): string[] {
+/** `git log --oneline refs/heads/<branch> --not <bases>`: the branch's commits none of the bases contains (all of them without one). */
+export function commitsBeyond(commonDir: string, bases: readonly string[], branch: string): string[] {
   if (branchTip(commonDir, branch) === undefined) return [];
-  const range = base === undefined ? [`refs/heads/${branch}`] : [`${base}..refs/heads/${branch}`];
+  const known = bases.filter((b) => tryResolve(commonDir, b) !== undefined);
+  const range = [`refs/heads/${branch}`, ...(known.length > 0 ? ['--not', ...known] : [])];
   return inCommon(commonDir, ['log', '--oneline', '--no-decorate', ...range, '--'])
     .split('\n')
     .filter((l) => l !== '');

@@ -1,13 +1,13 @@
-/** Durations as formulas write them for timer gates: `30s`, `30m`, `2h`, `1d`, `1w`, or sums like `1h30m`. */
+/** Durations as formulas write them for timer gates: `30s`, `30m`, `2h`, `1d`, `1w`, or sums like `1h30m`; `ms` too (`100ms`, for short waits). */
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** Milliseconds, or undefined when `text` is not a duration. */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim().toLowerCase();
-  if (!/^(?:\d+(?:\.\d+)?[smhdw])+$/.test(trimmed)) return undefined;
+  if (!/^(?:\d+(?:\.\d+)?(?:ms|[smhdw]))+$/.test(trimmed)) return undefined;
   let total = 0;
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)([smhdw])/g)) total += Number(amount) * UNIT_MS[unit!]!;
+  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|[smhdw])/g)) total += Number(amount) * UNIT_MS[unit!]!;
   return total;
 }
 

@@ -12,19 +12,23 @@ export type PolecatState = 'working' | 'stalled' | 'idle' | 'dead' | 'queued' | 
 export interface PolecatInfo {
   name: string;
   /**
-   * working: its session runs on this machine; stalled: it runs with work on its hook but has shown no
-   * activity for witness.stall_after (the witness nudges it, then restarts it); queued: its hook holds work and no session was started yet
-   * (waiting for a slot, gt witness starts it); stuck: the witness gave up restarting it for that work;
-   * dead: no session runs but its hook holds work; idle otherwise.
+   * working: its loop runs on this machine with work on its hook; stalled: so, but it has shown no
+   * activity for witness.stall_after (the witness nudges it, then restarts its session); queued: its hook
+   * holds work and no loop was started yet (waiting for a slot, gt witness starts it); stuck: gt gave up
+   * restarting it for that work; dead: no loop runs but its hook holds work; idle: nothing on its hook
+   * (its loop may still wait for work, up to polecats.idle_exit).
    */
   state: PolecatState;
   /** The first bead on its hook. */
   bead?: string;
   worktree?: string;
+  /** Its loop's pid (`gt polecat run`). */
   pid?: number;
+  /** The agent session its loop runs now. */
+  agent_pid?: number;
   host?: string;
   started?: string;
-  /** Restarts by the witness for this bead. */
+  /** Restarts (by its loop or the witness) for this bead. */
   restarts?: number;
   /** Its last sign of activity seen from this machine (ISO), and what showed it (see activity.ts). */
   last_activity?: string;
@@ -48,13 +52,14 @@ export function polecatList(view: LedgerView, context: ListContext): PolecatInfo
       const bead = hookedOn(view.beads, a.id)[0]?.id;
       const live = sessionLive(a);
       const activity = lastActivity(context.commonDir, a);
-      const state: PolecatState = live
-        ? bead !== undefined && isStalled(activity, context.now, context.stallAfterMs)
-          ? 'stalled'
-          : 'working'
-        : bead === undefined
+      const state: PolecatState =
+        bead === undefined
           ? 'idle'
-          : a.session_started_at === undefined && a.queued_at !== undefined
+          : live
+            ? isStalled(activity, context.now, context.stallAfterMs)
+              ? 'stalled'
+              : 'working'
+          : a.session_pid === undefined && a.queued_at !== undefined
             ? 'queued'
             : a.state === 'stuck' && a.restart_bead === bead
               ? 'stuck'
@@ -65,6 +70,7 @@ export function polecatList(view: LedgerView, context: ListContext): PolecatInfo
         ...(bead !== undefined ? { bead } : {}),
         ...(a.worktree !== undefined ? { worktree: a.worktree } : {}),
         ...(a.session_pid !== undefined ? { pid: Number(a.session_pid) } : {}),
+        ...(a.agent_pid !== undefined && live ? { agent_pid: Number(a.agent_pid) } : {}),
         ...(a.session_host !== undefined ? { host: a.session_host } : {}),
         ...(a.session_started_at !== undefined ? { started: a.session_started_at } : {}),
         ...(a.restart_bead === bead && a.restarts !== undefined ? { restarts: Number(a.restarts) } : {}),

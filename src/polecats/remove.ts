@@ -15,20 +15,20 @@ import { agentKind } from '../kinds.js';
 import { unslingBead } from '../work/hook-service.js';
 import { GtError, NotFoundError, RuleError } from '../errors.js';
 import { branchTip, commitsBeyond, dropSandbox, mainBase, sandboxChanges, saveRescue } from '../git/sandbox-work.js';
-import { pidAlive, sandboxPath, sessionLive } from './sessions.js';
-
-/** How long a session gets to end after SIGTERM (and then after SIGKILL) before gt gives up: a safety net. */
-const TERM_LIMIT_MS = 10_000;
-const KILL_LIMIT_MS = 10_000;
-const POLL_MS = 25;
+import { sandboxPath, sessionLive } from './sessions.js';
+import { liveAgentPid, stopPolecatProcesses, type StoppedProcesses } from './processes.js';
+import { settingsOf } from '../settings/settings-service.js';
 
 export interface StopResult {
   polecat: string;
-  /** A live session was ended now. */
+  /** Its loop or agent session was ended now. */
   stopped: boolean;
+  /** The loop's pid (or the session's, when only a leftover session ran). */
   pid?: number;
   /** The signal that ended it: SIGTERM, or SIGKILL when it outlived SIGTERM. */
   signal?: 'SIGTERM' | 'SIGKILL';
+  /** What was ended, each with its signal. */
+  processes?: StoppedProcesses;
   /** The beads still on its hook (stop leaves them there). */
   hooked: string[];
   worktree?: string;
@@ -83,38 +83,8 @@ function elsewhere(agent: AgentRecord): string | undefined {
   return agent.session_pid !== undefined && agent.session_host !== undefined && agent.session_host !== hostname() ? agent.session_host : undefined;
 }
 
-async function waitGone(pid: number, limitMs: number): Promise<boolean> {
-  for (let waited = 0; waited < limitMs; waited += POLL_MS) {
-    if (!pidAlive(pid)) return true;
-    await new Promise((done) => setTimeout(done, POLL_MS));
-  }
-  return !pidAlive(pid);
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // No such group (the leader started no group of its own): the process alone.
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
-/** Ends a session: SIGTERM to its process group, SIGKILL if it outlives the limit (also the witness, restarting a stalled one). */
-export async function endSession(name: string, pid: number): Promise<'SIGTERM' | 'SIGKILL'> {
-  signalGroup(pid, 'SIGTERM');
-  if (await waitGone(pid, TERM_LIMIT_MS)) return 'SIGTERM';
-  signalGroup(pid, 'SIGKILL');
-  if (await waitGone(pid, KILL_LIMIT_MS)) return 'SIGKILL';
-  throw new GtError(`${name}'s session (pid ${pid}) outlived SIGTERM and SIGKILL`, `see what holds it: ps -o pid,stat,cmd -g ${pid}`);
-}
-
 function withoutSession(agent: AgentRecord): AgentRecord {
-  const { session_pid: _pid, session_host: _host, session_started_at: _started, ...rest } = agent;
+  const { session_pid: _pid, session_host: _host, session_started_at: _started, agent_pid: _agent, queued_at: _queued, ...rest } = agent;
   return rest;
 }
 
@@ -123,7 +93,10 @@ function clearSession(tx: Transaction, name: string): void {
   if (agent) tx.put(agentKind, { ...withoutSession(agent), updated_at: tx.now });
 }
 
-/** `gt polecat stop <name>`: ends its live session and clears the session on its record; hook and sandbox stay. */
+/**
+ * `gt polecat stop <name>`: ends its loop and its agent session (SIGTERM, SIGKILL if they linger) and
+ * clears them from its record, so the witness leaves it alone; hook and sandbox stay.
+ */
 export async function stopPolecat(ledger: Ledger, name: string): Promise<StopResult> {
   overseerOnly(ledger, 'stops polecats');
   const view = await ledger.view();
@@ -131,15 +104,15 @@ export async function stopPolecat(ledger: Ledger, name: string): Promise<StopRes
   const hooked = hookedOn(view.beads, name).map((b) => b.id);
   const base = { polecat: name, hooked, ...(agent.worktree !== undefined ? { worktree: agent.worktree } : {}) };
   const host = elsewhere(agent);
-  if (host !== undefined) throw new RuleError(`${name}'s session (pid ${agent.session_pid}) runs on ${host}, not on this machine`, `stop it there: gt polecat stop ${name}`);
-  if (!sessionLive(agent)) return { ...base, stopped: false };
-  const pid = Number(agent.session_pid);
-  const signal = await endSession(name, pid);
+  if (host !== undefined) throw new RuleError(`${name}'s loop (pid ${agent.session_pid}) runs on ${host}, not on this machine`, `stop it there: gt polecat stop ${name}`);
+  const processes = await stopPolecatProcesses(agent);
+  const ended = processes.loop ?? processes.session;
   await ledger.write((tx) => {
     clearSession(tx, name);
-    return { result: null, message: `polecat ${name}: stopped session ${pid} (${signal})` };
+    return { result: null, message: `polecat ${name}: stopped${ended ? ` ${processes.loop ? 'loop' : 'session'} ${ended.pid} (${ended.signal})` : ''}` };
   });
-  return { ...base, stopped: true, pid, signal };
+  if (!ended) return { ...base, stopped: false };
+  return { ...base, stopped: true, pid: ended.pid, signal: ended.signal, processes };
 }
 
 interface Assessment {
@@ -151,17 +124,29 @@ interface Assessment {
   commits: string[];
 }
 
-function assess(commonDir: string, agent: AgentRecord): Assessment {
+/**
+ * The sandbox's work that nothing else holds: uncommitted changes, and the commits of polecat/<name>
+ * reachable from none of the main worktree's HEAD, `refinery.target` (when set) and the commit the
+ * sandbox branched from (recorded as `base`), so a user who switched branches does not make merged
+ * work look lost.
+ */
+function assess(commonDir: string, agent: AgentRecord, target: string | undefined): Assessment {
   const worktree = agent.worktree ?? sandboxPath(commonDir, agent.id);
   const branch = `polecat/${agent.id}`;
   const main = mainBase(commonDir);
+  const targetTip = target !== undefined ? branchTip(commonDir, target) : undefined;
+  const bases = [
+    ...(main ? [{ name: main.name, commit: main.commit }] : []),
+    ...(targetTip !== undefined && target !== main?.name ? [{ name: target!, commit: targetTip }] : []),
+    ...(agent.base !== undefined ? [{ name: `its base ${agent.base.slice(0, 12)}`, commit: agent.base }] : []),
+  ];
   return {
     agent,
     worktree,
     branch,
-    base: main?.name ?? '(no commit yet)',
+    base: bases.length > 0 ? bases.map((b) => b.name).join(', ') : '(no commit yet)',
     uncommitted: sandboxChanges(worktree),
-    commits: commitsBeyond(commonDir, main?.commit, branch),
+    commits: commitsBeyond(commonDir, bases.map((b) => b.commit), branch),
   };
 }
 
@@ -237,8 +222,9 @@ export async function removePolecat(ledger: Ledger, name: string, options: { for
   const commonDir = ledger.repo.paths.commonDir;
   const view = await ledger.view();
   const agent = polecatOf(view, name);
+  const target = settingsOf(view, { gitDir: ledger.repo.paths.gitDir }).refinery.target;
   const host = elsewhere(agent);
-  if (host !== undefined) throw new RuleError(`${name}'s session (pid ${agent.session_pid}) ran on ${host}: its sandbox is there, not here`, `remove it on ${host}`);
+  if (host !== undefined) throw new RuleError(`${name}'s loop (pid ${agent.session_pid}) ran on ${host}: its sandbox is there, not here`, `remove it on ${host}`);
   const live = sessionLive(agent);
   const placed = agent.worktree ?? sandboxPath(commonDir, name);
   if (agent.worktree === undefined && !existsSync(placed) && branchTip(commonDir, `polecat/${name}`) === undefined) {
@@ -246,18 +232,19 @@ export async function removePolecat(ledger: Ledger, name: string, options: { for
   }
   if (!options.force) {
     if (live) throw new RuleError(`${name}'s session (pid ${agent.session_pid}) is running; nothing was removed`, `stop it first: gt polecat stop ${name} (or remove it anyway: gt polecat remove ${name} --force)`);
-    const lost = whatWouldBeLost(assess(commonDir, agent));
+    const lost = whatWouldBeLost(assess(commonDir, agent, target));
     if (lost !== undefined) {
       throw new RuleError(`removing ${name} would lose ${lost}; nothing was removed`, `commit and merge that work, or save it to a rescue ref and remove: gt polecat remove ${name} --force`);
     }
   }
   let stopped: RemoveResult['stopped'];
-  if (live) {
+  if (live || liveAgentPid(agent) !== undefined) {
     // Before saving: a session still running could change the sandbox while it is being saved.
-    const pid = Number(agent.session_pid);
-    stopped = { pid, signal: await endSession(name, pid) };
+    const ended = await stopPolecatProcesses(agent);
+    const first = ended.loop ?? ended.session;
+    if (first) stopped = first;
   }
-  const found = assess(commonDir, agent);
+  const found = assess(commonDir, agent, target);
   let rescue: RescueInfo | undefined;
   if (whatWouldBeLost(found) !== undefined) {
     const ref = `refs/gt/rescue/${name}/${stamp(ledger.now())}`;
@@ -297,6 +284,7 @@ export async function gcPolecats(ledger: Ledger, options: { dryRun?: boolean } =
   overseerOnly(ledger, 'collects polecat sandboxes');
   const commonDir = ledger.repo.paths.commonDir;
   const view = await ledger.view();
+  const target = settingsOf(view, { gitDir: ledger.repo.paths.gitDir }).refinery.target;
   const targets: Assessment[] = [];
   const kept: GcResult['kept'] = [];
   const polecats = [...view.agents.values()].filter((a) => a.role === 'polecat').sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -309,7 +297,7 @@ export async function gcPolecats(ledger: Ledger, options: { dryRun?: boolean } =
       continue;
     }
     if (sessionLive(agent)) {
-      kept.push({ polecat: agent.id, why: `its session (pid ${agent.session_pid}) is running` });
+      kept.push({ polecat: agent.id, why: `its loop (pid ${agent.session_pid}) is running` });
       continue;
     }
     const hooked = hookedOn(view.beads, agent.id).map((b) => b.id);
@@ -317,7 +305,7 @@ export async function gcPolecats(ledger: Ledger, options: { dryRun?: boolean } =
       kept.push({ polecat: agent.id, why: `its hook holds ${hooked.join(', ')}` });
       continue;
     }
-    const found = assess(commonDir, agent);
+    const found = assess(commonDir, agent, target);
     const lost = whatWouldBeLost(found);
     if (lost !== undefined) {
       kept.push({ polecat: agent.id, why: `it holds ${lost}` });

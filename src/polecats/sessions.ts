@@ -23,6 +23,10 @@ export function logPath(commonDir: string, name: string): string {
 export function primePath(commonDir: string, name: string): string {
   return join(polecatsDir(commonDir), LOGS_DIR_NAME, `${name}.prime.md`);
 }
+/** Where `gt handoff` leaves its message for the loop's next session (machine-local, like the log). */
+export function handoffPath(commonDir: string, name: string): string {
+  return join(polecatsDir(commonDir), LOGS_DIR_NAME, `${name}.handoff`);
+}
 
 /** Whether a process is alive on this machine (a zombie, finished but not yet reaped, is not). */
 export function pidAlive(pid: number): boolean {
@@ -39,9 +43,26 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** The agent's recorded session is running on this machine. */
+/**
+ * Whether `pid` runs on this machine as polecat `name`'s loop (`gt polecat run <name>`) or agent session
+ * (GT_AGENT=<name> in its environment): a pid reused since by an unrelated process is not.
+ */
+export function processOfPolecat(pid: number, name: string, what: 'loop' | 'session'): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    if (what === 'session') return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`GT_AGENT=${name}`);
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const run = args.indexOf('run');
+    return run > 0 && args[run - 1] === 'polecat' && args.slice(run + 1).includes(name);
+  } catch {
+    // No /proc here (or not ours to read): the pid alone.
+    return true;
+  }
+}
+
+/** The agent's propulsion loop (recorded as its session pid) is running on this machine. */
 export function sessionLive(agent: AgentRecord): boolean {
-  return agent.session_pid !== undefined && agent.session_host === hostname() && pidAlive(Number(agent.session_pid));
+  return agent.session_pid !== undefined && agent.session_host === hostname() && processOfPolecat(Number(agent.session_pid), agent.id, 'loop');
 }
 
 function shellQuote(text: string): string {
@@ -97,17 +118,28 @@ export function runSetupHooks(sandbox: string, log: string, env: NodeJS.ProcessE
   return {};
 }
 
-/** Starts `sh -c command` in the sandbox, detached (it outlives gt), prime file on stdin, output appended to the log. */
-export function startSession(options: { command: string; cwd: string; env: NodeJS.ProcessEnv; primeFile: string; log: string; header: string }): number {
+export interface RunningSession {
+  pid: number;
+  /** Settles when `sh -c command` exits: its exit code, or the signal that ended it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts `sh -c command` in the sandbox as the leader of a process group of its own (so it can be ended
+ * without its loop), prime file on stdin, output appended to the log. The caller waits for `exited`.
+ */
+export function startSession(options: { command: string; cwd: string; env: NodeJS.ProcessEnv; primeFile: string; log: string; header: string }): RunningSession {
   const out = openLog(options.log);
   const input = openSync(options.primeFile, 'r');
   try {
     writeSync(out, `${options.header}\n`);
     const child = spawn('sh', ['-c', options.command], { cwd: options.cwd, env: options.env, detached: true, stdio: [input, out, out] });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+      child.on('exit', (code, signal) => done({ code, signal }));
+      child.on('error', () => done({ code: null, signal: null }));
+    });
     if (child.pid === undefined) throw new Error(`could not start sh -c ${options.command}`);
-    child.on('error', () => undefined);
-    child.unref();
-    return child.pid;
+    return { pid: child.pid, exited };
   } finally {
     closeSync(input);
     closeSync(out);

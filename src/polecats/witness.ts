@@ -1,17 +1,22 @@
 /**
- * The witness: one pass over the polecats of this machine, restart first.
- *  - dead (work on its hook, a session was started here and none runs): start a new session in the same
- *    sandbox for the same bead, counting restarts per bead on the agent record;
+ * The witness: one pass over the polecats of this machine, restart first. It watches the propulsion
+ * loops (`gt polecat run`, loop.ts), which restart their own sessions; the witness steps in when a loop
+ * itself is gone:
+ *  - dead (work on its hook, a loop was started here and none runs): any agent session the dead loop left
+ *    running is ended first (never two agents on one bead), then a new loop starts in the same sandbox
+ *    for the same bead, counting a restart on the agent record (shared with the loop's own count);
  *  - stuck (the count reached `witness.max_restarts` with the bead still hooked): the agent is marked
- *    stuck and the overseer gets one escalation mail for that bead (its id is kept on the agent record);
- *  - queued (work on its hook, never started: `queued_at` and no `session_started_at`): started oldest
- *    first while fewer than `polecats.max` sessions run;
- *  - stalled (running, work on its hook, no activity for `witness.stall_after`; stall.ts): nudged once
- *    (mail marked nudge, `nudged_at` on its record); still stalled `witness.stall_after` later, its session
- *    is stopped and restarted like a dead one (a restart for the circuit breaker).
- * A polecat stopped by hand (`gt polecat stop`: no session recorded, not queued) is left alone.
+ *    stuck and the overseer gets one escalation mail for that bead (stuck.ts, as the loop does);
+ *  - waiting (work on its hook and no loop: queued by a spawn when polecats.max loops ran, or its loop
+ *    had exited idle before work came): its loop is started, oldest first, while fewer than
+ *    `polecats.max` run. Not a restart;
+ *  - stalled (its loop runs, work on its hook, no activity for `witness.stall_after`; stall.ts): nudged
+ *    once (mail marked nudge, `nudged_at` on its record); still stalled `witness.stall_after` later, its
+ *    agent session is ended and the restart counted here (the loop, seeing it counted, starts the fresh
+ *    session at once), or, with no restart left, it is marked stuck as above.
+ * A polecat stopped by hand (`gt polecat stop`: no loop recorded, not queued) is left alone.
  * Nothing is ever deleted. The pass records what it did in one ledger commit. Passes take turns under
- * the `witness` lock, so two witnesses never start the same session twice.
+ * the `witness` lock, and count slots under the polecats lock as spawns do.
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -19,24 +24,25 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { AgentRecord } from '../agents/agent.js';
 import { agentKind, withAgentEvent } from '../agents/agent.js';
 import { hookedOn } from '../agents/hook.js';
-import { OVERSEER } from '../ledger/layout.js';
 import { RuleError, UsageError } from '../errors.js';
 import { withStateLock } from '../ledger/write-lock.js';
-import { sendMail } from '../mail/mail-service.js';
 import { settingsOf } from '../settings/settings-service.js';
+import { mainWorkTree } from '../git/worktrees.js';
 import { sessionLive } from './sessions.js';
-import { livePolecats, startPolecatSession, withSession, type PolecatSession } from './spawn.js';
+import { livePolecats } from './spawn.js';
+import { POLECATS_LOCK, POLECATS_LOCK_STALE_MS } from './loop.js';
+import { endGroup, endPolecatSession, liveAgentPid, startLoop } from './processes.js';
+import { escalated, markStuck, restartsOf, WITNESS_ADDRESS } from './stuck.js';
 import { findStalls, stallNudgeText, type Stall } from './stall.js';
-import { endSession } from './remove.js';
 import { nudgeAgent } from '../work/nudge.js';
 import { formatDuration } from '../molecules/duration.js';
 
-/** The address the witness signs its mail with. */
-export const WITNESS_ADDRESS = 'witness';
+export { WITNESS_ADDRESS };
 const WITNESS_LOCK_STALE_MS = 60_000;
 
 export type WitnessAction =
-  | { kind: 'restarted'; polecat: string; bead: string; pid: number; restart: number; max: number; reason: 'dead' | 'stalled'; line: string }
+  /** `pid`: the loop that runs the next session (a new one for a dead loop; for a stalled session, its own); `session`: the stalled session ended. */
+  | { kind: 'restarted'; polecat: string; bead: string; pid: number; restart: number; max: number; reason: 'dead' | 'stalled'; leftover?: number; session?: number; line: string }
   | { kind: 'nudged'; polecat: string; bead: string; mail: string; idle_ms: number; line: string }
   | { kind: 'started'; polecat: string; bead: string; pid: number; line: string }
   | { kind: 'stuck'; polecat: string; bead: string; restarts: number; mail: string; line: string }
@@ -49,16 +55,16 @@ export interface WitnessReport {
 }
 
 export interface WitnessOptions {
-  /** The gt script sessions run as `gt` (dist/gt.mjs). */
+  /** The gt script loops and sessions run as `gt` (dist/gt.mjs). */
   gtEntry: string;
 }
-
-const restartsOf = (agent: AgentRecord, bead: string): number => (agent.restart_bead === bead && agent.restarts !== undefined ? Number(agent.restarts) : 0);
 
 /** One witness pass (see the top of this file). Only the overseer runs it. */
 export async function witnessPass(ledger: Ledger, options: WitnessOptions): Promise<WitnessReport> {
   if (!ledger.actor.isOverseer) throw new RuleError('only the overseer runs the witness', 'run gt witness outside any agent (GT_AGENT unset, checkout not bound)');
-  return withStateLock(ledger.repo.stateDir, 'witness', WITNESS_LOCK_STALE_MS, () => pass(ledger, options));
+  return withStateLock(ledger.repo.stateDir, 'witness', WITNESS_LOCK_STALE_MS, () =>
+    withStateLock(ledger.repo.stateDir, POLECATS_LOCK, POLECATS_LOCK_STALE_MS, () => pass(ledger, options)),
+  );
 }
 
 async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessReport> {
@@ -67,93 +73,141 @@ async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessRep
   const command = settings.runtime.command;
   const here = hostname();
   const max = settings.witness.maxRestarts;
-  const dead: { agent: AgentRecord; bead: string; stall?: Stall }[] = [];
-  const queued: { agent: AgentRecord; bead: string }[] = [];
+  const commonDir = ledger.repo.paths.commonDir;
+  const root = mainWorkTree(commonDir) ?? ledger.repo.paths.workTree ?? commonDir;
+  const dead: { agent: AgentRecord; bead: string }[] = [];
+  const waiting: { agent: AgentRecord; bead: string }[] = [];
   for (const agent of [...view.agents.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
-    // A polecat with its sandbox on this machine, work on its hook, no session running here.
+    // A polecat with its sandbox on this machine, work on its hook, no loop running here.
     if (agent.role !== 'polecat' || agent.worktree === undefined || !existsSync(agent.worktree)) continue;
     if (agent.session_host !== undefined && agent.session_host !== here) continue;
     const bead = hookedOn(view.beads, agent.id)[0]?.id;
     if (bead === undefined || sessionLive(agent)) continue;
-    // Queued: never started (sling --spawn found no free slot). Dead: a session was started and ended.
-    // Neither (no session recorded, not queued): stopped by hand (gt polecat stop); the witness leaves it.
-    if (agent.session_started_at === undefined) {
-      if (agent.queued_at !== undefined) queued.push({ agent, bead });
-    } else dead.push({ agent, bead });
+    if (escalated(agent, bead)) continue;
+    // Dead: a loop was recorded and is gone. Waiting: queued, or its loop left idle before work came.
+    // Neither (nothing recorded, not queued): stopped by hand (gt polecat stop); the witness leaves it.
+    if (agent.session_pid !== undefined) dead.push({ agent, bead });
+    else if (agent.queued_at !== undefined || agent.session_started_at !== undefined) waiting.push({ agent, bead });
   }
-  const stalls = findStalls(view, { commonDir: ledger.repo.paths.commonDir, now: ledger.now(), stallAfterMs: settings.witness.stallAfterMs });
+  const stalls = findStalls(view, { commonDir, now: ledger.now(), stallAfterMs: settings.witness.stallAfterMs });
   const nudges = stalls.filter((s) => s.step === 'nudge');
   const stalledOut = stalls.filter((s) => s.step === 'restart');
-  queued.sort((a, b) => ((a.agent.queued_at ?? '') < (b.agent.queued_at ?? '') ? -1 : (a.agent.queued_at ?? '') > (b.agent.queued_at ?? '') ? 1 : a.agent.id < b.agent.id ? -1 : 1));
+  const since = (a: AgentRecord): string => a.queued_at ?? a.session_started_at ?? '';
+  waiting.sort((a, b) => (since(a.agent) < since(b.agent) ? -1 : since(a.agent) > since(b.agent) ? 1 : a.agent.id < b.agent.id ? -1 : 1));
 
-  const wantsSession = [...dead, ...stalledOut].filter(({ agent, bead }) => restartsOf(agent, bead) < max).length + queued.length;
-  if (wantsSession > 0 && (command === undefined || command.trim() === '')) {
+  const wantsLoop = dead.filter(({ agent, bead }) => restartsOf(agent, bead) < max).length + waiting.length;
+  if (wantsLoop > 0 && (command === undefined || command.trim() === '')) {
     throw new UsageError("runtime.command is not set: the witness cannot start a polecat session: gt config set runtime.command '<cmd>'");
   }
 
   let free = settings.polecats.max - livePolecats(view).length;
   const actions: WitnessAction[] = [];
-  const restarted: { name: string; bead: string; session: PolecatSession; restart: number; stall?: Stall }[] = [];
-  const started: { name: string; session: PolecatSession }[] = [];
+  const restarted: { name: string; bead: string; pid: number; restart: number; stall?: Stall }[] = [];
+  const started: { name: string; bead: string; pid: number }[] = [];
   const stuck: { name: string; bead: string; restarts: number; stall?: Stall }[] = [];
-  const start = async (agent: AgentRecord, bead: string, why: string): Promise<PolecatSession | undefined> => {
+  const start = (agent: AgentRecord, bead: string, why: string): number | undefined => {
     try {
-      return await startPolecatSession(ledger, { name: agent.id, bead, worktree: agent.worktree!, command: command!, gtEntry: options.gtEntry, why });
+      return startLoop({ commonDir, root, name: agent.id, gtEntry: options.gtEntry, why });
     } catch (error) {
       const message = (error as Error).message;
-      actions.push({ kind: 'failed', polecat: agent.id, bead, error: message, line: `✗ could not start ${agent.id} (${bead}): ${message}` });
+      actions.push({ kind: 'failed', polecat: agent.id, bead, error: message, line: `✗ could not start ${agent.id}'s loop (${bead}): ${message}` });
       return undefined;
     }
   };
 
-  // A session still stalled after its nudge is ended here and then restarted (or found stuck) as a dead
-  // one, ahead of the others: the slot it frees is its own.
-  for (const stall of [...stalledOut].reverse()) {
+  // A session still stalled after its nudge: ended here; its loop, which keeps its slot, starts the
+  // next one (the restart is counted in this pass's commit), or it is stuck with no restart left.
+  for (const stall of stalledOut) {
     const { agent, bead } = stall;
+    const count = restartsOf(agent, bead);
+    let session: { pid: number } | undefined;
     try {
-      await endSession(agent.id, Number(agent.session_pid));
+      session = await endPolecatSession(agent);
     } catch (error) {
       const message = (error as Error).message;
       actions.push({ kind: 'failed', polecat: agent.id, bead, error: message, line: `✗ could not stop stalled ${agent.id} (${bead}): ${message}` });
       continue;
     }
-    free++;
-    dead.unshift({ agent, bead, stall });
+    if (count >= max) {
+      stuck.push({ name: agent.id, bead, restarts: count, stall });
+      continue;
+    }
+    restarted.push({ name: agent.id, bead, pid: Number(agent.session_pid), restart: count + 1, stall });
+    actions.push({
+      kind: 'restarted',
+      polecat: agent.id,
+      bead,
+      pid: Number(agent.session_pid),
+      restart: count + 1,
+      max,
+      reason: 'stalled',
+      ...(session ? { session: session.pid } : {}),
+      line: `↻ restarted ${agent.id} (${bead}, stalled ${formatDuration(stall.idleMs)} and nudged, restart ${count + 1}/${max})`,
+    });
   }
 
-  // Restart first: a dead session has the first claim on a free slot.
-  for (const { agent, bead, stall } of dead) {
+  // Restart first: a dead loop has the first claim on a free slot.
+  for (const { agent, bead } of dead) {
     const count = restartsOf(agent, bead);
     if (count >= max) {
-      // A stalled session stopped just now is always reported, even on an agent already escalated for the bead.
-      if (stall || agent.state !== 'stuck' || agent.escalation_mail === undefined || agent.restart_bead !== bead) stuck.push({ name: agent.id, bead, restarts: count, ...(stall ? { stall } : {}) });
+      stuck.push({ name: agent.id, bead, restarts: count });
       continue;
     }
     if (free <= 0) continue;
-    const session = await start(agent, bead, `${stall ? 'stalled, ' : ''}restart ${count + 1}/${max}`);
-    if (!session) continue;
+    // A loop killed hard leaves its session running: end it first, so one agent at most works the bead.
+    const leftover = liveAgentPid(agent);
+    if (leftover !== undefined) {
+      try {
+        await endGroup(`${agent.id}'s leftover session`, leftover);
+      } catch (error) {
+        const message = (error as Error).message;
+        actions.push({ kind: 'failed', polecat: agent.id, bead, error: message, line: `✗ could not end ${agent.id}'s leftover session (${bead}): ${message}` });
+        continue;
+      }
+    }
+    const pid = start(agent, bead, `witness restart ${count + 1}/${max}`);
+    if (pid === undefined) continue;
     free--;
-    restarted.push({ name: agent.id, bead, session, restart: count + 1, ...(stall ? { stall } : {}) });
-    const why = stall ? `stalled ${formatDuration(stall.idleMs)} and nudged, ` : '';
-    actions.push({ kind: 'restarted', polecat: agent.id, bead, pid: session.pid, restart: count + 1, max, reason: stall ? 'stalled' : 'dead', line: `↻ restarted ${agent.id} (${bead}, ${why}restart ${count + 1}/${max})` });
+    restarted.push({ name: agent.id, bead, pid, restart: count + 1 });
+    actions.push({
+      kind: 'restarted',
+      polecat: agent.id,
+      bead,
+      pid,
+      restart: count + 1,
+      max,
+      reason: 'dead',
+      ...(leftover !== undefined ? { leftover } : {}),
+      line: `↻ restarted ${agent.id} (${bead}, restart ${count + 1}/${max})${leftover !== undefined ? `, after ending its leftover session ${leftover}` : ''}`,
+    });
   }
-  for (const { agent, bead } of queued) {
+  for (const { agent, bead } of waiting) {
     if (free <= 0) break;
-    const session = await start(agent, bead, 'session');
-    if (!session) continue;
+    const pid = start(agent, bead, 'witness start');
+    if (pid === undefined) continue;
     free--;
-    started.push({ name: agent.id, session });
-    actions.push({ kind: 'started', polecat: agent.id, bead, pid: session.pid, line: `▶ started ${agent.id} (${bead}) from the queue` });
+    started.push({ name: agent.id, bead, pid });
+    actions.push({ kind: 'started', polecat: agent.id, bead, pid, line: `▶ started ${agent.id} (${bead})${agent.queued_at !== undefined ? ' from the queue' : ''}` });
   }
 
   if (restarted.length + started.length + stuck.length + nudges.length === 0) return { actions };
-  const { result: escalated, commit } = await ledger.write((tx) => {
+  const { result: escalations, commit } = await ledger.write((tx) => {
     const mailed: WitnessAction[] = [];
+    const withLoop = (agent: AgentRecord, pid: number): AgentRecord => {
+      const { agent_pid: _a, queued_at: _q, ...rest } = agent;
+      return { ...rest, state: 'working', session_pid: String(pid), session_host: here, updated_at: tx.now };
+    };
     for (const r of restarted) {
-      const agent = tx.agents.get(r.name)!;
-      const restartedAgent = { ...withSession(agent, r.session, tx.now), restart_bead: r.bead, restarts: String(r.restart), last_restart_at: tx.now };
-      const why = r.stall ? `session stalled (no activity for ${formatDuration(r.stall.idleMs)} since its nudge at ${agent.nudged_at})` : 'session dead';
-      tx.put(agentKind, withAgentEvent(restartedAgent, tx.now, `witness: ${why}, restarted (${r.bead}, restart ${r.restart}/${max}, pid ${r.session.pid})`));
+      const before = tx.agents.get(r.name)!;
+      if (r.stall) {
+        // The loop keeps running and starts the next session; a restart is activity (a new episode).
+        const agent = { ...before, restart_bead: r.bead, restarts: String(r.restart), last_restart_at: tx.now, last_activity: tx.now, updated_at: tx.now };
+        const why = `session stalled (no activity for ${formatDuration(r.stall.idleMs)} since its nudge at ${before.nudged_at}), ended`;
+        tx.put(agentKind, withAgentEvent(agent, tx.now, `witness: ${why}, restarted (${r.bead}, restart ${r.restart}/${max}, loop pid ${r.pid})`));
+        continue;
+      }
+      const agent = { ...withLoop(before, r.pid), restart_bead: r.bead, restarts: String(r.restart), last_restart_at: tx.now };
+      tx.put(agentKind, withAgentEvent(agent, tx.now, `witness: loop dead, restarted (${r.bead}, restart ${r.restart}/${max}, loop pid ${r.pid})`));
     }
     for (const n of nudges) {
       const agent = tx.agents.get(n.agent.id)!;
@@ -162,40 +216,21 @@ async function pass(ledger: Ledger, options: WitnessOptions): Promise<WitnessRep
       tx.put(agentKind, withAgentEvent({ ...agent, nudged_at: tx.now, updated_at: tx.now }, tx.now, `witness: stalled on ${n.bead} (no activity for ${formatDuration(n.idleMs)}, last: ${since}), nudged (mail ${mail.id})`));
       mailed.push({ kind: 'nudged', polecat: agent.id, bead: n.bead, mail: mail.id, idle_ms: n.idleMs, line: `⏰ nudged ${agent.id} (${n.bead}): no activity for ${formatDuration(n.idleMs)}` });
     }
-    for (const s of started) tx.put(agentKind, withAgentEvent(withSession(tx.agents.get(s.name)!, s.session, tx.now), tx.now, `witness: started from the queue (pid ${s.session.pid})`));
+    for (const s of started) tx.put(agentKind, withAgentEvent(withLoop(tx.agents.get(s.name)!, s.pid), tx.now, `witness: started its loop for ${s.bead} (pid ${s.pid})`));
     for (const s of stuck) {
-      const agent = tx.agents.get(s.name)!;
-      // Once per bead: a mail already sent for this bead is not sent again.
-      const already = agent.restart_bead === s.bead ? agent.escalation_mail : undefined;
-      const mail =
-        already ??
-        sendMail(tx, {
-          to: OVERSEER,
-          from: WITNESS_ADDRESS,
-          subject: `⚠ ${s.name} stuck on ${s.bead} after ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`,
-          body: [
-            `Polecat ${s.name} has no session running and ${s.bead} is still on its hook after ${s.restarts} restart${s.restarts === 1 ? '' : 's'} (witness.max_restarts = ${max}).`,
-            `The witness will not restart it again for this bead.`,
-            '',
-            `See what happened: gt peek ${s.name}`,
-            `Its sandbox: ${agent.worktree}`,
-            `Take the bead back: gt unsling ${s.bead}`,
-          ].join('\n'),
-        }).id;
-      const stuckAgent = { ...agent, state: 'stuck' as const, restart_bead: s.bead, restarts: String(s.restarts), escalation_mail: mail, updated_at: tx.now };
-      const stopped = s.stall ? `session stalled since its nudge at ${agent.nudged_at}, stopped (no restart left); ` : '';
-      tx.put(agentKind, already === undefined || s.stall ? withAgentEvent(stuckAgent, tx.now, `witness: ${stopped}stuck on ${s.bead} after ${s.restarts} restarts, escalated (mail ${mail})`) : stuckAgent);
+      const note = s.stall ? `session stalled since its nudge at ${tx.agents.get(s.name)!.nudged_at}, stopped (no restart left); ` : undefined;
+      const { mail } = markStuck(tx, s.name, s.bead, s.restarts, max, 'witness', note);
       mailed.push({ kind: 'stuck', polecat: s.name, bead: s.bead, restarts: s.restarts, mail, line: `⚠ ${s.name} stuck on ${s.bead} after ${s.restarts} restart${s.restarts === 1 ? '' : 's'}${s.stall ? ' (stalled: session stopped)' : ''}: mailed the overseer` });
     }
     const parts = [
-      ...restarted.map((r) => `restarted ${r.name}${r.stall ? ' (stalled)' : ''} (${r.bead}, ${r.restart}/${max}, pid ${r.session.pid})`),
+      ...restarted.map((r) => `restarted ${r.name}${r.stall ? ' (stalled)' : ''} (${r.bead}, ${r.restart}/${max}, loop ${r.pid})`),
       ...nudges.map((n) => `nudged stalled ${n.agent.id} (${n.bead})`),
-      ...started.map((s) => `started ${s.name} (pid ${s.session.pid})`),
+      ...started.map((s) => `started ${s.name} (loop ${s.pid})`),
       ...stuck.map((s) => `${s.name} stuck on ${s.bead}`),
     ];
     return { result: mailed, message: `witness: ${parts.join('; ')}` };
   });
-  actions.push(...escalated);
+  actions.push(...escalations);
   return { actions, ...(commit ? { commit } : {}) };
 }
 

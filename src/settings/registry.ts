@@ -37,7 +37,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'runtime.command', type: { kind: 'string' }, description: 'the command that runs an agent session, e.g. `claude -p`' },
   { key: 'polecats.max', type: { kind: 'int', min: 1 }, default: 4, description: 'at most this many polecat sessions at once' },
   { key: 'polecats.names', type: { kind: 'names' }, default: [...DEFAULT_POLECAT_NAMES], description: 'the pool of polecat names, taken in order' },
-  { key: 'polecats.idle_exit', type: { kind: 'duration' }, default: '5m', description: 'a polecat with nothing on its hook for this long ends its session' },
+  { key: 'polecats.idle_exit', type: { kind: 'duration' }, default: '5m', description: 'a polecat loop with nothing on its hook for this long exits (the polecat goes idle)' },
+  { key: 'polecats.backoff', type: { kind: 'duration' }, default: '2s', description: 'the wait before a polecat loop restarts a session that made no progress; doubles each time, at most 1m' },
   { key: 'witness.stall_after', type: { kind: 'duration' }, default: '5m', description: 'a session with no sign of activity for this long is stalled' },
   { key: 'witness.max_restarts', type: { kind: 'int', min: 0 }, default: 3, description: 'restarts without progress before an agent is marked stuck' },
   { key: 'refinery.target', type: { kind: 'branch' }, description: 'the branch the refinery merges finished work onto, e.g. main' },
@@ -68,7 +69,7 @@ export function acceptedForm(type: SettingType): string {
     case 'int':
       return `a whole number of at least ${type.min}`;
     case 'duration':
-      return 'a duration such as 30s, 5m, 2h or 1h30m';
+      return 'a duration such as 30s, 5m, 2h, 1h30m or 500ms';
     case 'names':
       return 'a comma-separated list of agent names, e.g. nux,slit';
     case 'enum':

@@ -36,7 +36,7 @@ export interface EffectiveSetting {
 /** Typed effective settings, for the code that acts on them (polecats, witness, refinery). Durations in ms. */
 export interface Settings {
   runtime: { command: string | undefined };
-  polecats: { max: number; names: string[]; idleExitMs: number };
+  polecats: { max: number; names: string[]; idleExitMs: number; backoffMs: number };
   witness: { stallAfterMs: number; maxRestarts: number };
   refinery: { target: string | undefined; strategy: 'merge' | 'rebase'; testCommand: string | undefined; testTimeoutMs: number; maxAttempts: number; remote: string | undefined };
 }
@@ -150,7 +150,7 @@ export function settingsOf(view: { config: LedgerConfig } | undefined, context: 
   const ms = (key: string): number => parseDuration(String(value(key)))!;
   return {
     runtime: { command: text('runtime.command') },
-    polecats: { max: value('polecats.max') as number, names: [...(value('polecats.names') as string[])], idleExitMs: ms('polecats.idle_exit') },
+    polecats: { max: value('polecats.max') as number, names: [...(value('polecats.names') as string[])], idleExitMs: ms('polecats.idle_exit'), backoffMs: ms('polecats.backoff') },
     witness: { stallAfterMs: ms('witness.stall_after'), maxRestarts: value('witness.max_restarts') as number },
     refinery: {
       target: text('refinery.target'),

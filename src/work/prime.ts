@@ -31,6 +31,8 @@ export interface PrimeInfo {
   unread_mail: Mail[];
   /** The newest merge request of each bead the actor submitted that is still open: in review, failed or conflicted. */
   requests: MergeRequest[];
+  /** The message the agent's previous session left with `gt handoff -m` (shown first). */
+  handoff?: string;
 }
 
 /** The actor's requests to tell it about: the newest per bead, unless merged or rejected. */
@@ -134,7 +136,10 @@ function requestText(mr: MergeRequest): string[] {
 }
 
 export function primeText(info: PrimeInfo): string {
-  const out: string[] = [...nudgeLines(info.nudges)];
+  const out: string[] = [];
+  // What the previous session asked to pass on comes first, then nudges: both are for now.
+  if (info.handoff !== undefined) out.push(`Handoff from your previous session: ${info.handoff}`, '');
+  out.push(...nudgeLines(info.nudges));
   out.push(`# You are ${info.agent} (${info.role})`);
   out.push(`Your gt writes go to ${info.branch}.${info.checkout ? ` Checkout: ${info.checkout}` : ''}`);
   out.push('');

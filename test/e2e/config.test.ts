@@ -95,7 +95,7 @@ describe('gt config', () => {
       ['polecats.max', '0', 'polecats.max takes a whole number of at least 1, not 0'],
       ['polecats.max', 'lots', "polecats.max takes a whole number of at least 1, not 'lots'"],
       ['witness.max_restarts', '-1', "witness.max_restarts takes a whole number of at least 0, not '-1'"],
-      ['witness.stall_after', '5 minutes', "witness.stall_after takes a duration such as 30s, 5m, 2h or 1h30m, not '5 minutes'"],
+      ['witness.stall_after', '5 minutes', "witness.stall_after takes a duration such as 30s, 5m, 2h, 1h30m or 500ms, not '5 minutes'"],
       ['polecats.names', 'nux,Furiosa', "polecats.names: 'Furiosa' is not an agent name"],
       ['refinery.strategy', 'squash', "refinery.strategy takes one of merge, rebase, not 'squash'"],
       ['refinery.target', 'bad..branch', "refinery.target takes a branch name, e.g. main, not 'bad..branch'"],

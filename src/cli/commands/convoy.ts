@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { withLedger, globalsOf, readView } from '../context.js';
-import { addressList, addressOption, collect, oneOf } from '../options.js';
+import { addressList, addressOption, collect, countOption, oneOf } from '../options.js';
 import { printJson, printLine, statusIcon } from '../output.js';
 import {
   addToConvoy,
@@ -15,6 +15,8 @@ import {
   type ConvoyProgress,
 } from '../../convoys/convoy-service.js';
 import { planBatch, slingBatch, type TaskInput } from '../../work/convoy-sling.js';
+import { spawnConvoy } from '../../polecats/spawn.js';
+import { realpathSync } from 'node:fs';
 import type { Convoy } from '../../convoys/convoy.js';
 import { splitList } from '../../beads/bead-input.js';
 import { UsageError } from '../../errors.js';
@@ -232,10 +234,31 @@ export function registerConvoy(program: Command): void {
     .option('--to <agent>', 'hook one ready bead on this agent (repeatable, or comma-separated); they also become feed targets', addressList('--to'))
     .option('--owner <addr>', 'who gets the landing mail (default: you)', addressOption('--owner'))
     .option('--notify <addr>', 'also mail this address on landing (repeatable, or comma-separated)', addressList('--notify'))
+    .option('--spawn <count>', 'spawn this many polecats (as gt sling --spawn: sandbox, hook, loop) with the first ready beads; they become the feed targets, fed the next beads as they finish; beyond polecats.max they queue', countOption('--spawn'))
     .option('--json', 'print the convoy, beads and hooks as JSON')
-    .action(async (title: string, options: { task?: string[]; file?: string; to?: string[]; owner?: string; notify?: string[] }, command: Command) => {
+    .action(async (title: string, options: { task?: string[]; file?: string; to?: string[]; owner?: string; notify?: string[]; spawn?: number }, command: Command) => {
+      if (options.spawn !== undefined && options.to !== undefined) throw new UsageError('--spawn and --to both say who works the convoy', 'give one of them');
       const fromFile: unknown = options.file !== undefined ? tasksFromFile(options.file) : [];
       const tasks: TaskInput[] = planBatch(options.task ?? [], fromFile, options.file ?? '');
+      if (options.spawn !== undefined) {
+        const count = options.spawn;
+        await withLedger(command, async (ledger) => {
+          const result = await spawnConvoy(
+            ledger,
+            { title, tasks, ...(options.owner !== undefined ? { owner: options.owner } : {}), notify: splitList(options.notify) },
+            count,
+            realpathSync(process.argv[1]!),
+          );
+          if (globalsOf(command).json) return printJson(result);
+          printLine(`🚚 ${result.convoy.id}: ${result.convoy.title} with ${result.beads.length} beads`);
+          for (const b of result.beads) printLine(`   ○ ${b.id}  ${b.title}`);
+          for (const p of result.polecats) {
+            printLine(`   ⚓ ${p.bead} hooked on polecat ${p.polecat}${p.queued ? ' (queued: polecats.max loops run; gt witness starts it)' : `, loop ${p.pid}`}`);
+          }
+          printLine(`   the observer feeds the other beads to ${result.polecats.map((p) => p.polecat).join(', ')} as they finish; follow with gt polecat list`);
+        });
+        return;
+      }
       await withLedger(command, async (ledger) => {
         const { result } = await ledger.write((tx) => {
           const r = slingBatch(tx, {

@@ -5,6 +5,9 @@ import { peekPolecat, polecatList } from '../../polecats/list.js';
 import { UsageError } from '../../errors.js';
 import { settingsOf } from '../../settings/settings-service.js';
 import { gcPolecats, removePolecat, stopPolecat } from '../../polecats/remove.js';
+import { runPolecatLoop } from '../../polecats/loop.js';
+import { requestHandoff } from '../../polecats/handoff.js';
+import { realpathSync } from 'node:fs';
 
 function lineCount(raw: string): number {
   if (!/^\d+$/.test(raw)) throw new UsageError(`-n takes a whole number of lines, got '${raw}'`);
@@ -37,8 +40,29 @@ export function registerPolecat(program: Command): void {
     });
 
   polecat
+    .command('run')
+    .description(
+      "run a polecat's propulsion loop in the foreground: a session (runtime.command) for the work on its hook, then the next, restarting one that made no progress (polecats.backoff, up to witness.max_restarts), until its hook stays empty for polecats.idle_exit; gt sling --spawn and gt witness start it detached, and you may run it in your own terminal",
+    )
+    .argument('<name>', 'polecat name (it needs a sandbox: gt sling <bead> --spawn --name <name>)')
+    .option('--json', 'print {polecat, reason, sessions} when the loop ends')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const json = globalsOf(command).json === true;
+      const gtEntry = realpathSync(process.argv[1]!);
+      await withLedger(command, async (ledger) => {
+        const stop = new AbortController();
+        const onSignal = (): void => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        const stamp = (): string => new Date().toISOString();
+        const exit = await runPolecatLoop(ledger, name, { gtEntry, signal: stop.signal, say: (line) => (json ? undefined : printLine(terminalSafe(`${stamp()} ${line}`))) });
+        if (json) printJson(exit);
+      });
+    });
+
+  polecat
     .command('stop')
-    .description("end a polecat's running session (SIGTERM to its process group, SIGKILL if it lingers); its hook and sandbox stay as they are")
+    .description("end a polecat's loop and its agent session (SIGTERM to each process group, SIGKILL if one lingers); its hook and sandbox stay as they are, and the witness leaves it alone")
     .argument('<name>', 'polecat name')
     .option('--json', 'print {polecat, stopped, pid, signal, hooked, worktree}')
     .action(async (name: string, _options: unknown, command: Command) => {
@@ -47,8 +71,12 @@ export function registerPolecat(program: Command): void {
         if (globalsOf(command).json) return printJson(result);
         const work = result.hooked.length > 0 ? `${result.hooked.join(', ')} stays hooked on ${name}` : `nothing is hooked on ${name}`;
         const sandbox = result.worktree !== undefined ? `; its sandbox stays at ${result.worktree}` : '';
-        if (!result.stopped) return printLine(terminalSafe(`${name} has no live session on this machine; ${work}${sandbox}`));
-        printLine(terminalSafe(`stopped ${name}'s session (pid ${result.pid}, ${result.signal}); ${work}${sandbox}`));
+        if (!result.stopped) return printLine(terminalSafe(`${name} has no live loop or session on this machine; ${work}${sandbox}`));
+        const ended = [
+          result.processes?.loop ? `loop ${result.processes.loop.pid} (${result.processes.loop.signal})` : '',
+          result.processes?.session ? `session ${result.processes.session.pid} (${result.processes.session.signal})` : '',
+        ].filter((x) => x !== '');
+        printLine(terminalSafe(`stopped ${name}'s ${ended.join(' and ')}; ${work}${sandbox}`));
       });
     });
 
@@ -91,6 +119,23 @@ export function registerPolecat(program: Command): void {
         if (result.removed.length === 0) printLine(`no idle merged polecat sandbox to remove`);
         for (const r of result.removed) printLine(terminalSafe(`${verb} ${r.polecat}: ${r.worktree} and ${r.branch}`));
         for (const k of result.kept) printLine(terminalSafe(`kept ${k.polecat}: ${k.why}`));
+      });
+    });
+
+  program
+    .command('handoff')
+    .description('run by an agent inside its session: end this session and have its loop start a fresh one with the same hook, the message first in its prime')
+    .option('-m, --message <text>', 'what the next session should know (shown first in its prime)')
+    .option('--json', 'print {polecat, bead, message, loop, session} before the session ends')
+    .action(async (options: { message?: string }, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const { result, end } = await requestHandoff(ledger, options.message ?? '(no message)');
+        const text = globalsOf(command).json
+          ? `${JSON.stringify(result, null, 2)}\n`
+          : terminalSafe(`⇢ ${result.polecat}: handing off${result.bead ? ` ${result.bead}` : ''}; ending session ${result.session}, loop ${result.loop} starts a fresh one\n`);
+        // Printed before the session (this process with it) is ended.
+        await new Promise<void>((done) => process.stdout.write(text, () => done()));
+        end();
       });
     });
 

@@ -33,7 +33,7 @@ export function registerWork(program: Command): void {
     .option('--create-agent', 'register the agent (as a polecat) if there is none by that name; without it, an unknown name is refused')
     .option('--formula <name>', 'also pour this formula as a molecule bound to the bead (issue and feature default to its id and title)')
     .option('--var <name=value>', 'bind a variable of the --formula (repeatable)', varList)
-    .option('--spawn', 'hand it to a polecat in a sandbox of its own and start its session (runtime.command), without waiting for it; queued for gt witness when polecats.max sessions run')
+    .option('--spawn', "hand it to a polecat in a sandbox of its own and start its loop (gt polecat run: sessions of runtime.command until the work is done), without waiting for it; queued for gt witness when polecats.max loops run")
     .option('--name <polecat>', 'with --spawn: the polecat to use (default: an idle one, else the first unused name of polecats.names)')
     .option('--base <ref>', "with --spawn: what a new sandbox branches from (default: the main worktree's HEAD)")
     .option('--json', 'print the result as JSON')
@@ -53,8 +53,8 @@ export function registerWork(program: Command): void {
           });
           if (globalsOf(command).json) return printJson({ polecat: result.polecat, bead: result.bead, worktree: result.worktree, pid: result.pid, queued: result.queued });
           printLine(`⚓ ${result.bead} hooked on polecat ${result.polecat}${result.convoy ? ` (convoy ${result.convoy})` : ''}`);
-          if (result.queued) return printLine(`⏳ queued: polecats.max sessions are running; ${result.polecat} waits for a slot in ${result.worktree}${result.created ? ' (new sandbox)' : ''} (gt witness starts it)`);
-          printLine(`🦨 session ${result.pid} started in ${result.worktree}${result.created ? ' (new sandbox)' : ''}; follow it with gt peek ${result.polecat}`);
+          if (result.queued) return printLine(`⏳ queued: polecats.max loops are running; ${result.polecat} waits for a slot in ${result.worktree}${result.created ? ' (new sandbox)' : ''} (gt witness starts it)`);
+          printLine(`🦨 loop ${result.pid} runs ${result.polecat} in ${result.worktree}${result.created ? ' (new sandbox)' : ''}; follow it with gt peek ${result.polecat}`);
         });
         return;
       }
