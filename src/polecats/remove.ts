@@ -138,13 +138,13 @@ function assess(commonDir: string, agent: AgentRecord, target: string | undefine
   const bases = [
     ...(main ? [{ name: main.name, commit: main.commit }] : []),
     ...(targetTip !== undefined && target !== main?.name ? [{ name: target!, commit: targetTip }] : []),
-    ...(agent.base !== undefined ? [{ name: `its base ${agent.base.slice(0, 12)}`, commit: agent.base }] : []),
+    ...(agent.base !== undefined ? [{ name: 'its base', commit: agent.base }] : []),
   ];
   return {
     agent,
     worktree,
     branch,
-    base: bases.length > 0 ? bases.map((b) => b.name).join(', ') : '(no commit yet)',
+    base: bases.length > 0 ? bases.map((b) => b.name).join(' or ') : '(no commit yet)',
     uncommitted: sandboxChanges(worktree),
     commits: commitsBeyond(commonDir, bases.map((b) => b.commit), branch),
   };
@@ -231,7 +231,7 @@ export async function removePolecat(ledger: Ledger, name: string, options: { for
     throw new RuleError(`${name} has no sandbox (no worktree, no branch polecat/${name})`, 'nothing to remove');
   }
   if (!options.force) {
-    if (live) throw new RuleError(`${name}'s session (pid ${agent.session_pid}) is running; nothing was removed`, `stop it first: gt polecat stop ${name} (or remove it anyway: gt polecat remove ${name} --force)`);
+    if (live) throw new RuleError(`${name}'s loop (pid ${agent.session_pid}) is running; nothing was removed`, `stop it first: gt polecat stop ${name} (or remove it anyway: gt polecat remove ${name} --force)`);
     const lost = whatWouldBeLost(assess(commonDir, agent, target));
     if (lost !== undefined) {
       throw new RuleError(`removing ${name} would lose ${lost}; nothing was removed`, `commit and merge that work, or save it to a rescue ref and remove: gt polecat remove ${name} --force`);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRepo, type TestRepo } from '../helpers/repo.js';
-import { until, alive, killSessions } from '../helpers/sessions.js';
+import { until, alive, killSessions, killProcessesOf } from '../helpers/sessions.js';
 
 interface Spawned {
   polecat: string;
@@ -39,6 +39,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   killSessions(pids);
+  killProcessesOf(r.dir);
   r.cleanup();
 });
 
@@ -72,11 +73,11 @@ describe('gt polecat stop | remove | gc', () => {
     expect(polecat('nux')?.pid).toBeUndefined();
     expect(statusOf(id)).toBe('hooked');
     expect(existsSync(s.worktree)).toBe(true);
-    expect(r.git('log', '-1', '--format=%s', 'gt/ledger')).toContain('polecat nux: stopped session');
+    expect(r.git('log', '-1', '--format=%s', 'gt/ledger')).toContain(`polecat nux: stopped loop ${s.pid} (SIGTERM)`);
 
     const again = r.gt(['polecat', 'stop', 'nux']);
     expect(again.status).toBe(0);
-    expect(again.stdout).toContain(`nux has no live session on this machine; ${id} stays hooked on nux`);
+    expect(again.stdout).toContain(`nux has no live loop or session on this machine; ${id} stays hooked on nux`);
     const unknown = r.gt(['polecat', 'stop', 'nobody']);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain("no polecat matches 'nobody'");
@@ -98,7 +99,7 @@ describe('gt polecat stop | remove | gc', () => {
 
     const live = r.gt(['polecat', 'remove', 'nux']);
     expect(live.status).toBe(1);
-    expect(live.stderr).toContain(`nux's session (pid ${s.pid}) is running; nothing was removed`);
+    expect(live.stderr).toContain(`nux's loop (pid ${s.pid}) is running; nothing was removed`);
     expect(live.stderr).toContain('gt polecat stop nux');
 
     r.gtOk('polecat', 'stop', 'nux');
@@ -108,7 +109,7 @@ describe('gt polecat stop | remove | gc', () => {
     expect(refused.stderr).toContain('?? loose.txt');
     expect(refused.stderr).toContain('?? ready');
     const sha = r.git('rev-parse', '--short', 'polecat/nux').trim();
-    expect(refused.stderr).toContain(`1 commit on polecat/nux not in main (${sha} first piece)`);
+    expect(refused.stderr).toContain(`1 commit on polecat/nux not in main or its base (${sha} first piece)`);
     expect(refused.stderr).toContain('gt polecat remove nux --force');
     expect(existsSync(s.worktree)).toBe(true);
     expect(branches()).toContain('polecat/nux');
@@ -146,7 +147,7 @@ describe('gt polecat stop | remove | gc', () => {
     const s = spawn(id, '--name', 'slit');
     await until('session ready', () => existsSync(join(s.worktree, 'ready')));
     const out = r.gtOk('polecat', 'remove', 'slit', '--force');
-    expect(out).toContain(`stopped slit's session (pid ${s.pid}, SIGTERM)`);
+    expect(out).toContain(`stopped slit (pid ${s.pid}, SIGTERM)`);
     const ref = /saved 2 uncommitted changes to (refs\/gt\/rescue\/slit\/\d{8}T\d{6}Z) /.exec(out)?.[1];
     expect(ref).toBeDefined();
     expect(r.git('show', `${ref}:wip.txt`)).toBe('wip\n');
@@ -159,15 +160,17 @@ describe('gt polecat stop | remove | gc', () => {
 
   it('gc removes a clean idle sandbox and leaves a dirty one; --dry-run removes nothing', async () => {
     r.gtOk('config', 'set', 'runtime.command', 'gt done');
+    // Loops that leave as soon as their hook is empty: gc keeps a sandbox whose loop still runs.
+    r.gtOk('config', 'set', 'polecats.idle_exit', '100ms');
     const a = create('Nothing to change');
     const clean = spawn(a, '--name', 'nux');
     await until(`${a} closed`, () => statusOf(a) === 'closed');
-    await until('nux idle', () => polecat('nux')?.state === 'idle');
+    await until('nux idle, its loop gone', () => polecat('nux')?.state === 'idle' && !alive(clean.pid));
     r.gtOk('config', 'set', 'runtime.command', 'echo scratch > scratch.txt && gt done');
     const b = create('Leaves a mess');
     const dirty = spawn(b, '--name', 'slit');
     await until(`${b} closed`, () => statusOf(b) === 'closed');
-    await until('slit idle', () => polecat('slit')?.state === 'idle');
+    await until('slit idle, its loop gone', () => polecat('slit')?.state === 'idle' && !alive(dirty.pid));
 
     const dry = r.gtJson<{ dryRun: boolean; removed: { polecat: string }[]; kept: { polecat: string; why: string }[] }>('polecat', 'gc', '--dry-run');
     expect(dry.dryRun).toBe(true);

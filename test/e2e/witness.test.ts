@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
-import { until, alive, killSessions, SCRIPTED_AGENT } from '../helpers/sessions.js';
+import { waitFor } from '../helpers/wait.js';
+import { until, alive, killSessions, SCRIPTED_AGENT, killProcessesOf } from '../helpers/sessions.js';
 
 const AGENT = SCRIPTED_AGENT;
 
@@ -39,6 +40,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   killSessions(pids);
+  killProcessesOf(r.dir);
   r.cleanup();
 });
 
@@ -58,32 +60,37 @@ const witness = (): Action[] => {
 };
 const overseerMail = (): { from: string; subject: string; body?: string }[] => r.gtJson('mail', 'inbox');
 
-describe('gt witness', () => {
-  it('restarts a dead session for the same bead until witness.max_restarts, then marks it stuck and mails the overseer once', async () => {
+interface Listed extends Polecat {
+  agent_pid?: number;
+}
+const listed = (name: string): Listed => r.gtJson<Listed[]>('polecat', 'list').find((p) => p.name === name)!;
+const ledgerLog = (): string => r.git('log', '--format=%s', 'gt/ledger');
+/** A session that notes its pid in `starts`, then waits for `go` before doing the work (the scripted agent). */
+const gatedSession = (starts: string, go: string): string => {
+  const script = join(r.dir, '..', 'gated-session.sh');
+  writeFileSync(script, `echo "start $$" >> '${starts}'\nwhile [ ! -e '${go}' ]; do sleep 0.05; done\nexec sh '${AGENT}'\n`);
+  return `sh '${script}'`;
+};
+
+describe('the loop and the witness', () => {
+  it('the loop restarts a session that makes no progress until witness.max_restarts, then marks it stuck and mails the overseer once; the witness adds nothing', async () => {
     const headBefore = r.git('rev-parse', 'HEAD');
     const statusBefore = r.git('status', '--porcelain');
     r.gtOk('config', 'set', 'runtime.command', 'true');
     r.gtOk('config', 'set', 'witness.max_restarts', '2');
+    r.gtOk('config', 'set', 'polecats.backoff', '100ms');
     const id = create('Never finishes');
     const s = spawn(id);
     expect(s).toMatchObject({ polecat: 'nux', bead: id, queued: false });
-    await until('nux dead', () => polecat('nux').state === 'dead');
-
-    for (const n of [1, 2]) {
-      const tip = r.git('rev-parse', 'gt/ledger');
-      const actions = witness();
-      expect(actions).toMatchObject([{ kind: 'restarted', polecat: 'nux', bead: id, restart: n }]);
-      // One ledger commit per pass.
-      expect(r.git('rev-list', '--count', `${tip.trim()}..gt/ledger`).trim()).toBe('1');
-      expect(polecat('nux')).toMatchObject({ bead: id, pid: actions[0]!.pid, restarts: n });
-      await until(`restart ${n} ends`, () => polecat('nux').state === 'dead');
-    }
-    expect(overseerMail()).toEqual([]);
-    const stuck = witness();
-    expect(stuck).toMatchObject([{ kind: 'stuck', polecat: 'nux', bead: id }]);
+    await until('nux stuck', () => polecat('nux').state === 'stuck');
+    await until('its loop gone', () => !alive(s.pid!));
+    expect(polecat('nux')).toMatchObject({ state: 'stuck', bead: id, restarts: 2 });
+    const log = ledgerLog();
+    expect(log).toContain(`no progress on ${id}; restart 1/2`);
+    expect(log).toContain(`no progress on ${id}; restart 2/2`);
+    expect(log).toContain(`polecat nux: stuck on ${id} after 2 restarts`);
     expect(r.gtOk('witness', '--once')).toBe('nothing to do\n');
     expect(witness()).toEqual([]);
-    expect(polecat('nux')).toMatchObject({ state: 'stuck', bead: id, restarts: 2 });
     expect(r.gtOk('polecat', 'list')).toMatch(/^nux\s+stuck\s/);
     const mail = overseerMail();
     expect(mail).toHaveLength(1);
@@ -92,7 +99,7 @@ describe('gt witness', () => {
     // Nothing deleted: the work is still hooked, the sandbox is there, the log tells the story.
     expect(statusOf(id)).toBe('hooked');
     expect(existsSync(s.worktree)).toBe(true);
-    expect(r.gtOk('peek', 'nux')).toContain('restart 2/2 of nux');
+    expect(r.gtOk('peek', 'nux', '-n', '50')).toContain('restart 2/2 of nux');
     expect(r.git('rev-parse', 'HEAD')).toBe(headBefore);
     expect(r.git('status', '--porcelain')).toBe(statusBefore);
 
@@ -100,20 +107,64 @@ describe('gt witness', () => {
     r.gtOk('unsling', id);
     const next = create('Also never finishes');
     expect(spawn(next, '--name', 'nux')).toMatchObject({ polecat: 'nux', queued: false });
-    await until('nux dead on the new bead', () => polecat('nux').state === 'dead');
-    expect(witness()).toMatchObject([{ kind: 'restarted', polecat: 'nux', bead: next, restart: 1 }]);
-    await until('nux dead again', () => polecat('nux').state === 'dead');
-    expect(witness()).toMatchObject([{ kind: 'restarted', polecat: 'nux', bead: next, restart: 2 }]);
-    await until('nux dead once more', () => polecat('nux').state === 'dead');
-    expect(witness()).toMatchObject([{ kind: 'stuck', polecat: 'nux', bead: next }]);
+    await until('nux stuck on the new bead', () => polecat('nux').state === 'stuck' && polecat('nux').bead === next);
     expect(overseerMail()).toHaveLength(2);
   });
 
-  it('without --once runs a pass every --interval seconds until SIGTERM', async () => {
-    r.gtOk('config', 'set', 'runtime.command', 'true');
+  it('a SIGKILLed session: its loop restarts it after the backoff and the bead closes', async () => {
+    const starts = join(r.dir, '..', 'starts');
+    const go = join(r.dir, '..', 'go');
+    r.gtOk('config', 'set', 'runtime.command', gatedSession(starts, go));
+    r.gtOk('config', 'set', 'polecats.backoff', '100ms');
+    const id = create('Survives a kill');
+    const s = spawn(id);
+    const first = await waitFor('the first session', () => listed('nux').agent_pid);
+    await until('the first session noted itself', () => existsSync(starts));
+    process.kill(-first, 'SIGKILL');
+    await until('a second session', () => readFileSync(starts, 'utf8').trim().split('\n').length === 2);
+    expect(alive(s.pid!)).toBe(true);
+    writeFileSync(go, '');
+    await until(`${id} closed`, () => statusOf(id) === 'closed');
+    expect(ledgerLog()).toContain(`no progress on ${id}; restart 1/3`);
+    expect(r.git('log', '--format=%B', 'main..polecat/nux').match(/Closes: /g)).toHaveLength(1);
+    await until('nux idle', () => polecat('nux').state === 'idle');
+    expect(overseerMail().filter((m) => m.from === 'witness')).toEqual([]);
+  });
+
+  it('a SIGKILLed loop: the witness ends the session it left, then restarts the loop, one agent on the bead at a time, nothing lost', async () => {
+    const headBefore = r.git('rev-parse', 'HEAD');
+    const starts = join(r.dir, '..', 'starts');
+    const go = join(r.dir, '..', 'go');
+    r.gtOk('config', 'set', 'runtime.command', gatedSession(starts, go));
+    const id = create('Outlives its loop');
+    const s = spawn(id);
+    const leftover = await waitFor('the first session', () => listed('nux').agent_pid);
+    process.kill(s.pid!, 'SIGKILL');
+    await until('the loop gone', () => !alive(s.pid!));
+    expect(alive(leftover)).toBe(true);
+    expect(polecat('nux')).toMatchObject({ state: 'dead', bead: id });
+
+    const actions = witness();
+    expect(actions).toMatchObject([{ kind: 'restarted', polecat: 'nux', bead: id, restart: 1, leftover }]);
+    // The old session was gone before the new loop started: never two agents on the bead.
+    expect(alive(leftover)).toBe(false);
+    expect(polecat('nux')).toMatchObject({ pid: actions[0]!.pid, restarts: 1 });
+    await until('the second session', () => readFileSync(starts, 'utf8').trim().split('\n').length === 2);
+    expect(witness()).toEqual([]);
+    writeFileSync(go, '');
+    await until(`${id} closed`, () => statusOf(id) === 'closed');
+    expect(r.git('show', 'polecat/nux:scripted-work.txt')).toBe(`nux ${id}: Outlives its loop\n`);
+    expect(r.git('rev-parse', 'HEAD')).toBe(headBefore);
+  });
+
+  it('without --once runs a pass every --interval seconds until SIGTERM; a dead loop with no restart left is stuck, mailed once', async () => {
+    const go = join(r.dir, '..', 'never');
+    r.gtOk('config', 'set', 'runtime.command', `while [ ! -e '${go}' ]; do sleep 0.05; done`);
     r.gtOk('config', 'set', 'witness.max_restarts', '1');
     const id = create('Gives up');
-    spawn(id);
+    const s = spawn(id);
+    const leftover = await waitFor('the first session', () => listed('nux').agent_pid);
+    process.kill(s.pid!, 'SIGKILL');
     await until('nux dead', () => polecat('nux').state === 'dead');
     const bad = r.gt(['witness', '--interval', '0']);
     expect(bad.status).toBe(2);
@@ -123,8 +174,12 @@ describe('gt witness', () => {
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     try {
+      await until('the witness restarts nux', () => out.includes(`↻ restarted nux (${id}, restart 1/1), after ending its leftover session ${leftover}`));
+      const restarted = polecat('nux').pid!;
+      pids.push(restarted);
+      await waitFor('the restarted session', () => (listed('nux').agent_pid !== undefined ? true : undefined));
+      process.kill(restarted, 'SIGKILL');
       await until('the witness marks nux stuck', () => out.includes(`⚠ nux stuck on ${id} after 1 restart: mailed the overseer`));
-      expect(out).toContain(`↻ restarted nux (${id}, restart 1/1)`);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(out).toMatch(/stopped\n$/);
@@ -132,25 +187,14 @@ describe('gt witness', () => {
       child.kill('SIGKILL');
     }
     expect(overseerMail()).toHaveLength(1);
-    const restarted = polecat('nux').pid;
-    if (restarted !== undefined) pids.push(restarted);
-  });
-
-  it('prints one line per action', async () => {
-    r.gtOk('config', 'set', 'runtime.command', 'true');
-    r.gtOk('config', 'set', 'witness.max_restarts', '1');
-    const id = create('Gives up');
-    spawn(id, '--name', 'furiosa');
-    await until('furiosa dead', () => polecat('furiosa').state === 'dead');
-    const out = r.gtOk('witness', '--once');
-    expect(out).toBe(`↻ restarted furiosa (${id}, restart 1/1)\n`);
-    await until('furiosa dead again', () => polecat('furiosa').state === 'dead');
-    expect(r.gtOk('witness', '--once')).toBe(`⚠ furiosa stuck on ${id} after 1 restart: mailed the overseer\n`);
+    expect(r.gtOk('witness', '--once')).toBe('nothing to do\n');
   });
 
   it('queues a spawn beyond polecats.max and starts it from the queue once a slot is free', async () => {
     const go = join(r.dir, '..', 'go');
     r.gtOk('config', 'set', 'polecats.max', '1');
+    // nux's loop leaves as soon as its hook is empty, freeing the slot.
+    r.gtOk('config', 'set', 'polecats.idle_exit', '100ms');
     r.gtOk('config', 'set', 'runtime.command', `while [ ! -e '${go}' ]; do sleep 0.05; done; sh '${AGENT}'`);
     const a = create('First');
     const b = create('Second');
@@ -171,11 +215,10 @@ describe('gt witness', () => {
 
     writeFileSync(go, '');
     await until(`${a} closed`, () => statusOf(a) === 'closed');
-    await until('nux session gone', () => !alive(first.pid!));
+    await until('nux loop gone', () => !alive(first.pid!));
     const started = witness();
     // Oldest first: furiosa was queued before slit; one slot.
     expect(started).toMatchObject([{ kind: 'started', polecat: 'furiosa', bead: b }]);
-    // Its session may already have finished (the gate file exists): working or done, but no longer queued.
     const furiosa = polecat('furiosa');
     expect(furiosa.pid).toBe(started[0]!.pid);
     expect(['working', 'idle']).toContain(furiosa.state);

@@ -92,7 +92,7 @@ export function registerPolecat(program: Command): void {
       await withLedger(command, async (ledger) => {
         const result = await removePolecat(ledger, name, options.force ? { force: true } : {});
         if (globalsOf(command).json) return printJson(result);
-        if (result.stopped) printLine(`stopped ${name}'s session (pid ${result.stopped.pid}, ${result.stopped.signal})`);
+        if (result.stopped) printLine(`stopped ${name} (pid ${result.stopped.pid}, ${result.stopped.signal})`);
         if (result.rescue) {
           const what = [
             ...(result.uncommitted.length > 0 ? [`${result.uncommitted.length} uncommitted change${result.uncommitted.length === 1 ? '' : 's'}`] : []),
