@@ -37,11 +37,11 @@ function ownProcessGroup(): number | undefined {
 /** Leaves the message for the loop; the caller prints the result, then calls `end` to end the session. */
 export async function requestHandoff(ledger: Ledger, message: string, env: NodeJS.ProcessEnv = process.env): Promise<{ result: HandoffResult; end: () => void }> {
   const outside = 'gt handoff ends a polecat session its loop started (gt sling --spawn, gt polecat run); here is none';
-  if (ledger.actor.isOverseer) throw new RuleError(`${outside}: you are the overseer`, 'run it as the agent, inside its session');
+  if (ledger.actor.isOverseer) throw new RuleError(`${outside}: you are the overseer, not an agent in a session`);
   const name = ledger.actor.name;
   const loop = Number(env.GT_LOOP_PID);
   if (!Number.isSafeInteger(loop) || loop <= 0 || env.GT_AGENT !== name) throw new RuleError(`${outside} (GT_LOOP_PID is not set for ${name})`);
-  if (!processOfPolecat(loop, name, 'loop')) throw new RuleError(`${outside}: ${name}'s loop (pid ${loop}) is not running`, `start it: gt polecat run ${name}`);
+  if (!processOfPolecat(loop, name, 'loop')) throw new RuleError(`${outside}: ${name}'s loop (pid ${loop}) is not running`);
   const session = ownProcessGroup();
   if (session === undefined || session === loop || session <= 1) throw new RuleError(`${outside}: this process is not in a session's process group`);
   const path = handoffPath(ledger.repo.paths.commonDir, name);

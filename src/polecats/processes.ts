@@ -76,9 +76,10 @@ export interface StoppedProcesses {
  */
 export async function stopPolecatProcesses(agent: AgentRecord): Promise<StoppedProcesses> {
   const result: StoppedProcesses = {};
+  // Found before the loop is ended: the loop ends its session on SIGTERM, and it is reported all the same.
+  const session = liveAgentPid(agent);
   const loop = liveLoopPid(agent);
   if (loop !== undefined) result.loop = { pid: loop, signal: await endGroup(`${agent.id}'s loop`, loop) };
-  const session = liveAgentPid(agent);
   if (session !== undefined) result.session = { pid: session, signal: await endGroup(`${agent.id}'s session`, session) };
   return result;
 }
