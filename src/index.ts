@@ -94,7 +94,10 @@ export { mrKind, MR_STATUSES, type MergeRequest, type MrStatus } from './mrs/mr.
 export { lookupMr, latestRequest, requestsFor, submitRequest, claimRequest, retryRequest, rejectRequest } from './mrs/mr-service.js';
 
 // Processes
-export { spawnPolecat, livePolecats, type SpawnOptions, type SpawnResult } from './polecats/spawn.js';
+export { spawnPolecat, spawnConvoy, livePolecats, type SpawnOptions, type SpawnResult, type ConvoySpawnResult } from './polecats/spawn.js';
+export { runPolecatLoop, type LoopOptions, type LoopExit } from './polecats/loop.js';
+export { stopPolecatProcesses, endPolecatSession, type StoppedProcesses } from './polecats/processes.js';
+export { requestHandoff, type HandoffResult } from './polecats/handoff.js';
 export { polecatList, peekPolecat, type PolecatInfo, type PolecatState, type ListContext } from './polecats/list.js';
 export { lastActivity, type Activity, type ActivitySource } from './polecats/activity.js';
 export { findStalls, stallStep, isStalled, type Stall, type StallStep } from './polecats/stall.js';

@@ -191,4 +191,31 @@ describe('gt polecat stop | remove | gc', () => {
     expect(r.gtOk('polecat', 'gc')).toContain('no idle merged polecat sandbox to remove');
     userUntouched();
   });
+
+  it('judges unmerged work against the sandbox base and refinery.target too, not only the main worktree HEAD', async () => {
+    r.gtOk('config', 'set', 'runtime.command', 'gt done');
+    r.gtOk('config', 'set', 'polecats.idle_exit', '100ms');
+    const a = create('Nothing to change');
+    const s = spawn(a, '--name', 'nux');
+    await until('nux idle, its loop gone', () => polecat('nux')?.state === 'idle' && !alive(s.pid));
+    // The user's HEAD moves to a branch made before the sandbox's base (index and files untouched):
+    // the base commit is not in it, yet the sandbox holds nothing of its own.
+    r.git('branch', 'older', 'HEAD~1');
+    r.git('symbolic-ref', 'HEAD', 'refs/heads/older');
+    try {
+      const dry = r.gtJson<{ removed: { polecat: string }[]; kept: { polecat: string; why: string }[] }>('polecat', 'gc', '--dry-run');
+      expect(dry.removed.map((x) => x.polecat)).toEqual(['nux']);
+      // A commit of its own, merged into refinery.target (not into the user's HEAD), is not lost either.
+      r.git('-C', s.worktree, '-c', 'user.name=nux', '-c', 'user.email=nux@x', 'commit', '-q', '--allow-empty', '-m', 'own work');
+      const own = r.gt(['polecat', 'remove', 'nux']);
+      expect(own.status).toBe(1);
+      expect(own.stderr).toContain('1 commit on polecat/nux not in older or its base');
+      r.git('branch', 'integration', 'polecat/nux');
+      r.gtOk('config', 'set', 'refinery.target', 'integration');
+      expect(r.gtJson<{ removed: { polecat: string }[] }>('polecat', 'gc', '--dry-run').removed.map((x) => x.polecat)).toEqual(['nux']);
+    } finally {
+      r.git('symbolic-ref', 'HEAD', 'refs/heads/main');
+    }
+    userUntouched();
+  });
 });

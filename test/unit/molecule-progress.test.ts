@@ -151,6 +151,9 @@ describe('durations', () => {
   it('parses what formulas write and refuses the rest', () => {
     expect(parseDuration('30m')).toBe(30 * 60_000);
     expect(parseDuration('1h30m')).toBe(90 * 60_000);
+    expect(parseDuration('100ms')).toBe(100);
+    expect(parseDuration('1m500ms')).toBe(60_500);
+    expect(parseDuration('5mss')).toBeUndefined();
     expect(parseDuration('2d')).toBe(2 * 86_400_000);
     expect(parseDuration('45s')).toBe(45_000);
     for (const bad of ['', '30', 'm', '1x', '-5m', 'soon']) expect(parseDuration(bad)).toBeUndefined();

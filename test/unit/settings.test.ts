@@ -139,7 +139,7 @@ describe('the registry', () => {
 describe('effective settings', () => {
   it('defaults with nothing set', () => {
     const s = settingsOf({ config: plain }, { gitDir: gitDir(), env: {} });
-    expect(s.polecats).toEqual({ max: 4, names: ['nux', 'furiosa', 'slit', 'rictus', 'dag', 'toast', 'capable', 'cheedo', 'ace', 'morsov'], idleExitMs: 300_000 });
+    expect(s.polecats).toEqual({ max: 4, names: ['nux', 'furiosa', 'slit', 'rictus', 'dag', 'toast', 'capable', 'cheedo', 'ace', 'morsov'], idleExitMs: 300_000, backoffMs: 2000 });
     expect(s.witness).toEqual({ stallAfterMs: 300_000, maxRestarts: 3 });
     expect(s.refinery).toEqual({ target: undefined, strategy: 'merge', testCommand: undefined, testTimeoutMs: 600_000, maxAttempts: 3, remote: undefined });
     expect(s.runtime.command).toBeUndefined();

@@ -23,6 +23,9 @@ describe('the witness fields of an agent record', () => {
   it('are accepted when well formed, and a queued polecat has queued_at', () => {
     expect(agentKind.problems(polecat())).toEqual([]);
     expect(agentKind.problems({ id: 'slit', role: 'polecat', state: 'working', created_at: T, updated_at: T, queued_at: T })).toEqual([]);
+    expect(agentKind.problems({ ...polecat(), agent_pid: '4243', base: 'a'.repeat(40) })).toEqual([]);
+    const bad = agentKind.problems({ ...polecat(), agent_pid: 'x', base: 'main' } as unknown as AgentRecord);
+    expect(bad.map((p) => formatKeyPath(p.keyPath)).sort()).toEqual(['agent_pid', 'base']);
   });
 
   it('refuse a restart count that is not a whole number and times that are not times', () => {
