@@ -29,7 +29,7 @@ import { mainWorkTree } from '../git/worktrees.js';
 import { elapsedMs } from '../clock.js';
 import { NotFoundError, RuleError, UsageError } from '../errors.js';
 import { LOGS_DIR_NAME, handoffPath, logPath, primePath, sandboxPath, sessionEnv, sessionLive, startSession, writeLauncher, type RunningSession } from './sessions.js';
-import { signalGroup, waitGone } from './processes.js';
+import { endGroup, liveAgentPid, signalGroup, waitGone } from './processes.js';
 import { escalated, markStuck, restartsOf } from './stuck.js';
 
 /** The lock under which polecats are allocated and slots counted (spawn, witness, a loop going idle). */
@@ -150,6 +150,12 @@ export async function runPolecatLoop(ledger: Ledger, name: string, options: Loop
   if (agent.worktree === undefined || !existsSync(agent.worktree)) throw new RuleError(`${name} has no sandbox on this machine`, `give it one: gt sling <bead> --spawn --name ${name}`);
   if (Number(agent.session_pid) !== process.pid && sessionLive(agent)) {
     throw new RuleError(`${name}'s loop already runs (pid ${agent.session_pid})`, `stop it first: gt polecat stop ${name}`);
+  }
+  // A loop killed hard leaves its session running: this loop's sessions must never work beside it.
+  const leftover = liveAgentPid(agent);
+  if (leftover !== undefined) {
+    await endGroup(`${name}'s leftover session`, leftover);
+    options.say(`✗ ${name}: ended the session ${leftover} a previous loop left running`);
   }
   const here = hostname();
   const pid = String(process.pid);

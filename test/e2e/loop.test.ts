@@ -158,6 +158,7 @@ describe('the propulsion loop', () => {
     await until(`${id} closed`, () => statusOf(id) === 'closed');
     const log = r.gtOk('peek', 'nux', '-n', '50');
     expect(log).toContain(`handing off ${id} (once)`);
+    expect(log).toContain(`⇢ nux: handing off ${id}`);
     expect(log).toContain('my prime shows the handoff');
     expect(log).toContain(`handoff session of nux for ${id}`);
     const ledger = r.git('log', '--format=%s', 'gt/ledger');

@@ -131,7 +131,7 @@ export function registerPolecat(program: Command): void {
       await withLedger(command, async (ledger) => {
         const { result, end } = await requestHandoff(ledger, options.message ?? '(no message)');
         const text = globalsOf(command).json
-          ? `${JSON.stringify(result, null, 2)}\n`
+          ? `${process.stdout.isTTY ? JSON.stringify(result, null, 2) : JSON.stringify(result)}\n`
           : terminalSafe(`⇢ ${result.polecat}: handing off${result.bead ? ` ${result.bead}` : ''}; ending session ${result.session}, loop ${result.loop} starts a fresh one\n`);
         // Printed before the session (this process with it) is ended.
         await new Promise<void>((done) => process.stdout.write(text, () => done()));
