@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
 import { until, alive, killSessions, killProcessesOf, SCRIPTED_AGENT } from '../helpers/sessions.js';
@@ -165,6 +165,27 @@ describe('the propulsion loop', () => {
     expect(ledger).toContain(`handed off on ${id}`);
     expect(ledger).not.toContain('restart 1/');
     userUntouched();
+  });
+
+  it("a session that only advances its bead's molecule made progress: no restart counted, the next session goes on", async () => {
+    mkdirSync(join(r.dir, '.gt', 'formulas'), { recursive: true });
+    writeFileSync(
+      join(r.dir, '.gt', 'formulas', 'trio.formula.toml'),
+      'formula = "trio"\nversion = 1\n[[steps]]\nid = "one"\ntitle = "One"\n[[steps]]\nid = "two"\ntitle = "Two"\nneeds = ["one"]\n[[steps]]\nid = "three"\ntitle = "Three"\nneeds = ["two"]\n',
+    );
+    // One step per session, then exit: with no restart allowed, a session judged fruitless would make it stuck.
+    r.gtOk('config', 'set', 'runtime.command', 'gt mol step done');
+    r.gtOk('config', 'set', 'witness.max_restarts', '0');
+    const id = create('Three steps');
+    r.gtOk('sling', id, 'ann', '--formula', 'trio', '--create-agent');
+    r.gtOk('unsling', id);
+    spawn(id);
+    await until(`${id} closed`, () => statusOf(id) === 'closed');
+    expect(polecat('nux')?.state).toBe('idle');
+    const ledger = r.git('log', '--format=%s', 'gt/ledger');
+    expect(ledger.match(new RegExp(`polecat nux: session \\d+ ended, progress on ${id}`, 'g'))!.length).toBeGreaterThanOrEqual(3);
+    expect(ledger).not.toContain('stuck');
+    expect(witnessMail()).toEqual([]);
   });
 
   it('gt handoff outside a loop session: one clear line, exit 1', () => {
