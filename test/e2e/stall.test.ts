@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GIT_ENV, makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
-import { until, alive, killSessions, SCRIPTED_AGENT } from '../helpers/sessions.js';
+import { until, alive, killSessions, killProcessesOf, SCRIPTED_AGENT } from '../helpers/sessions.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Spawned {
   polecat: string;
@@ -16,6 +17,7 @@ interface Polecat {
   state: string;
   bead?: string;
   pid?: number;
+  agent_pid?: number;
   restarts?: number;
   last_activity?: string;
   last_activity_source?: string;
@@ -27,6 +29,7 @@ interface Action {
   pid?: number;
   restart?: number;
   reason?: string;
+  session?: number;
   mail?: string;
 }
 
@@ -49,6 +52,7 @@ afterEach(() => {
     // No polecat list: nothing more to kill.
   }
   killSessions(pids);
+  killProcessesOf(r.dir);
   r.cleanup();
 });
 
@@ -104,12 +108,17 @@ describe('stall detection (injected time)', () => {
     for (const m of [7, 9, 10.5]) expect(pass(m)).toEqual([]);
     expect(JSON.parse(r.gt(['mail', 'check', '--json', '--as', 'nux']).stdout)).toMatchObject({ unread: 1 });
 
+    const stalledSession = polecat('nux').agent_pid!;
     const restarted = pass(11.5);
-    expect(restarted).toMatchObject([{ kind: 'restarted', polecat: 'nux', bead: stuckBead, restart: 1, reason: 'stalled' }]);
-    const newPid = restarted[0]!.pid!;
-    expect(newPid).not.toBe(nux.pid);
-    expect(alive(nux.pid!)).toBe(false);
-    expect(polecat('nux', { GT_NOW: at(11.5) })).toMatchObject({ state: 'working', pid: newPid, restarts: 1 });
+    // The witness ends the stalled session and counts the restart; nux's loop, still the same, starts the next.
+    expect(restarted).toMatchObject([{ kind: 'restarted', polecat: 'nux', bead: stuckBead, restart: 1, reason: 'stalled', pid: nux.pid, session: stalledSession }]);
+    expect(alive(stalledSession)).toBe(false);
+    const newSession = await waitFor('the next session', () => {
+      const p = polecat('nux', { GT_NOW: at(11.5) });
+      return p.agent_pid !== undefined && p.agent_pid !== stalledSession ? p.agent_pid : undefined;
+    });
+    expect(alive(newSession)).toBe(true);
+    expect(polecat('nux', { GT_NOW: at(11.5) })).toMatchObject({ state: 'working', pid: nux.pid, restarts: 1 });
     expect(agentFile('nux')).toMatch(/witness: session stalled .* restarted \(/);
     // The new session's prime opens with the nudge it had not read.
     expect(readFileSync(join(r.dir, '.git', 'gt', 'polecats', 'logs', 'nux.prime.md'), 'utf8')).toMatch(/^## ⚠ Nudge for you \(1\): read this first\n- \S+ from witness /);
@@ -120,7 +129,7 @@ describe('stall detection (injected time)', () => {
     commitIn(nux.worktree, at(17.5));
     expect(pass(22)).toEqual([]);
     expect(pass(23)).toMatchObject([{ kind: 'nudged', polecat: 'nux' }]);
-    expect(polecat('nux', { GT_NOW: at(23) })).toMatchObject({ pid: newPid, restarts: 1, last_activity_source: 'commit' });
+    expect(polecat('nux', { GT_NOW: at(23) })).toMatchObject({ pid: nux.pid, agent_pid: newSession, restarts: 1, last_activity_source: 'commit' });
 
     // furiosa, committing all along, was left alone: same session, no nudge.
     expect(polecat('furiosa', { GT_NOW: at(23) })).toMatchObject({ state: 'working', pid: furiosa.pid });
@@ -141,7 +150,8 @@ describe('stall detection at the circuit breaker', () => {
     const pass = (minutes: number): Action[] => JSON.parse(r.gt(['witness', '--once', '--json'], { env: { GT_NOW: new Date(base + minutes * MIN).toISOString() } }).stdout) as Action[];
     expect(pass(6)).toMatchObject([{ kind: 'nudged', polecat: 'nux' }]);
     expect(pass(11.5)).toMatchObject([{ kind: 'stuck', polecat: 'nux', bead: id, restarts: 0 }]);
-    expect(alive(s.pid!)).toBe(false);
+    // Its session ended by the witness, its loop sees the polecat stuck and leaves.
+    await until('the loop gone', () => !alive(s.pid!));
     expect(polecat('nux')).toMatchObject({ state: 'stuck', bead: id });
     expect(r.gtJson<{ from: string; subject: string }[]>('mail', 'inbox')).toMatchObject([{ from: 'witness', subject: `⚠ nux stuck on ${id} after 0 restarts` }]);
     expect(pass(20)).toEqual([]);
