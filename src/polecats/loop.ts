@@ -171,6 +171,14 @@ export async function runPolecatLoop(ledger: Ledger, name: string, options: Loop
     const settings = settingsOf(view, { gitDir: ledger.repo.paths.gitDir });
     const bead = hookedOn(view.beads, name)[0]?.id;
     if (bead === undefined) {
+      if (me.session_pid !== pid) {
+        // Started by hand on an empty hook: recorded now, so a spawn slings to this loop rather than start another.
+        await ledger.write((tx) => {
+          const a = tx.agents.get(name)!;
+          tx.put(agentKind, withAgentEvent({ ...a, session_pid: pid, session_host: here, updated_at: tx.now }, tx.now, `loop: started, waiting for work (pid ${pid})`));
+          return { result: null, message: `polecat ${name}: loop ${pid} waits for work` };
+        });
+      }
       if (await waitForWork(settings.polecats.idleExitMs)) continue;
       if (options.signal.aborted) return stopped();
       // Under the allocation lock: a spawn either slings to this loop before it decides (and it goes
@@ -242,7 +250,8 @@ export async function runPolecatLoop(ledger: Ledger, name: string, options: Loop
         }
         const count = restartsOf(a, bead);
         if (escalated(a, bead)) {
-          end(base, `loop: session ended (${how}), no progress on ${bead}; already stuck`);
+          // The witness found it stuck meanwhile (a stalled session with no restart left): it stays stuck.
+          end({ ...base, state: 'stuck' }, `loop: session ended (${how}), no progress on ${bead}; already stuck`);
           return { result: { kind: 'stuck' as const, mail: a.escalation_mail! }, message: `polecat ${name}: stuck on ${bead}` };
         }
         // The witness ended this session (stalled) and counted the restart itself: the next one starts now.
