@@ -18,10 +18,23 @@ export interface CommitInfo {
   message: string;
 }
 
+const COMMIT_FORMAT = '--format=%H%x00%ct%x00%s%x00%B%x1e';
+
 /** The commits' ids, committer times and messages, in the order given. */
 export function readCommits(cwd: string, shas: string[]): CommitInfo[] {
   if (shas.length === 0) return [];
-  const out = runGit(cwd, ['log', '--no-walk=unsorted', '--format=%H%x00%ct%x00%s%x00%B%x1e', ...shas, '--']);
+  return parseCommits(runGit(cwd, ['log', '--no-walk=unsorted', COMMIT_FORMAT, ...shas, '--']));
+}
+
+/**
+ * Every commit reachable from `tip` and from none of `known`, oldest first, however many: one git
+ * process streams them (no list of ids on a command line). Throws when a ref or id is unknown.
+ */
+export function commitsSince(cwd: string, tip: string, known: readonly string[]): CommitInfo[] {
+  return parseCommits(runGit(cwd, ['log', '--reverse', COMMIT_FORMAT, tip, '--not', ...known, '--'], { quiet: true }));
+}
+
+function parseCommits(out: string): CommitInfo[] {
   return out
     .split('\x1e')
     .map((entry) => entry.replace(/^\n/, ''))

@@ -4,15 +4,13 @@
  * are read: reachable from a moved (or new) branch tip and from none of the tips the last pass saw.
  */
 import type { Ledger } from '../ledger/ledger.js';
-import { readCommits, runGit } from '../git/git-command.js';
+import { commitsSince, type CommitInfo } from '../git/git-command.js';
 import { recordCommits, type CloseRule } from '../beads/commit-record.js';
 import { closeRuleOf } from '../work/merge-queue.js';
 import { parseBeadReferences } from '../beads/trailers.js';
 
 const BRANCH_PREFIX = 'refs/heads/';
 const GT_PREFIX = 'refs/heads/gt/';
-/** A branch that moved by more than this many commits at once is read only this far back. */
-const MAX_NEW_COMMITS = 200;
 
 /** Code branches and their tips (gt's own branches are not code). */
 export function codeBranches(ledger: Ledger): Map<string, string> {
@@ -21,10 +19,10 @@ export function codeBranches(ledger: Ledger): Map<string, string> {
   return out;
 }
 
-function newCommits(cwd: string, tip: string, known: readonly string[]): string[] {
+/** Every commit since the last pass, however many (a pull of 250 `Closes:` commits records 250). */
+function newCommits(cwd: string, tip: string, known: readonly string[]): CommitInfo[] {
   try {
-    const out = runGit(cwd, ['rev-list', `--max-count=${MAX_NEW_COMMITS}`, '--reverse', tip, '--not', ...known, '--'], { quiet: true });
-    return out.split('\n').filter(Boolean);
+    return commitsSince(cwd, tip, known);
   } catch {
     // An old tip is gone (gc after a force-push): read nothing rather than the branch's whole history.
     return [];
@@ -41,7 +39,7 @@ export async function recordBranchCommits(ledger: Ledger, seen: Readonly<Record<
   let rule: CloseRule | undefined;
   for (const [ref, tip] of tips) {
     if (seen[ref] === tip) continue;
-    const commits = readCommits(cwd, newCommits(cwd, tip, known)).filter((c) => parseBeadReferences(c.message).length > 0);
+    const commits = newCommits(cwd, tip, known).filter((c) => parseBeadReferences(c.message).length > 0);
     if (commits.length === 0) continue;
     rule ??= await closeRuleOf(ledger);
     const outcome = await recordCommits(ledger, ref.slice(BRANCH_PREFIX.length), commits, [], rule);
