@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import type { Signature } from '../git/object-format.js';
+import type { UserIdentity } from '../git/identity.js';
 import { OVERSEER } from './layout.js';
 import { checkAgentName } from './names.js';
 
@@ -18,11 +20,32 @@ export function resolveActor(requested: string | undefined, checkoutAgent: () =>
   return { name: checkAgentName(name), isOverseer: false };
 }
 
-export function signatureOf(actor: Actor, when: Date): Signature {
+/** What an overseer commit is signed with when git knows no user (no user.name, no GIT_AUTHOR_NAME). */
+export const OVERSEER_FALLBACK: UserIdentity = { name: OVERSEER, email: `${OVERSEER}@gt.local` };
+
+/**
+ * An agent signs as itself (`<name>@gt.local`); the overseer as the person git knows (`user`), so a
+ * ledger commit in `git log` says who did it. Either way the actor's name is in a trailer (`actorTrailers`).
+ */
+export function signatureOf(actor: Actor, when: Date, user: UserIdentity = OVERSEER_FALLBACK): Signature {
   return {
-    name: actor.name,
-    email: `${actor.name}@gt.local`,
+    ...(actor.isOverseer ? user : { name: actor.name, email: `${actor.name}@gt.local` }),
     timestamp: Math.floor(when.getTime() / 1000),
     timezoneOffset: -when.getTimezoneOffset(),
   };
+}
+
+/** The trailer naming the actor (all commits) and, for an agent, the machine it wrote on. */
+export const ACTOR_TRAILER = 'Gt-Actor';
+export const HOST_TRAILER = 'Gt-Host';
+
+/** `message` with the actor's trailers as its last paragraph. */
+export function withActorTrailers(message: string, actor: Actor): string {
+  const trailers = [`${ACTOR_TRAILER}: ${actor.name}`, ...(actor.isOverseer ? [] : [`${HOST_TRAILER}: ${hostname()}`])];
+  return `${message.replace(/\n+$/, '')}\n\n${trailers.join('\n')}\n`;
+}
+
+/** The actor a ledger commit names in its trailer; undefined for commits made before trailers existed. */
+export function actorOfMessage(message: string): string | undefined {
+  return new RegExp(`^${ACTOR_TRAILER}: (\\S+)$`, 'm').exec(message)?.[1];
 }

@@ -2,9 +2,11 @@ import type { Ledger } from './ledger.js';
 import { TREE_MODE } from '../git/object-format.js';
 import { decodeLedgerFile } from './snapshot.js';
 import { dirOf } from './layout.js';
+import { actorOfMessage } from './actor.js';
 
 export interface FileRevision {
   commit: string;
+  /** Who wrote it: the actor its trailer names, else (older commits) the commit's author name. */
   author: string;
   /** ISO time of the commit's author date. */
   at: string;
@@ -43,7 +45,7 @@ export async function fileHistory(ledger: Ledger, ref: string, path: string): Pr
     const commit = await ledger.cache.fullCommit(oid);
     revisions.push({
       commit: oid,
-      author: commit.author.name,
+      author: actorOfMessage(commit.message) ?? commit.author.name,
       at: new Date(commit.author.timestamp * 1000).toISOString(),
       subject: commit.message.split('\n')[0] ?? '',
       after: await valueAt(ledger, oid, path),

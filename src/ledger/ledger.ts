@@ -9,7 +9,8 @@ import { ViewCache } from './view-cache.js';
 import { mergeSnapshots } from './merge/tree-merge.js';
 import { withMergeNotes } from './merge/merge-notes.js';
 import { withWriteLock } from './write-lock.js';
-import { resolveActor, signatureOf, type Actor } from './actor.js';
+import { OVERSEER_FALLBACK, resolveActor, signatureOf, withActorTrailers, type Actor } from './actor.js';
+import { userIdentity } from '../git/identity.js';
 import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentRef, dirOf, entityPath, idFromPath } from './layout.js';
 import { checkPrefix } from './names.js';
 import { LEDGER_SCHEMA_VERSION, type LedgerConfig } from './config.js';
@@ -346,15 +347,20 @@ export class Ledger {
     return found;
   }
 
+  /** The signature of `actor`'s commits: the overseer's asks git who the user is (cached; see git/identity.ts). */
+  signature(actor: Actor, when: Date) {
+    return signatureOf(actor, when, actor.isOverseer ? userIdentity(this.repo.paths.gitDir, this.repo.paths.commonDir, OVERSEER_FALLBACK) : OVERSEER_FALLBACK);
+  }
+
   commitTree(tree: string, parents: string[], message: string, when: Date, author: Actor = this.actor): string {
-    const sig = signatureOf(author, when);
-    const commit = this.cache.writeCommit({ tree, parents, author: sig, committer: sig, message });
+    const sig = this.signature(author, when);
+    const commit = this.cache.writeCommit({ tree, parents, author: sig, committer: sig, message: withActorTrailers(message, author) });
     this.liveCommits.add(commit);
     return commit;
   }
 
   updateRef(ref: string, expected: string | null, next: string, message: string, when: Date): void {
-    this.repo.refs.compareAndSwap({ ref, expected, next, message, who: signatureOf(this.actor, when) });
+    this.repo.refs.compareAndSwap({ ref, expected, next, message, who: this.signature(this.actor, when) });
     this.liveCommits.add(next);
   }
 

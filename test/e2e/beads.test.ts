@@ -32,7 +32,7 @@ describe('beads from the CLI', () => {
     const bead = create('Fix login bug', '-t', 'bug', '-p', '1', '-l', 'auth,ui', '-d', 'Users cannot log in.\nSince Tuesday.', '--acceptance', 'login works', '-a', 'alice');
     expect(bead.id).toMatch(/^gt-[0-9a-z]{4}$/);
     expect(bead).toMatchObject({ title: 'Fix login bug', type: 'bug', status: 'open', priority: 1, assignee: 'alice', labels: ['auth', 'ui'], created_by: 'overseer' });
-    expect(r.git('log', '-1', '--format=%s|%an', 'gt/ledger').trim()).toBe(`create ${bead.id}: Fix login bug|overseer`);
+    expect(r.git('log', '-1', '--format=%s|%an|%(trailers:key=Gt-Actor,valueonly)', 'gt/ledger').trim()).toBe(`create ${bead.id}: Fix login bug|Test User|overseer`);
     const file = r.git('show', `gt/ledger:beads/${bead.id}.yaml`);
     expect(file).toContain('description: |-\n  Users cannot log in.\n  Since Tuesday.\n');
     expect(file.endsWith('\n') && !file.endsWith('\n\n')).toBe(true);
