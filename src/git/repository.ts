@@ -46,9 +46,14 @@ export class Repository {
    * Created on first use: a read answered from the index needs no object reader, and choosing one
    * means probing for a git binary, which costs a process spawn.
    */
+  /** Which object reader this repository uses (the first call may probe for a git binary). */
+  backendChoice(): 'native' | 'iso' {
+    return this.objectReader?.backend ?? this.options.backend ?? chooseBackend(process.env.GT_GIT_BACKEND);
+  }
+
   get reader(): ObjectReader {
     if (!this.objectReader) {
-      const backend = this.options.backend ?? chooseBackend(process.env.GT_GIT_BACKEND);
+      const backend = this.backendChoice();
       this.objectReader = backend === 'native' ? new NativeObjectReader(this.paths.gitDir) : new IsoObjectReader(this.paths.commonDir);
     }
     return this.objectReader;

@@ -3,6 +3,7 @@ import { TREE_MODE } from '../git/object-format.js';
 import { decodeLedgerFile } from './snapshot.js';
 import { dirOf } from './layout.js';
 import { actorOfMessage } from './actor.js';
+import { pathHistory } from './history-index.js';
 
 export interface FileRevision {
   commit: string;
@@ -37,8 +38,45 @@ async function valueAt(ledger: Ledger, commit: string | undefined, path: string)
   return 'value' in decoded ? decoded.value : undefined;
 }
 
-/** Every commit of `ref` that changed `path`, newest first, with the file before and after. */
-export async function fileHistory(ledger: Ledger, ref: string, path: string): Promise<FileRevision[]> {
+/** What `gt log` shows: the revisions, newest first, and where a shallow clone's history stops. */
+export interface FileHistory {
+  revisions: FileRevision[];
+  /** The boundary commit of a shallow clone, when the file's history goes back further than it. */
+  cutAt?: string;
+}
+
+async function valueOf(ledger: Ledger, path: string, blob: string | null): Promise<unknown> {
+  if (blob === null) return undefined;
+  const decoded = await ledger.cache.decode(path, blob);
+  return 'value' in decoded ? decoded.value : undefined;
+}
+
+/**
+ * Every commit of `ref` that changed `path`, newest first, with the file before and after. Answered
+ * from the history index (history-index.ts); with no git binary (GT_GIT_BACKEND=iso) the object
+ * reader walks the history instead, reading trees.
+ */
+export async function fileHistory(ledger: Ledger, ref: string, path: string): Promise<FileHistory> {
+  const tip = /^[0-9a-f]{40}$/.test(ref) ? ref : ledger.repo.refs.resolve(ref);
+  if (!tip) return { revisions: [] };
+  if (ledger.repo.backendChoice() === 'iso') return { revisions: await walkedHistory(ledger, ref, path) };
+  const cwd = ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir;
+  const history = await pathHistory(ledger.repo.stateDir, cwd, ledger.repo.paths.commonDir, tip, path);
+  const revisions: FileRevision[] = [];
+  for (const r of history.revisions) {
+    revisions.push({
+      commit: r.commit,
+      author: r.actor,
+      at: new Date(r.time * 1000).toISOString(),
+      subject: r.subject,
+      after: await valueOf(ledger, path, r.after),
+      before: await valueOf(ledger, path, r.before),
+    });
+  }
+  return { revisions, ...(history.cutAt ? { cutAt: history.cutAt } : {}) };
+}
+
+async function walkedHistory(ledger: Ledger, ref: string, path: string): Promise<FileRevision[]> {
   const commits = await ledger.repo.reader.pathHistory(ref, path);
   const revisions: FileRevision[] = [];
   for (const oid of commits) {
