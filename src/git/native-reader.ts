@@ -96,12 +96,6 @@ export class NativeObjectReader implements ObjectReader {
     return status === 0 ? stdout.trim() : null;
   }
 
-  async pathHistory(ref: string, path: string): Promise<string[]> {
-    const { status, stdout } = this.run(['log', '--format=%H', ref, '--', path]);
-    if (status !== 0) return [];
-    return stdout.split('\n').filter(Boolean);
-  }
-
   close(): void {
     if (!this.process) return;
     this.process.removeAllListeners('exit');

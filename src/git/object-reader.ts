@@ -13,7 +13,5 @@ export interface ObjectReader {
   readMany(oids: readonly string[]): Promise<Map<string, GitObject>>;
   /** Common ancestor for a three-way merge; null when the histories are unrelated. */
   mergeBase(a: string, b: string): Promise<string | null>;
-  /** Commits of `ref` that changed `path`, newest first (git's default history simplification). */
-  pathHistory(ref: string, path: string): Promise<string[]>;
   close(): void;
 }

@@ -8,7 +8,7 @@
  */
 import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { changedCommits, shallowBoundary, type ChangedCommit } from '../git/change-log.js';
+import { shallowBoundary, type ChangedCommit } from '../git/change-log.js';
 import { actorOfMessage } from './actor.js';
 import { withStateLock } from './write-lock.js';
 
@@ -82,7 +82,10 @@ function toIndexed(c: ChangedCommit, boundary: ReadonlySet<string>): IndexedComm
 }
 
 /** The index with everything reachable from `tip` in it. */
-async function upToDate(stateDir: string, cwd: string, commonDir: string, tip: string): Promise<Map<string, IndexedCommit>> {
+/** What is new: the commits reachable from `tip` and from none of `exclude`, with their changes (change-log.ts). */
+export type ChangeSource = (tip: string, exclude: readonly string[], boundary: ReadonlySet<string>) => Promise<ChangedCommit[]>;
+
+async function upToDate(stateDir: string, commonDir: string, tip: string, source: ChangeSource): Promise<Map<string, IndexedCommit>> {
   const boundary = shallowBoundary(commonDir);
   // A commit indexed at a boundary that has since been deepened (git fetch --deepen/--unshallow) must be read again.
   const current = (index: ReturnType<typeof readIndex>): boolean => index.commits.has(tip) && [...index.commits.values()].every((c) => !c.cut || boundary.has(c.commit));
@@ -98,10 +101,10 @@ async function upToDate(stateDir: string, cwd: string, commonDir: string, tip: s
     }
     let fresh: ChangedCommit[];
     try {
-      fresh = changedCommits(cwd, tip, tips);
+      fresh = await source(tip, tips, boundary);
     } catch {
       // A remembered tip is gone (gc after a force-push): read the whole history again.
-      fresh = changedCommits(cwd, tip, []);
+      fresh = await source(tip, [], boundary);
     }
     const added = fresh.filter((c) => !commits.has(c.commit)).map((c) => toIndexed(c, boundary));
     const dir = dirOf(stateDir);
@@ -115,12 +118,33 @@ async function upToDate(stateDir: string, cwd: string, commonDir: string, tip: s
   });
 }
 
+/** Each commit's distance from the oldest commit below it along its longest parent chain: a child always has more. */
+function generations(commits: ReadonlyMap<string, IndexedCommit>, reachable: readonly IndexedCommit[]): Map<string, number> {
+  const gen = new Map<string, number>();
+  for (const start of reachable) {
+    if (gen.has(start.commit)) continue;
+    // Iterative post-order: a commit's number is known once all its parents' are.
+    const stack: IndexedCommit[] = [start];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const pending = top.parents.map((p) => commits.get(p)).filter((p): p is IndexedCommit => p !== undefined && !gen.has(p.commit));
+      if (pending.length > 0) {
+        stack.push(...pending);
+        continue;
+      }
+      stack.pop();
+      gen.set(top.commit, 1 + Math.max(-1, ...top.parents.map((p) => gen.get(p) ?? -1)));
+    }
+  }
+  return gen;
+}
+
 /**
- * Every commit reachable from `tip` that changed `path`, newest first (author time, then log order),
- * with the file's blob before and after. `cwd` is where git runs; `commonDir` holds the shallow list.
+ * Every commit reachable from `tip` that changed `path`, newest first, with the file's blob before
+ * and after. `commonDir` holds a shallow clone's boundary list; `source` reads what is not indexed yet.
  */
-export async function pathHistory(stateDir: string, cwd: string, commonDir: string, tip: string, path: string): Promise<PathHistory> {
-  const commits = await upToDate(stateDir, cwd, commonDir, tip);
+export async function pathHistory(stateDir: string, commonDir: string, tip: string, path: string, source: ChangeSource): Promise<PathHistory> {
+  const commits = await upToDate(stateDir, commonDir, tip, source);
   const reachable: IndexedCommit[] = [];
   const seen = new Set<string>([tip]);
   const queue = [tip];
@@ -135,7 +159,7 @@ export async function pathHistory(stateDir: string, cwd: string, commonDir: stri
       }
     }
   }
-  const order = new Map(reachable.map((c, i) => [c.commit, i]));
+  const generation = generations(commits, reachable);
   const revisions: PathRevision[] = [];
   for (const c of reachable) {
     for (const [changed, before, after] of c.changes) {
@@ -143,7 +167,9 @@ export async function pathHistory(stateDir: string, cwd: string, commonDir: stri
       revisions.push({ commit: c.commit, ...(c.parents[0] ? { parent: c.parents[0] } : {}), time: c.time, actor: c.actor, subject: c.subject, before, after });
     }
   }
-  revisions.sort((a, b) => b.time - a.time || order.get(a.commit)! - order.get(b.commit)!);
+  // Newest first; within one second, a commit before the commits it was made on, and unrelated
+  // commits of that second by id, so the order depends on nothing but the history.
+  revisions.sort((a, b) => b.time - a.time || generation.get(b.commit)! - generation.get(a.commit)! || (a.commit < b.commit ? -1 : 1));
   const oldest = revisions[revisions.length - 1];
   if (oldest === undefined || oldest.before !== null) {
     const cut = reachable.find((c) => c.cut);
