@@ -1,4 +1,6 @@
+import { realpathSync } from 'node:fs';
 import type { Command } from 'commander';
+import { mergeDriverCommand } from '../git/merge-driver-config.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { openLedger } from '../kinds.js';
 import type { LedgerView } from '../ledger/view.js';
@@ -30,4 +32,14 @@ export async function readView(ledger: Ledger): Promise<LedgerView> {
   const view = await ledger.view();
   warnProblems(view.problems);
   return view;
+}
+
+/** The gt script this process runs (dist/gt.mjs): what sessions, launchers and git's merge driver call back. */
+export function gtEntry(): string {
+  return realpathSync(process.argv[1]!);
+}
+
+/** The command git runs as gt's merge driver: this node and this gt. */
+export function thisMergeDriver(): string {
+  return mergeDriverCommand(process.execPath, gtEntry());
 }

@@ -9,6 +9,7 @@ import { ViewCache } from './view-cache.js';
 import { mergeSnapshots } from './merge/tree-merge.js';
 import { withMergeNotes } from './merge/merge-notes.js';
 import { withWriteLock } from './write-lock.js';
+import { ATTRIBUTES_PATH, LEDGER_ATTRIBUTES, writeLedgerAttributes } from './attributes.js';
 import { OVERSEER_FALLBACK, resolveActor, signatureOf, withActorTrailers, type Actor } from './actor.js';
 import { userIdentity } from '../git/identity.js';
 import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentRef, dirOf, entityPath, idFromPath } from './layout.js';
@@ -412,6 +413,11 @@ export class Ledger {
     return current;
   }
 
+  /** Writes the ledger's `.gitattributes` (attributes.ts) when missing or different; true when it did. */
+  async writeAttributes(): Promise<boolean> {
+    return withWriteLock(this.repo.stateDir, staleLockMs(), () => writeLedgerAttributes(this, this.requireLedgerTip()));
+  }
+
   /**
    * Creates the ledger branch; a second run changes nothing, unless gt.yaml is missing or broken: then
    * it writes a valid one (`repaired` says what was wrong), keeping everything else.
@@ -426,7 +432,13 @@ export class Ledger {
       }
       const config: LedgerConfig = { schema: LEDGER_SCHEMA_VERSION, prefix: prefix ?? defaultPrefix(this.repo), types: [] };
       const when = new Date(this.now());
-      const tree = await this.cache.writeTree(null, new Map([[CONFIG_PATH, { text: encodeConfig(config), value: config }]]));
+      const tree = await this.cache.writeTree(
+        null,
+        new Map([
+          [CONFIG_PATH, { text: encodeConfig(config), value: config }],
+          [ATTRIBUTES_PATH, { text: LEDGER_ATTRIBUTES, value: null }],
+        ]),
+      );
       const message = `init ledger (prefix ${config.prefix})`;
       const commit = this.commitTree(tree, [], message, when);
       this.updateRef(LEDGER_REF, null, commit, message, when);

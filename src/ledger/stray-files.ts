@@ -1,10 +1,11 @@
 /**
  * Files on the ledger that gt does not read: anything in a kind's folder that is not `<id>.yaml` (a
- * README, `x.yml`, a subfolder), and anything at the root besides `gt.yaml` and the kinds' folders.
+ * README, `x.yml`, a subfolder), and anything at the root besides `gt.yaml`, `.gitattributes` and the kinds' folders.
  * Every command and the observer skip them; gt doctor names them, one warning each.
  */
 import type { ObjectCache } from './snapshot.js';
 import { CONFIG_PATH, idFromPath } from './layout.js';
+import { ATTRIBUTES_PATH } from './attributes.js';
 import { TREE_MODE } from '../git/object-format.js';
 
 /** The stray paths of one ledger commit (a folder ends with `/`), sorted. */
@@ -14,7 +15,7 @@ export async function strayPaths(cache: ObjectCache, commit: string): Promise<st
   for (const entry of await cache.treeEntries(tree)) {
     const isDir = entry.mode === TREE_MODE;
     if (!isDir) {
-      if (entry.name !== CONFIG_PATH) stray.push(entry.name);
+      if (entry.name !== CONFIG_PATH && entry.name !== ATTRIBUTES_PATH) stray.push(entry.name);
       continue;
     }
     if (!cache.kinds.has(entry.name)) {

@@ -13,162 +13,30 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeRepo, type TestRepo } from '../helpers/repo.js';
 import { sized } from '../helpers/stress.js';
+import { applySteps, scenarioArbOf, seedBeads, type Scenario } from '../helpers/ledger-scenarios.js';
 import type { Clock } from '../../src/clock.js';
-import type { Ledger, Transaction } from '../../src/ledger/ledger.js';
+import type { Ledger } from '../../src/ledger/ledger.js';
 import { openLedger } from '../../src/kinds.js';
 import { mergeAgentBranches } from '../../src/ledger/agent-merge.js';
 import { LEDGER_REF, agentRef } from '../../src/ledger/layout.js';
-import {
-  addComment,
-  addDependency,
-  closeBead,
-  createBead,
-  removeDependency,
-  reopenBead,
-  updateBead,
-} from '../../src/beads/bead-service.js';
-import { BEAD_STATUSES, type Bead, type BeadStatus, type Dep, type StampedField } from '../../src/beads/bead.js';
+import { createBead, updateBead } from '../../src/beads/bead-service.js';
+import { type Bead, type BeadStatus, type Dep, type StampedField } from '../../src/beads/bead.js';
 import { decodeBead } from '../../src/beads/bead-codec.js';
-import { RuleError } from '../../src/errors.js';
 
 /** 20 scenarios in `npm test`, 1,000 in `npm run test:stress`; GT_PROPERTY_RUNS sets the count for a longer hunt. */
 const NUM_RUNS = Number(process.env.GT_PROPERTY_RUNS) || sized(20, 1000);
 
 const AGENTS = ['alice', 'bob', 'carol', 'dave'] as const;
-// Small pools, so that agents often touch the same beads, fields and elements.
-const TITLES = ['alpha', 'beta', 'gamma'] as const;
-/** '' unsets the field. */
-const TEXTS = ['one', 'two', ''] as const;
-const ASSIGNEES = ['ann', 'bo', ''] as const;
-const LABELS = ['a', 'b', 'c', 'd'] as const;
-const COMMENTS = ['hi', 'lgtm'] as const;
 /** The stamped fields the operations can change ("latest edit wins"). */
 const STAMPED: readonly StampedField[] = ['title', 'description', 'notes', 'assignee', 'close_reason'];
 const STATUS_RANK: Record<BeadStatus, number> = { open: 0, deferred: 1, blocked: 2, hooked: 3, in_progress: 4, closed: 5 };
 const CONFLICT_MARKER = /^(<{7}|={7}|>{7})( |$)/m;
 
 // ---------------------------------------------------------------------------------------------
-// Scenario generation
-
-/** `b` and `t` pick a bead among those the agent knows (initial beads, then its own new one). */
-type Op =
-  | { k: 'title'; b: number; v: string }
-  | { k: 'description' | 'notes' | 'assignee'; b: number; v: string }
-  | { k: 'priority'; b: number; v: number }
-  | { k: 'status'; b: number; v: BeadStatus }
-  | { k: 'label'; b: number; label: string; add: boolean }
-  | { k: 'dep'; b: number; t: number; add: boolean }
-  | { k: 'comment'; b: number; text: string }
-  | { k: 'close'; b: number; reason: string }
-  | { k: 'reopen'; b: number }
-  | { k: 'create'; title: string; labels: string[] };
-
-interface InitialBead {
-  title: string;
-  labels: string[];
-  priority: number;
-  description: string;
-  /** Index of another initial bead this one has a `related` dependency on. */
-  related: number | undefined;
-  closed: boolean;
-}
-
-interface Scenario {
-  beads: InitialBead[];
-  /** Interleaved steps: which agent runs which operation. */
-  steps: { agent: number; op: Op }[];
-  agentCount: number;
-}
-
-// Bead 0 is picked a third of the time, so that agents often meet on one bead.
-const ref = fc.oneof({ arbitrary: fc.constant(0), weight: 1 }, { arbitrary: fc.nat({ max: 6 }), weight: 2 });
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('title' as const), b: ref, v: fc.constantFrom(...TITLES) }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constantFrom('description' as const, 'notes' as const), b: ref, v: fc.constantFrom(...TEXTS) }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('assignee' as const), b: ref, v: fc.constantFrom(...ASSIGNEES) }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('priority' as const), b: ref, v: fc.integer({ min: 0, max: 4 }) }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('status' as const), b: ref, v: fc.constantFrom(...BEAD_STATUSES) }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('label' as const), b: ref, label: fc.constantFrom(...LABELS), add: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('dep' as const), b: ref, t: ref, add: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('comment' as const), b: ref, text: fc.constantFrom(...COMMENTS) }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('close' as const), b: ref, reason: fc.constantFrom('done', '') }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('reopen' as const), b: ref }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('create' as const), title: fc.constantFrom(...TITLES), labels: fc.subarray([...LABELS]) }) },
-);
-
-const initialBeadArb: fc.Arbitrary<InitialBead> = fc.record({
-  title: fc.constantFrom(...TITLES),
-  labels: fc.subarray([...LABELS]),
-  priority: fc.integer({ min: 0, max: 4 }),
-  description: fc.constantFrom(...TEXTS),
-  related: fc.option(fc.nat({ max: 4 }), { nil: undefined }),
-  closed: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
-});
-
-const scenarioArb: fc.Arbitrary<Scenario> = fc
-  .record({
-    beads: fc.array(initialBeadArb, { minLength: 3, maxLength: 5 }),
-    // Each operation carries a sort key: sorting by it interleaves the agents' operations.
-    agents: fc.array(fc.array(fc.tuple(opArb, fc.nat({ max: 1000 })), { minLength: 1, maxLength: 8 }), { minLength: 2, maxLength: 4 }),
-  })
-  .map(({ beads, agents }) => {
-    const steps = agents
-      .flatMap((ops, agent) => ops.map(([op, key]) => ({ agent, op, key })))
-      .sort((x, y) => x.key - y.key)
-      .map(({ agent, op }) => ({ agent, op }));
-    return { beads, steps, agentCount: agents.length };
-  });
-
-// ---------------------------------------------------------------------------------------------
 // Running it on a real repository
 
 function opened(r: TestRepo, actor: string, now?: Clock): Ledger {
   return openLedger({ cwd: r.dir, actor, ...(now ? { now } : {}) });
-}
-
-/** Runs one operation; returns what the commit message should say, or null when it was skipped. */
-function applyOp(tx: Transaction, op: Op, known: string[], mine: { created?: string }): string | null {
-  if (op.k === 'create') {
-    if (mine.created !== undefined) return null; // at most one new bead per agent
-    mine.created = createBead(tx, { title: op.title, labels: op.labels }).id;
-    return `create ${mine.created}`;
-  }
-  const id = known[op.b % known.length]!;
-  switch (op.k) {
-    case 'title':
-    case 'description':
-    case 'notes':
-    case 'assignee':
-      updateBead(tx, id, { [op.k]: op.v });
-      break;
-    case 'priority':
-      updateBead(tx, id, { priority: op.v });
-      break;
-    case 'status':
-      updateBead(tx, id, { status: op.v });
-      break;
-    case 'label':
-      updateBead(tx, id, op.add ? { addLabels: [op.label] } : { removeLabels: [op.label] });
-      break;
-    case 'dep': {
-      const target = known[op.t % known.length]!;
-      if (target === id) return null;
-      // `related` never orders work, so no cycle can make the service refuse it.
-      if (op.add) addDependency(tx, id, target, 'related');
-      else removeDependency(tx, id, target, 'related');
-      break;
-    }
-    case 'comment':
-      addComment(tx, id, op.text);
-      break;
-    case 'close':
-      closeBead(tx, id, { reason: op.reason });
-      break;
-    case 'reopen':
-      reopenBead(tx, id);
-      break;
-  }
-  return `${op.k} ${id}`;
 }
 
 /** Every file of a tree-ish, read straight from git (not through gt's caches). */
@@ -374,20 +242,7 @@ async function runScenario(s: Scenario): Promise<void> {
     const overseer = opened(r, 'overseer');
     ledgers.push(overseer);
     await overseer.init('gt');
-    const baseIds = (
-      await overseer.write((tx) => {
-        const ids = s.beads.map((spec, i) =>
-          createBead(tx, { title: `${spec.title} ${i}`, labels: spec.labels, priority: spec.priority, description: spec.description }).id,
-        );
-        s.beads.forEach((spec, i) => {
-          if (spec.related !== undefined && spec.related % ids.length !== i) addDependency(tx, ids[i]!, ids[spec.related % ids.length]!, 'related');
-        });
-        s.beads.forEach((spec, i) => {
-          if (spec.closed) closeBead(tx, ids[i]!, { reason: 'before' });
-        });
-        return { result: ids, message: `create ${ids.length} beads` };
-      })
-    ).result;
+    const baseIds = await seedBeads(overseer, s);
 
     // 2. The agents' interleaved operations, each on its own branch.
     const names = AGENTS.slice(0, s.agentCount);
@@ -396,27 +251,7 @@ async function runScenario(s: Scenario): Promise<void> {
       ledgers.push(l);
       return l;
     });
-    const mine = names.map(() => ({}) as { created?: string });
-    for (const { agent, op } of s.steps) {
-      const state = mine[agent]!;
-      const known = state.created ? [...baseIds, state.created] : baseIds;
-      const { result } = await agentLedgers[agent]!.write((tx) => {
-        // A copy, so that a retried transaction starts from the same state.
-        const local = { ...state };
-        let message: string | null;
-        try {
-          message = applyOp(tx, op, known, local);
-        } catch (error) {
-          // A refusal (reopen of an open bead, removing a missing dependency) skips the operation.
-          if (!(error instanceof RuleError)) throw error;
-          message = null;
-        }
-        return { result: { created: message === null ? state.created : local.created, applied: message !== null }, message: message ?? 'skipped' };
-      });
-      if (result.created !== undefined) state.created = result.created;
-      if (result.applied) stats.writes++;
-      else stats.skipped++;
-    }
+    await applySteps(agentLedgers, s, baseIds, stats);
 
     // 3. Record the tips. An agent whose operations all were refused or changed nothing has no branch,
     // or one at the ledger tip (a first write that changes nothing still creates the branch there).
@@ -442,7 +277,7 @@ async function runScenario(s: Scenario): Promise<void> {
 
 describe('gt merge over real repositories', () => {
   it(`gives a byte-identical ledger in every merge order and keeps every change (${NUM_RUNS} scenarios)`, async () => {
-    await fc.assert(fc.asyncProperty(scenarioArb, runScenario), { numRuns: NUM_RUNS });
+    await fc.assert(fc.asyncProperty(scenarioArbOf(4), runScenario), { numRuns: NUM_RUNS });
     console.log(
       `merge-order property: ${stats.runs} passing scenarios, ${stats.orders} merge orders, ` +
         `${stats.writes} agent operations applied (${stats.skipped} refused/skipped)`,

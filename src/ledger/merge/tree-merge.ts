@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ObjectCache, FileVersion, Snapshot } from '../snapshot.js';
+import type { EntityKinds } from '../entity-kind.js';
 import type { MergeNote } from '../entity-kind.js';
 import { CONFIG_PATH, dirOf, entityPath, idFromPath } from '../layout.js';
 import type { LedgerConfig } from '../config.js';
@@ -122,18 +123,25 @@ export async function mergeSnapshots(
       changes.set(path, tv);
       continue;
     }
-    if (path === CONFIG_PATH) {
-      const merged = mergeConfig(baseValue as LedgerConfig | undefined, ourValue as LedgerConfig, theirValue as LedgerConfig);
-      notes.push(...merged.notes);
-      const text = encodeConfig(merged.config);
-      changes.set(path, { text, value: merged.config });
-      continue;
-    }
-    const kind = kindOf(path);
-    if (!kind) continue;
-    const merged = kind.merge(baseValue ?? undefined, ourValue, theirValue);
+    const merged = mergeBothChanged(kinds, path, baseValue ?? undefined, ourValue, theirValue);
+    if (!merged) continue;
     notes.push(...merged.notes);
-    if (merged.value !== ourValue) changes.set(path, { text: kind.encode(merged.value), value: merged.value });
+    if (merged.value !== ourValue) changes.set(path, { text: merged.encode(), value: merged.value });
   }
   return { changes, notes, renames };
+}
+
+/**
+ * One file both sides changed, merged by what it holds: `gt.yaml` by mergeConfig, an entity field by
+ * field by its kind (`ours` itself when nothing of theirs is new; `encode` gives the file). Undefined for a file gt does not read.
+ */
+export function mergeBothChanged(kinds: EntityKinds, path: string, base: unknown, ours: unknown, theirs: unknown): { value: unknown; encode: () => string; notes: MergeNote[] } | undefined {
+  if (path === CONFIG_PATH) {
+    const merged = mergeConfig(base as LedgerConfig | undefined, ours as LedgerConfig, theirs as LedgerConfig);
+    return { value: merged.config, encode: () => encodeConfig(merged.config), notes: merged.notes };
+  }
+  const kind = idFromPath(path) === undefined ? undefined : kinds.get(dirOf(path));
+  if (!kind) return undefined;
+  const merged = kind.merge(base, ours, theirs);
+  return { value: merged.value, encode: () => kind.encode(merged.value), notes: merged.notes };
 }

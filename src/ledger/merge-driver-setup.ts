@@ -1,0 +1,37 @@
+/**
+ * Whether native git merges of this repository's ledger branches go through gt: the ledger's
+ * `.gitattributes` (attributes.ts) and the driver in the repository's config. `gt init` sets both up;
+ * `gt doctor` says what is missing and `gt doctor --fix` puts it right.
+ */
+import type { Ledger } from './ledger.js';
+import type { DoctorFinding } from './doctor.js';
+import { ATTRIBUTES_PATH, ledgerAttributesCurrent } from './attributes.js';
+import { MERGE_DRIVER_NAME, registerMergeDriver, registeredMergeDriver } from '../git/merge-driver-config.js';
+
+function cwdOf(ledger: Ledger): string {
+  return ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir;
+}
+
+/** What keeps native merges of ledger branches from going through gt (`command`: this gt's driver). */
+export async function mergeDriverFindings(ledger: Ledger, command: string): Promise<DoctorFinding[]> {
+  const findings: DoctorFinding[] = [];
+  const tip = ledger.ledgerTip();
+  if (tip && !(await ledgerAttributesCurrent(ledger, tip))) {
+    findings.push({ severity: 'warning', path: ATTRIBUTES_PATH, message: `the ledger's ${ATTRIBUTES_PATH} does not send ledger files to gt's merge driver: git merge and git pull of ledger branches can conflict (fix: gt doctor --fix)` });
+  }
+  const registered = registeredMergeDriver(cwdOf(ledger));
+  if (registered === undefined) {
+    findings.push({ severity: 'warning', message: `merge.${MERGE_DRIVER_NAME}.driver is not set in this repository: git merge and git pull of ledger branches can conflict (fix: gt doctor --fix)` });
+  } else if (registered !== command) {
+    findings.push({ severity: 'warning', message: `merge.${MERGE_DRIVER_NAME}.driver runs another gt (${registered}) (fix: gt doctor --fix, to use this one)` });
+  }
+  return findings;
+}
+
+/** Sets up both; returns one line per thing it changed. */
+export async function setUpMergeDriver(ledger: Ledger, command: string): Promise<string[]> {
+  const done: string[] = [];
+  if (ledger.ledgerTip() && (await ledger.writeAttributes())) done.push(`wrote the ledger's ${ATTRIBUTES_PATH} (ledger files merge through gt)`);
+  if (registerMergeDriver(cwdOf(ledger), command)) done.push(`registered gt's merge driver (git config merge.${MERGE_DRIVER_NAME}.driver)`);
+  return done;
+}
