@@ -7,6 +7,7 @@ import type { Ledger } from './ledger.js';
 import type { DoctorFinding } from './doctor.js';
 import { ATTRIBUTES_PATH, ledgerAttributesCurrent } from './attributes.js';
 import { MERGE_DRIVER_NAME, registerMergeDriver, registeredMergeDriver } from '../git/merge-driver-config.js';
+import { hasNativeGit } from '../git/native-reader.js';
 
 function cwdOf(ledger: Ledger): string {
   return ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir;
@@ -19,6 +20,8 @@ export async function mergeDriverFindings(ledger: Ledger, command: string): Prom
   if (tip && !(await ledgerAttributesCurrent(ledger, tip))) {
     findings.push({ severity: 'warning', path: ATTRIBUTES_PATH, message: `the ledger's ${ATTRIBUTES_PATH} does not send ledger files to gt's merge driver: git merge and git pull of ledger branches can conflict (fix: gt doctor --fix)` });
   }
+  // Without a git binary nothing runs native merges (nor could register a driver).
+  if (!hasNativeGit()) return findings;
   const registered = registeredMergeDriver(cwdOf(ledger));
   if (registered === undefined) {
     findings.push({ severity: 'warning', message: `merge.${MERGE_DRIVER_NAME}.driver is not set in this repository: git merge and git pull of ledger branches can conflict (fix: gt doctor --fix)` });
@@ -28,10 +31,10 @@ export async function mergeDriverFindings(ledger: Ledger, command: string): Prom
   return findings;
 }
 
-/** Sets up both; returns one line per thing it changed. */
+/** Sets up both (the driver only where git is installed); returns one line per thing it changed. */
 export async function setUpMergeDriver(ledger: Ledger, command: string): Promise<string[]> {
   const done: string[] = [];
   if (ledger.ledgerTip() && (await ledger.writeAttributes())) done.push(`wrote the ledger's ${ATTRIBUTES_PATH} (ledger files merge through gt)`);
-  if (registerMergeDriver(cwdOf(ledger), command)) done.push(`registered gt's merge driver (git config merge.${MERGE_DRIVER_NAME}.driver)`);
+  if (hasNativeGit() && registerMergeDriver(cwdOf(ledger), command)) done.push(`registered gt's merge driver (git config merge.${MERGE_DRIVER_NAME}.driver)`);
   return done;
 }

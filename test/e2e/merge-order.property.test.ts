@@ -159,7 +159,7 @@ function checkMerged(r: TestRepo, tree: string, recorded: Recorded): void {
   const files = readFiles(r, tree);
   for (const [path, text] of files) {
     expect(CONFLICT_MARKER.test(text), `conflict marker in ${path}:\n${text}`).toBe(false);
-    expect(path === 'gt.yaml' || /^beads\/[^/]+\.yaml$/.test(path), `unexpected file ${path}`).toBe(true);
+    expect(path === 'gt.yaml' || path === '.gitattributes' || /^beads\/[^/]+\.yaml$/.test(path), `unexpected file ${path}`).toBe(true);
   }
   expect(files.get('gt.yaml')).toBe(readFiles(r, recorded.ledgerTip).get('gt.yaml'));
 

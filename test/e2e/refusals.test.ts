@@ -79,7 +79,7 @@ describe('gt reopen --reason', () => {
     expect(bead.status).toBe('open');
     expect(bead.close_reason).toBeUndefined();
     expect(bead.comments.map((c) => `${c.author}: ${c.text}`)).toEqual(['overseer: Reopened: fails again on CI']);
-    expect(r.git('log', '-1', '--format=%B', 'gt/ledger').trim()).toBe(`reopen ${a}: Flaky test\n\nfails again on CI`);
+    expect(r.git('log', '-1', '--format=%B', 'gt/ledger').trim()).toBe(`reopen ${a}: Flaky test\n\nfails again on CI\n\nGt-Actor: overseer`);
     r.gtOk('close', a);
     r.gtOk('reopen', a);
     expect(r.gtJson<{ comments: unknown[] }[]>('show', a)[0]!.comments).toHaveLength(1);
