@@ -2,7 +2,7 @@ import type { Ledger } from './ledger.js';
 import { mergeSnapshots } from './merge/tree-merge.js';
 import { withWriteLock } from './write-lock.js';
 import { staleLockMs } from './ledger.js';
-import { AGENT_REF_PREFIX, LEDGER_REF, agentFromRef, agentRef, idFromPath } from './layout.js';
+import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentFromRef, agentRef, idFromPath } from './layout.js';
 import type { MergeNote } from './entity-kind.js';
 import { withMergeNotes } from './merge/merge-notes.js';
 
@@ -58,33 +58,71 @@ async function catchUpMergedBranches(ledger: Ledger, reports: AgentMergeReport[]
 
 async function mergeOne(ledger: Ledger, agent: string): Promise<AgentMergeReport> {
   const ref = agentRef(agent);
+  const agentTip = (): string => ledger.repo.refs.resolve(ref)!;
+  const outcome = await mergeTipIntoLedger(ledger, agentTip, `gt/agents/${agent}`, { fastForward: false });
+  if (outcome.outcome === 'up-to-date') return { agent, outcome: 'up-to-date', changed: [], notes: [], renames: [] };
+  try {
+    ledger.updateRef(ref, outcome.theirs, outcome.commit, `fast-forward to ledger after ${outcome.subject}`, new Date(ledger.now()));
+  } catch (error) {
+    // The agent wrote again meanwhile: its new work stays on its branch for the next merge. A
+    // checkout of the branch with changes keeps it where it is: already merged, nothing is lost.
+    if (!(error instanceof RefConflictError) && !(error instanceof CheckoutBusyError)) throw error;
+  }
+  return { agent, outcome: 'merged', commit: outcome.commit, changed: outcome.changed, notes: outcome.notes, renames: outcome.renames };
+}
+
+export type TipMerge =
+  | { outcome: 'up-to-date' }
+  | { outcome: 'merged' | 'fast-forward'; commit: string; theirs: string; subject: string; changed: string[]; notes: MergeNote[]; renames: { from: string; to: string }[] };
+
+/**
+ * Merges a commit holding a ledger into `gt/ledger` (field-level three-way merge, one merge commit), or
+ * fast-forwards to it when `fastForward` and the ledger has nothing it lacks. `theirs` is read again on a
+ * retry (a ref that moved). Runs under the caller's write lock.
+ */
+export async function mergeTipIntoLedger(ledger: Ledger, theirs: () => string, label: string, options: { fastForward: boolean }): Promise<TipMerge> {
   for (let attempt = 0; ; attempt++) {
     const ledgerTip = ledger.requireLedgerTip();
-    const agentTip = ledger.repo.refs.resolve(ref)!;
-    const base = await ledger.mergeBase(agentTip, ledgerTip);
-    if (base === null) throw new RepositoryError(`${ref} shares no history with the ledger`);
-    if (base === agentTip) return { agent, outcome: 'up-to-date', changed: [], notes: [], renames: [] };
+    const theirTip = theirs();
+    const base = await ledger.mergeBase(theirTip, ledgerTip);
+    if (base === null) throw new RepositoryError(`${label} shares no history with the ledger`);
+    if (base === theirTip) return { outcome: 'up-to-date' };
     const ours = await ledger.snapshot(ledgerTip);
-    const merged = await mergeSnapshots(ledger.cache, await ledger.snapshot(base), ours, await ledger.snapshot(agentTip));
-    const tree = merged.changes.size > 0 ? await ledger.cache.writeTree(ours.tree, merged.changes) : ours.tree;
-    const changed = [...merged.changes.keys()].map((p) => idFromPath(p) ?? p).sort();
-    const subject = `merge gt/agents/${agent}: ${changed.length === 0 ? 'nothing new' : changed.length <= 5 ? changed.join(', ') : `${changed.length} entities`}`;
-    const message = withMergeNotes(subject, merged.notes);
+    const merged = options.fastForward && base === ledgerTip ? undefined : await mergeSnapshots(ledger.cache, await ledger.snapshot(base), ours, await ledger.snapshot(theirTip));
     const when = new Date(ledger.now());
-    const commit = ledger.commitTree(tree, [ledgerTip, agentTip], message, when);
+    let commit: string;
+    let subject: string;
+    let changed: string[];
+    if (merged) {
+      const tree = merged.changes.size > 0 ? await ledger.cache.writeTree(ours.tree, merged.changes) : ours.tree;
+      changed = [...merged.changes.keys()].map((p) => idFromPath(p) ?? p).sort();
+      subject = `merge ${label}: ${changed.length === 0 ? 'nothing new' : changed.length <= 5 ? changed.join(', ') : `${changed.length} entities`}`;
+      commit = ledger.commitTree(tree, [ledgerTip, theirTip], withMergeNotes(subject, merged.notes), when);
+    } else {
+      const after = await ledger.snapshot(theirTip);
+      changed = [...after.files].filter(([path, oid]) => ours.files.get(path) !== oid).map(([p]) => idFromPath(p) ?? p).sort();
+      subject = `fast-forward to ${label}`;
+      commit = theirTip;
+    }
     try {
-      ledger.updateRef(LEDGER_REF, ledgerTip, commit, message, when);
+      ledger.updateRef(LEDGER_REF, ledgerTip, commit, subject, when);
     } catch (error) {
       if (error instanceof RefConflictError && attempt < 8) continue;
       throw error;
     }
-    try {
-      ledger.updateRef(ref, agentTip, commit, `fast-forward to ledger after ${subject}`, when);
-    } catch (error) {
-      // The agent wrote again meanwhile: its new work stays on its branch for the next merge. A
-      // checkout of the branch with changes keeps it where it is: already merged, nothing is lost.
-      if (!(error instanceof RefConflictError) && !(error instanceof CheckoutBusyError)) throw error;
-    }
-    return { agent, outcome: 'merged', commit, changed, notes: merged.notes, renames: merged.renames };
+    return { outcome: merged ? 'merged' : 'fast-forward', commit, theirs: theirTip, subject, changed, notes: merged?.notes ?? [], renames: merged?.renames ?? [] };
   }
+}
+
+/**
+ * `gt merge <ref>`: merges any commit that holds a ledger (a remote-tracking branch, a pull request's
+ * head) into gt/ledger, fast-forwarding when the ledger has nothing it lacks.
+ */
+export async function mergeLedgerCommit(ledger: Ledger, commit: string, label: string): Promise<TipMerge> {
+  return withWriteLock(ledger.repo.stateDir, staleLockMs(), () =>
+    ledger.preferringGit(async () => {
+      if (!(await ledger.snapshot(commit)).files.has(CONFIG_PATH)) throw new RepositoryError(`${label} holds no gt ledger (no ${CONFIG_PATH} at its root)`);
+      return mergeTipIntoLedger(ledger, () => commit, label, { fastForward: true });
+    }),
+  );
 }

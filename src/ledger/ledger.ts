@@ -12,7 +12,8 @@ import { withWriteLock } from './write-lock.js';
 import { ATTRIBUTES_PATH, LEDGER_ATTRIBUTES, writeLedgerAttributes } from './attributes.js';
 import { OVERSEER_FALLBACK, resolveActor, signatureOf, withActorTrailers, type Actor } from './actor.js';
 import { userIdentity } from '../git/identity.js';
-import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentRef, dirOf, entityPath, idFromPath } from './layout.js';
+import { remotesTracking, setUpstream, upstreamRemote } from '../git/remote.js';
+import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_BRANCH, LEDGER_REF, agentRef, dirOf, entityPath, idFromPath } from './layout.js';
 import { checkPrefix } from './names.js';
 import { LEDGER_SCHEMA_VERSION, type LedgerConfig } from './config.js';
 import { encodeConfig } from './config-codec.js';
@@ -227,7 +228,12 @@ export class Ledger {
 
   requireLedgerTip(): string {
     const tip = this.ledgerTip();
-    if (!tip) throw new RepositoryError('this repository has no gt ledger yet', 'run `gt init` first');
+    if (!tip) {
+      // A clone of a repository that has a ledger: adopt that one, never start a second, unrelated one.
+      const remotes = remotesTracking(this.repo.refs.list('refs/remotes/').keys(), LEDGER_BRANCH);
+      if (remotes.length > 0) throw new RepositoryError(`this clone has no ${LEDGER_BRANCH} of its own yet, but ${remotes.join(' and ')} ${remotes.length === 1 ? 'has' : 'have'} one`, 'run `gt init` (or `gt sync`) to adopt it');
+      throw new RepositoryError('this repository has no gt ledger yet', 'run `gt init` first');
+    }
     this.liveCommits.add(tip);
     return tip;
   }
@@ -413,6 +419,24 @@ export class Ledger {
     return current;
   }
 
+  /**
+   * In a clone whose remote has a ledger (a remote-tracking `<remote>/gt/ledger`), makes gt/ledger from
+   * it, following that remote; returns the remote's name. The upstream remote wins, then origin, then
+   * the only one; with several and no way to choose, none is adopted (gt sync <remote> chooses).
+   */
+  private adoptRemoteLedger(): string | undefined {
+    const remotes = remotesTracking(this.repo.refs.list('refs/remotes/').keys(), LEDGER_BRANCH);
+    if (remotes.length === 0) return undefined;
+    const cwd = this.repo.paths.workTree ?? this.repo.paths.gitDir;
+    const preferred = upstreamRemote(cwd, LEDGER_BRANCH);
+    const remote = preferred && remotes.includes(preferred) ? preferred : remotes.includes('origin') ? 'origin' : remotes.length === 1 ? remotes[0] : undefined;
+    if (remote === undefined) throw new RepositoryError(`${remotes.join(' and ')} each have a ${LEDGER_BRANCH}`, `adopt one: gt sync <remote>`);
+    const remoteTip = this.repo.refs.resolve(`refs/remotes/${remote}/${LEDGER_BRANCH}`)!;
+    this.updateRef(LEDGER_REF, null, remoteTip, `init: adopt ${remote}/${LEDGER_BRANCH}`, new Date(this.now()));
+    setUpstream(cwd, LEDGER_BRANCH, remote);
+    return remote;
+  }
+
   /** Writes the ledger's `.gitattributes` (attributes.ts) when missing or different; true when it did. */
   async writeAttributes(): Promise<boolean> {
     return withWriteLock(this.repo.stateDir, staleLockMs(), () => writeLedgerAttributes(this, this.requireLedgerTip()));
@@ -422,10 +446,12 @@ export class Ledger {
    * Creates the ledger branch; a second run changes nothing, unless gt.yaml is missing or broken: then
    * it writes a valid one (`repaired` says what was wrong), keeping everything else.
    */
-  async init(prefix?: string): Promise<{ created: boolean; config: LedgerConfig; repaired?: string }> {
+  async init(prefix?: string): Promise<{ created: boolean; config: LedgerConfig; repaired?: string; adopted?: string }> {
     if (prefix !== undefined) checkPrefix(prefix);
     return withWriteLock(this.repo.stateDir, staleLockMs(), async () => {
       const tip = this.ledgerTip();
+      const adopted = tip ? undefined : this.adoptRemoteLedger();
+      if (adopted) return { created: false, config: (await this.view()).config, adopted };
       if (tip) {
         const repair = await repairConfig(this, tip, prefix, defaultPrefix(this.repo));
         return repair ? { created: false, config: repair.config, repaired: repair.problem } : { created: false, config: (await this.view()).config };

@@ -5,30 +5,79 @@ import { mergeLedgerFileTexts } from '../../ledger/merge/file-driver.js';
 import { ENTITY_KINDS } from '../../kinds.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { printJson, printLine } from '../output.js';
-import { describeMergeNote, mergeAgentBranches } from '../../ledger/agent-merge.js';
+import { describeMergeNote, mergeAgentBranches, mergeLedgerCommit } from '../../ledger/agent-merge.js';
+import { syncLedger } from '../../work/sync.js';
+import { resolveCommit } from '../../git/sandboxes.js';
+import { closestIds } from '../../ledger/closest-ids.js';
 import { runDoctor } from '../../ledger/doctor.js';
 import { settingFindings } from '../../settings/settings-service.js';
 import { checkAgentName } from '../../ledger/names.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { LedgerConfig } from '../../ledger/config.js';
-import { GtError } from '../../errors.js';
+import { GtError, NotFoundError } from '../../errors.js';
 
 export function registerMaintenance(program: Command): void {
   program
     .command('merge')
-    .description('merge agent branches into the ledger (field by field, never a conflict), then move them to the ledger tip')
-    .argument('[agents...]', 'agents whose branches to merge (default: every agent branch with changes)')
-    .option('--json', 'print what was merged as JSON')
-    .action(async (agents: string[], _options: unknown, command: Command) => {
+    .description('merge agent branches, or any ref that holds a ledger (a remote-tracking branch, a pull request head), into the ledger field by field, never a conflict; merged agent branches move to the ledger tip')
+    .argument('[branches...]', 'agent names, or refs/commits holding a ledger (e.g. origin/gt/ledger); default: every agent branch with changes')
+    .option('--json', 'print what was merged as JSON: one entry per agent ({agent, outcome, …}) or ref ({ref, outcome, …})')
+    .action(async (names: string[], _options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
-        const reports = await mergeAgentBranches(ledger, agents.map((a) => checkAgentName(a)));
+        const agentBranches = new Set(ledger.agentTips().keys());
+        const agents: string[] = [];
+        const refs: { name: string; commit: string }[] = [];
+        for (const name of names) {
+          if (agentBranches.has(`refs/heads/gt/agents/${name}`)) agents.push(checkAgentName(name));
+          else {
+            const commit = resolveCommit(ledger.repo.paths.commonDir, name);
+            if (commit === undefined) throw new NotFoundError('agent branch or ref', name, closestIds(name, [...agentBranches].map((r) => r.slice('refs/heads/gt/agents/'.length))));
+            refs.push({ name, commit });
+          }
+        }
+        const reports: unknown[] = [];
+        const lines: string[] = [];
+        if (agents.length > 0 || refs.length === 0) {
+          for (const r of await mergeAgentBranches(ledger, agents)) {
+            reports.push(r);
+            if (r.outcome === 'up-to-date') lines.push(`${r.agent}: nothing to merge`);
+            else lines.push(`${r.agent}: merged ${r.changed.length} entit${r.changed.length === 1 ? 'y' : 'ies'}${r.changed.length > 0 ? ` (${r.changed.join(', ')})` : ''}`);
+            for (const n of r.notes) lines.push(`  ${describeMergeNote(n)}`);
+          }
+        }
+        for (const { name, commit } of refs) {
+          const r = await mergeLedgerCommit(ledger, commit, name);
+          const changed = r.outcome === 'up-to-date' ? [] : r.changed;
+          const notes = r.outcome === 'up-to-date' ? [] : r.notes;
+          reports.push({ ref: name, outcome: r.outcome, ...(r.outcome !== 'up-to-date' ? { commit: r.commit } : {}), changed, notes });
+          lines.push(r.outcome === 'up-to-date' ? `${name}: nothing to merge` : `${name}: ${r.outcome === 'merged' ? 'merged' : 'fast-forwarded'} ${changed.length} entit${changed.length === 1 ? 'y' : 'ies'}${changed.length > 0 && changed.length <= 10 ? ` (${changed.join(', ')})` : ''}`);
+          for (const n of notes) lines.push(`  ${describeMergeNote(n)}`);
+        }
         if (globalsOf(command).json) return printJson(reports);
         if (reports.length === 0) return printLine('no agent branches');
-        for (const r of reports) {
-          if (r.outcome === 'up-to-date') printLine(`${r.agent}: nothing to merge`);
-          else printLine(`${r.agent}: merged ${r.changed.length} entit${r.changed.length === 1 ? 'y' : 'ies'}${r.changed.length > 0 ? ` (${r.changed.join(', ')})` : ''}`);
-          for (const n of r.notes) printLine(`  ${describeMergeNote(n)}`);
-        }
+        for (const line of lines) printLine(line);
+      });
+    });
+
+  program
+    .command('sync')
+    .description("make this clone's ledger and a remote's one: fetch gt/ledger and the agent branches, merge them field by field, push, and go again if another clone pushed meanwhile")
+    .argument('[remote]', "the git remote (default: the one gt/ledger follows, else origin)")
+    .option('--dry-run', 'fetch and say what would be merged and pushed, changing nothing here or there')
+    .option('--json', 'print what moved as JSON')
+    .action(async (remote: string | undefined, options: { dryRun?: boolean }, command: Command) => {
+      await withLedger(command, async (ledger) => {
+        const json = globalsOf(command).json;
+        const progress = !json && process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+        const report = await syncLedger(ledger, { ...(remote !== undefined ? { remote } : {}), ...(options.dryRun ? { dryRun: true } : {}), ...(progress ? { progress } : {}) });
+        if (json) return printJson(report);
+        const prefix = report.dryRun ? 'would ' : '';
+        if (report.adopted) printLine(`${prefix}adopt ${report.remote}'s ledger (gt/ledger follows ${report.remote}/gt/ledger)`);
+        for (const m of report.merged) printLine(`${report.dryRun ? 'would merge' : m.outcome === 'merged' ? 'merged' : 'fast-forwarded to'} ${m.from}${m.changed.length > 0 ? `: ${m.changed.length <= 10 ? m.changed.join(', ') : `${m.changed.length} entities`}` : ''}`);
+        for (const n of report.notes) printLine(`  ${describeMergeNote(n)}`);
+        if (report.pushed) printLine(report.dryRun ? `would push gt/ledger to ${report.remote}` : `pushed gt/ledger to ${report.remote}`);
+        if (!report.pushed && report.merged.length === 0 && !report.adopted) printLine(`gt/ledger is the same here and on ${report.remote}`);
+        if (report.attempts > 1) printLine(`(${report.attempts} rounds: ${report.remote} moved while syncing)`);
       });
     });
 
