@@ -11,6 +11,7 @@ import { mergeAgentBranches, mergeLedgerCommit } from '../ledger/agent-merge.js'
 import type { MergeNote } from '../ledger/entity-kind.js';
 import { fetchBranches, pushIfUnchanged, remoteBranches, remoteNames, RemoteError, setUpstream, trackingRef, upstreamRemote } from '../git/remote.js';
 import { GtError, RepositoryError, UsageError } from '../errors.js';
+import { hasNativeGit } from '../git/native-reader.js';
 
 const MAX_ATTEMPTS = 6;
 
@@ -159,7 +160,8 @@ async function describeDryRun(ledger: Ledger, report: SyncReport, incoming: { la
  * why the remote could not be asked, if it could not (init then goes on, offline).
  */
 export function fetchRemoteLedgerForInit(ledger: Ledger): string | undefined {
-  if (ledger.ledgerTip() !== null) return undefined;
+  // Without a git binary there is no remote to ask (gt sync needs git too).
+  if (ledger.ledgerTip() !== null || !hasNativeGit()) return undefined;
   const cwd = ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir;
   const remotes = remoteNames(cwd);
   const remote = upstreamRemote(cwd, LEDGER_BRANCH) ?? (remotes.includes('origin') ? 'origin' : remotes.length === 1 ? remotes[0] : undefined);

@@ -31,6 +31,8 @@ export function registerMaintenance(program: Command): void {
           if (agentBranches.has(`refs/heads/gt/agents/${name}`)) agents.push(checkAgentName(name));
           else {
             const commit = resolveCommit(ledger.repo.paths.commonDir, name);
+            // Neither: a name no agent could have is refused as such (exit 2), before saying what is missing.
+            if (commit === undefined) checkAgentName(name);
             if (commit === undefined) throw new NotFoundError('agent branch or ref', name, closestIds(name, [...agentBranches].map((r) => r.slice('refs/heads/gt/agents/'.length))));
             refs.push({ name, commit });
           }
