@@ -18,6 +18,7 @@ import { registerConfig } from './commands/config.js';
 import { registerPolecat } from './commands/polecat.js';
 import { registerWitness } from './commands/witness.js';
 import { registerRefinery } from './commands/refinery.js';
+import { registerStatus } from './commands/status.js';
 
 export function buildProgram(): Command {
   const program = new Command('gt')
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerPolecat(program);
   registerWitness(program);
   registerRefinery(program);
+  registerStatus(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

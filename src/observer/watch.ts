@@ -2,30 +2,38 @@
  * `gt watch`: the observer as a long-running process. It reacts to the change itself (a ref file or
  * packed-refs moving) instead of polling, and sweeps for stranded convoys on a timer. Events only
  * say "something moved": every pass re-reads the refs, so a missed or duplicated event costs nothing.
+ * The ref watching itself (watchRefs) is shared with `gt status --watch` and `gt dashboard`.
  */
 import { join } from 'node:path';
 import { findRepository } from '../git/repo-paths.js';
 import { RefStore } from '../git/refs.js';
 import { observe, type ObserveAction } from './observe.js';
 
-export interface WatchOptions {
+export interface RefWatchOptions {
   /** Quiet time after the last event before a pass starts. */
   debounceMs?: number;
-  /** How often to sweep for stranded convoys. */
-  sweepMs?: number;
-  onAction: (action: ObserveAction) => void;
+  /** Runs a `full` pass (true) this often, whatever moved; none without it. */
+  fullEveryMs?: number;
+  /** One pass: never two at once; a pass asked for while one runs runs after it. */
+  pass: (full: boolean) => Promise<void>;
   onError: (error: Error) => void;
   /** Resolves the watch when aborted (SIGINT/SIGTERM in the CLI). */
   signal: AbortSignal;
+  /** Called once the watcher is ready, before the first pass. */
+  onReady?: () => void;
 }
 
-export async function watchRepository(cwd: string, options: WatchOptions): Promise<void> {
+/**
+ * Runs `pass` once at the start (full), then whenever a branch moves (debounced), until `signal` aborts.
+ * Nothing polls the ledger: file events on refs/heads and packed-refs drive it, with a cheap local
+ * check of the branch tips each second as a safety net for an event the watcher folded or dropped.
+ */
+export async function watchRefs(cwd: string, options: RefWatchOptions): Promise<void> {
   const paths = findRepository(cwd);
   const { watch } = await import('chokidar');
   const debounceMs = options.debounceMs ?? 30;
-  const sweepMs = options.sweepMs ?? 30_000;
   let running: Promise<void> | undefined;
-  let again: { sweep: boolean } | undefined;
+  let again: { full: boolean } | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   const refs = new RefStore(paths.commonDir, { staleLockMs: 5000 });
@@ -35,29 +43,25 @@ export async function watchRepository(cwd: string, options: WatchOptions): Promi
   const fingerprint = (): string => [...refs.list('refs/heads/')].map(([ref, oid]) => `${oid} ${ref}`).sort().join('\n');
   let seen = '';
 
-  const run = (sweep: boolean): void => {
+  const run = (full: boolean): void => {
     if (options.signal.aborted) return;
     if (running) {
-      again = { sweep: sweep || (again?.sweep ?? false) };
+      again = { full: full || (again?.full ?? false) };
       return;
     }
     seen = fingerprint();
-    running = (async () => {
-      try {
-        const report = await observe(cwd, { sweep });
-        for (const action of report.actions) options.onAction(action);
-      } catch (error) {
-        options.onError(error as Error);
-      }
-    })().finally(() => {
-      running = undefined;
-      if (!again && fingerprint() !== seen) again = { sweep: false };
-      if (again) {
-        const next = again;
-        again = undefined;
-        run(next.sweep);
-      }
-    });
+    running = options
+      .pass(full)
+      .catch((error: unknown) => options.onError(error as Error))
+      .finally(() => {
+        running = undefined;
+        if (!again && fingerprint() !== seen) again = { full: false };
+        if (again) {
+          const next = again;
+          again = undefined;
+          run(next.full);
+        }
+      });
   };
   const schedule = (): void => {
     if (timer) clearTimeout(timer);
@@ -72,10 +76,10 @@ export async function watchRepository(cwd: string, options: WatchOptions): Promi
   watcher.on('all', schedule);
   watcher.on('error', (error) => options.onError(error as Error));
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  options.onReady?.();
 
   run(true);
-  const sweeper = setInterval(() => run(true), sweepMs);
-  // A safety net under the file events: a ref that moved without an event is noticed within a second.
+  const fullPasses = options.fullEveryMs !== undefined ? setInterval(() => run(true), options.fullEveryMs) : undefined;
   const checker = setInterval(() => {
     if (!running && fingerprint() !== seen) run(false);
   }, 1000);
@@ -83,9 +87,33 @@ export async function watchRepository(cwd: string, options: WatchOptions): Promi
     if (options.signal.aborted) resolve();
     else options.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  clearInterval(sweeper);
+  if (fullPasses) clearInterval(fullPasses);
   clearInterval(checker);
   if (timer) clearTimeout(timer);
   await watcher.close();
   while (running) await running;
+}
+
+export interface WatchOptions {
+  /** Quiet time after the last event before a pass starts. */
+  debounceMs?: number;
+  /** How often to sweep for stranded convoys. */
+  sweepMs?: number;
+  onAction: (action: ObserveAction) => void;
+  onError: (error: Error) => void;
+  /** Resolves the watch when aborted (SIGINT/SIGTERM in the CLI). */
+  signal: AbortSignal;
+}
+
+export async function watchRepository(cwd: string, options: WatchOptions): Promise<void> {
+  await watchRefs(cwd, {
+    ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
+    fullEveryMs: options.sweepMs ?? 30_000,
+    signal: options.signal,
+    onError: options.onError,
+    pass: async (sweep) => {
+      const report = await observe(cwd, { sweep });
+      for (const action of report.actions) options.onAction(action);
+    },
+  });
 }

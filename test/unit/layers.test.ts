@@ -17,6 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['kinds.ts'],
   ['work'],
   ['observer', 'githooks', 'polecats', 'refinery'],
+  ['town', 'dashboard'],
   ['index.ts'],
   ['cli'],
   ['bench', 'demo'],
@@ -24,9 +25,10 @@ const LAYERS: readonly (readonly string[])[] = [
 const RANK = new Map(LAYERS.flatMap((units, rank) => units.map((unit): [string, number] => [unit, rank])));
 /**
  * Where a `child_process` import is allowed: git, and polecats/ because polecat sessions and sandbox
- * setup hooks are processes gt starts (and leaves running), not git; refinery/ runs the test command.
+ * setup hooks are processes gt starts (and leaves running), not git; refinery/ runs the test command;
+ * dashboard/ opens a browser (xdg-open).
  */
-const MAY_SPAWN = new Set(['git', 'polecats', 'refinery', 'bench', 'demo']);
+const MAY_SPAWN = new Set(['git', 'polecats', 'refinery', 'dashboard', 'bench', 'demo']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

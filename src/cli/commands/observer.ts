@@ -7,6 +7,8 @@ import { watchRepository } from '../../observer/watch.js';
 import { runWitness } from '../../polecats/witness.js';
 import { durationOption, secondsOption } from '../options.js';
 import { runRefinery } from '../../refinery/refinery.js';
+import { recordRunning, type LoopName } from '../../observer/running.js';
+import { settingsOf } from '../../settings/settings-service.js';
 
 function clock(): string {
   return new Date().toTimeString().slice(0, 8);
@@ -42,6 +44,12 @@ export function registerObserver(program: Command): void {
       const onSignal = (): void => stop.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
+      // Which loops this process runs, recorded while it runs for gt status and gt dashboard.
+      const loops = await withLedger(command, async (ledger): Promise<LoopName[]> => {
+        const target = settingsOf(await ledger.view(), { gitDir: ledger.repo.paths.gitDir }).refinery.target;
+        return ['observer', ...(options.witness && ledger.actor.isOverseer ? (['witness'] as const) : []), ...(target ? (['refinery'] as const) : [])];
+      });
+      const unrecord = await withLedger(command, async (ledger) => recordRunning(ledger.repo.stateDir, 'gt watch', loops));
       // With refinery.target set, the refinery works the merge queue beside the observer and the witness.
       const refinery = runRefinery(cwd, { ifConfigured: true, stopped: () => stop.signal.aborted, onAction: (action) => printLine(`${clock()} ${terminalSafe(action.line)}`) }).catch((error: Error) =>
         process.stderr.write(`${clock()} gt: refinery stopped: ${terminalSafe(error.message)}\n`),
@@ -85,6 +93,7 @@ export function registerObserver(program: Command): void {
         // However the observer ends, the refinery ends with it.
         stop.abort();
         await refinery;
+        unrecord();
       }
       printLine(`${clock()} stopped`);
     });

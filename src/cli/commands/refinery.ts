@@ -6,6 +6,7 @@ import { secondsOption } from '../options.js';
 import type { MergeRequest } from '../../mrs/mr.js';
 import { lookupMr, retryRequest } from '../../mrs/mr-service.js';
 import { queueOrder, rejectAndHandBack } from '../../work/merge-queue.js';
+import { recordRunning } from '../../observer/running.js';
 
 function clock(): string {
   return new Date().toTimeString().slice(0, 8);
@@ -49,11 +50,16 @@ export function registerRefinery(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       if (!json) printLine(`${clock()} refinery: watching the merge queue; Ctrl-C stops`);
-      await runRefinery(cwd, {
-        pollMs: Math.round(options.interval * 1000),
-        stopped: () => stopped,
-        onAction: (action) => (json ? process.stdout.write(`${JSON.stringify(action)}\n`) : printLine(terminalSafe(`${clock()} ${action.line}`))),
-      });
+      const unrecord = await withLedger(command, async (ledger) => recordRunning(ledger.repo.stateDir, 'gt refinery run', ['refinery']));
+      try {
+        await runRefinery(cwd, {
+          pollMs: Math.round(options.interval * 1000),
+          stopped: () => stopped,
+          onAction: (action) => (json ? process.stdout.write(`${JSON.stringify(action)}\n`) : printLine(terminalSafe(`${clock()} ${action.line}`))),
+        });
+      } finally {
+        unrecord();
+      }
     });
 
   const mq = program.command('mq').description('the merge queue: requests submitted by gt done, waiting for (or done by) the refinery');
