@@ -101,7 +101,7 @@ function renderQueue(queue) {
 function renderFeed(town) {
   const items = [
     ...town.events.map((e) => ({ key: `e ${e.at} ${e.agent} ${e.text}`, at: e.at, who: e.agent, text: e.text })),
-    ...town.commits.map((c) => ({ key: `c ${c.commit}`, at: c.at, who: 'ledger', text: c.subject })),
+    ...town.commits.map((c) => ({ key: `c ${c.commit}`, at: c.at, who: c.author, text: c.subject })),
   ].sort((a, b) => (a.at > b.at ? -1 : a.at < b.at ? 1 : 0));
   const list = $('feed');
   list.replaceChildren();
