@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 const GT = resolve(import.meta.dirname, '../gt.mjs');
 const keep = process.argv.includes('--keep');
@@ -157,6 +157,11 @@ try {
   say('Native git agrees: the repository is sound, and your own branch and working tree were never touched');
   git('fsck', '--strict');
   git('status', '--short', '--branch');
+
+  say('The town at a glance: gt status (--watch redraws it whenever a branch moves; gt dashboard serves it to a browser)');
+  gt('status');
+  // gt may not be on PATH when the demo runs from a checkout: name the very script it used.
+  if (keep) process.stdout.write(`\nLook around in a browser: node ${relative(process.cwd(), GT)} -C ${repo} dashboard   (it serves http://127.0.0.1:8080/ until Ctrl-C)\n`);
   process.stdout.write(`\n${keep ? `The demo repository is kept at ${repo}` : 'Done. (npm run demo -- --keep keeps the demo repository.)'}\n`);
 } finally {
   if (!keep) rmSync(root, { recursive: true, force: true });

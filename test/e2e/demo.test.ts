@@ -15,6 +15,9 @@ describe('npm run demo', () => {
     expect(out).toMatch(/\$ gt hook alice\n⚓ alice: shop-\w+ {2}Write the API docs {2}\[hooked, P2\]/);
     expect(out).toMatch(/✓ shop-cv-\w+ {2}Orders release {2}2\/2 {2}\(landed\)/);
     expect(out).toContain('Subject: 🚚 Convoy landed: Orders release');
+    // It ends with the town at a glance; without --keep it leaves no dashboard address (and no server).
+    expect(out).toMatch(/\$ gt status\nTown at [^\n]+\n\n✓ nothing needs you\n/);
+    expect(out).not.toContain('Look around in a browser');
     expect(out).not.toContain('The demo repository is kept at');
   });
 });
