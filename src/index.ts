@@ -105,6 +105,12 @@ export { stopPolecat, removePolecat, gcPolecats, type StopResult, type RemoveRes
 export { runRefinery, type RefineryAction, type RefineryOptions } from './refinery/refinery.js';
 export { submitForReview, type Submission } from './refinery/submit.js';
 export { observe, startObserving, type ObserveOptions, type ObserveReport, type ObserveAction } from './observer/observe.js';
+export { watchRefs, type RefWatchOptions } from './observer/watch.js';
+export { loopStatus, recordRunning, runningRecords, LOOPS, type LoopName, type LoopStatus, type RunningRecord } from './observer/running.js';
+
+// The town at a glance (gt status, gt dashboard)
+export { townOf, readTown, ledgerCommits, type Town, type TownContext, type TownConvoy, type TownAgent, type TownMergeRequest, type TownMail, type Need, type NeedKind, type Activity as TownActivity } from './town/town.js';
+export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/server.js';
 
 // Settings (gt config): shared in gt.yaml, overridden locally and by GT_<SECTION>_<KEY>
 export { SETTINGS, SETTING_KEYS, DEFAULT_POLECAT_NAMES, settingSpec, parseSettingText, envNameOf, type SettingSpec, type SettingType } from './settings/registry.js';

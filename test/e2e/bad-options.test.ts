@@ -45,6 +45,8 @@ const cases: [string, () => string[], string][] = [
   ['convoy sling --to', () => ['convoy', 'sling', 'X', '--task', 'a', '--to', 'x y'], "--to: invalid address 'x y'"],
   ['watch --debounce', () => ['watch', '--debounce', 'soon'], "--debounce takes a number of seconds above 0, not 'soon'"],
   ['watch --sweep-every', () => ['watch', '--sweep-every', '0'], "--sweep-every takes a number of seconds above 0, not '0'"],
+  ['status --debounce', () => ['status', '--watch', '--debounce', '-1'], "--debounce takes a number of seconds above 0, not '-1'"],
+  ['dashboard --port', () => ['dashboard', '--port', '70000'], "--port takes a port number from 0 to 65535 (0: any free port), not '70000'"],
   ['export --format', () => ['export', '--format', 'xml'], "--format: invalid format 'xml'"],
   ['import --format', () => ['import', '-', '--format', 'csv'], "--format: invalid format 'csv'"],
   ['agents add --role', () => ['agents', 'add', 'zed', '--role', 'king'], "--role: invalid role 'king'"],
