@@ -4,10 +4,10 @@
  * (server-sent events on ref moves), with no reload. A screenshot is left in test-results/.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { makeRepo, makeTempDir, spawnGt, type TestRepo } from '../helpers/repo.js';
 import { waitFor, WAIT_LIMIT_MS } from '../helpers/wait.js';
 import { until } from '../helpers/sessions.js';
 
@@ -35,8 +35,8 @@ afterEach(() => {
 const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;
 
 /** Starts gt dashboard on a free port and returns its address once it listens. */
-async function startDashboard(): Promise<{ url: string; server: ReturnType<typeof spawnGt>; output: () => string }> {
-  const server = spawnGt(['dashboard', '--port', '0', '--json'], r.dir);
+async function startDashboard(args: string[] = [], env: Record<string, string> = {}): Promise<{ url: string; server: ReturnType<typeof spawnGt>; output: () => string }> {
+  const server = spawnGt(['dashboard', '--port', '0', '--json', ...args], r.dir, env);
   servers.push(server);
   let out = '';
   server.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
@@ -97,5 +97,20 @@ describe('gt dashboard', () => {
     const second = r.gt(['dashboard', '--port', port]);
     expect(second.status).toBe(1);
     expect(second.stderr.trim().split('\n')).toEqual([`gt: port ${port} on 127.0.0.1 is in use: choose another with --port, or --port 0 for any free one`]);
+  });
+
+  it('--open hands its address to xdg-open', async () => {
+    // A stand-in xdg-open that notes what it was asked to open.
+    const bin = makeTempDir('gt-xdg-');
+    const opened = join(bin, 'opened');
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
+    chmodSync(join(bin, 'xdg-open'), 0o755);
+    const { url } = await startDashboard(['--open'], { PATH: `${bin}:${process.env.PATH ?? ''}` });
+    try {
+      const got = await waitFor('xdg-open to be called', () => (existsSync(opened) && readFileSync(opened, 'utf8') !== '' ? readFileSync(opened, 'utf8') : undefined));
+      expect(got).toBe(url);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });

@@ -45,15 +45,19 @@ export function registerObserver(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       // Which loops this process runs, recorded while it runs for gt status and gt dashboard.
-      const loops = await withLedger(command, async (ledger): Promise<LoopName[]> => {
+      const { loops, stateDir } = await withLedger(command, async (ledger) => {
         const target = settingsOf(await ledger.view(), { gitDir: ledger.repo.paths.gitDir }).refinery.target;
-        return ['observer', ...(options.witness && ledger.actor.isOverseer ? (['witness'] as const) : []), ...(target ? (['refinery'] as const) : [])];
+        const loops: LoopName[] = ['observer', ...(options.witness && ledger.actor.isOverseer ? (['witness'] as const) : []), ...(target ? (['refinery'] as const) : [])];
+        return { loops, stateDir: ledger.repo.stateDir };
       });
-      const unrecord = await withLedger(command, async (ledger) => recordRunning(ledger.repo.stateDir, 'gt watch', loops));
+      let unrecord = recordRunning(stateDir, 'gt watch', loops);
       // With refinery.target set, the refinery works the merge queue beside the observer and the witness.
-      const refinery = runRefinery(cwd, { ifConfigured: true, stopped: () => stop.signal.aborted, onAction: (action) => printLine(`${clock()} ${terminalSafe(action.line)}`) }).catch((error: Error) =>
-        process.stderr.write(`${clock()} gt: refinery stopped: ${terminalSafe(error.message)}\n`),
-      );
+      const refinery = runRefinery(cwd, { ifConfigured: true, stopped: () => stop.signal.aborted, onAction: (action) => printLine(`${clock()} ${terminalSafe(action.line)}`) }).catch((error: Error) => {
+        process.stderr.write(`${clock()} gt: refinery stopped: ${terminalSafe(error.message)}\n`);
+        // The others go on without it: the record says so.
+        unrecord();
+        if (!stop.signal.aborted) unrecord = recordRunning(stateDir, 'gt watch', loops.filter((l) => l !== 'refinery'));
+      });
       const observer = (witnessing: string): Promise<void> => {
         printLine(`${clock()} watching (sweep every ${sweepMs / 1000} s${witnessing}); Ctrl-C stops`);
         return watchRepository(cwd, {
