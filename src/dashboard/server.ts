@@ -52,7 +52,16 @@ function hostForUrl(bind: string): string {
   return bind.includes(':') ? `[${bind}]` : bind;
 }
 
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function hostnameOf(host: string | undefined): string {
+  if (host === undefined) return '';
+  const bracket = host.startsWith('[') ? host.indexOf(']') : -1;
+  return (bracket >= 0 ? host.slice(0, bracket + 1) : host.split(':')[0]!).toLowerCase();
+}
+
 export async function startDashboard(ledger: Ledger, options: DashboardOptions): Promise<Dashboard> {
+  const loopback = options.bind === '127.0.0.1' || options.bind === '::1' || options.bind === 'localhost';
   const web = webDir();
   const pages = new Map(Object.entries(FILES).map(([path, f]) => [path, { body: readFileSync(join(web, f.file)), type: f.type }]));
   let town: Town | undefined;
@@ -69,6 +78,11 @@ export async function startDashboard(ledger: Ledger, options: DashboardOptions):
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (loopback && !LOCAL_HOSTS.has(hostnameOf(req.headers.host))) {
+      // A page elsewhere that rebinds its own name to 127.0.0.1 must not read the town through the browser.
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('the dashboard answers only to localhost, 127.0.0.1 and [::1]\n');
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('the dashboard is read-only\n');
       return;

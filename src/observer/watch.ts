@@ -19,8 +19,6 @@ export interface RefWatchOptions {
   onError: (error: Error) => void;
   /** Resolves the watch when aborted (SIGINT/SIGTERM in the CLI). */
   signal: AbortSignal;
-  /** Called once the watcher is ready, before the first pass. */
-  onReady?: () => void;
 }
 
 /**
@@ -76,7 +74,6 @@ export async function watchRefs(cwd: string, options: RefWatchOptions): Promise<
   watcher.on('all', schedule);
   watcher.on('error', (error) => options.onError(error as Error));
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  options.onReady?.();
 
   run(true);
   const fullPasses = options.fullEveryMs !== undefined ? setInterval(() => run(true), options.fullEveryMs) : undefined;

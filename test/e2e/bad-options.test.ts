@@ -46,6 +46,7 @@ const cases: [string, () => string[], string][] = [
   ['watch --debounce', () => ['watch', '--debounce', 'soon'], "--debounce takes a number of seconds above 0, not 'soon'"],
   ['watch --sweep-every', () => ['watch', '--sweep-every', '0'], "--sweep-every takes a number of seconds above 0, not '0'"],
   ['status --debounce', () => ['status', '--watch', '--debounce', '-1'], "--debounce takes a number of seconds above 0, not '-1'"],
+  ['status --debounce without --watch', () => ['status', '--debounce', '1'], '--debounce goes with --watch: add --watch, or leave --debounce out'],
   ['dashboard --port', () => ['dashboard', '--port', '70000'], "--port takes a port number from 0 to 65535 (0: any free port), not '70000'"],
   ['export --format', () => ['export', '--format', 'xml'], "--format: invalid format 'xml'"],
   ['import --format', () => ['import', '-', '--format', 'csv'], "--format: invalid format 'csv'"],

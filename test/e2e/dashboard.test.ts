@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { request } from 'node:http';
 import { chromium, type Browser } from 'playwright-core';
 import { makeRepo, makeTempDir, spawnGt, type TestRepo } from '../helpers/repo.js';
 import { waitFor, WAIT_LIMIT_MS } from '../helpers/wait.js';
@@ -92,6 +93,18 @@ describe('gt dashboard', () => {
     expect(town).toMatchObject({ needs: [], convoys: [] });
     expect((await fetch(`${url}api/town`, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${url}nothing-here`)).status).toBe(404);
+
+    // Only to its own names: a page whose name was rebound to 127.0.0.1 gets nothing.
+    const status = await new Promise<number>((done, fail) =>
+      request(`${url}api/town`, { headers: { host: `evil.example:${new URL(url).port}` } }, (res) => {
+        res.resume();
+        done(res.statusCode ?? 0);
+      })
+        .on('error', fail)
+        .end(),
+    );
+    expect(status).toBe(403);
+    expect((await fetch(`${url.replace('127.0.0.1', 'localhost')}api/town`)).status).toBe(200);
 
     const port = new URL(url).port;
     const second = r.gt(['dashboard', '--port', port]);

@@ -34,6 +34,7 @@ export function registerStatus(program: Command): void {
     .option('--debounce <seconds>', 'with --watch: quiet time after a ref moves before redrawing', secondsOption('--debounce'), 0.1)
     .action(async (options: { watch?: boolean; debounce: number }, command: Command) => {
       const json = globalsOf(command).json === true;
+      if (!options.watch && command.getOptionValueSource('debounce') === 'cli') throw new UsageError('--debounce goes with --watch: add --watch, or leave --debounce out');
       await withLedger(command, async (ledger) => {
         const show = async (): Promise<void> => {
           const { town, view } = await readTown(ledger);
