@@ -59,6 +59,20 @@ describe('gt status', () => {
     expect(text).not.toContain('\x1b[');
   });
 
+  it('lets no ledger text drive the terminal, coloured or not', () => {
+    const evil = 'Evil \x1b]0;pwned\x07 \x1b[2J title';
+    const a = create(evil);
+    r.gtOk('convoy', 'create', evil, a);
+    r.gtOk('--as', 'witness', 'mail', 'send', 'overseer', '-s', evil);
+    r.gtOk('merge');
+    expect(r.gtOk('status')).not.toMatch(/[\x07\x1b]/);
+    const coloured = r.gt(['status'], { env: { FORCE_COLOR: '1' } }).stdout;
+    expect(coloured).toContain('\x1b[');
+    // Colour codes only (SGR: ESC [ digits m); the title's own escapes are shown as text.
+    expect(coloured.replace(/\x1b\[[0-9;]*m/g, '')).not.toMatch(/[\x07\x1b]/);
+    expect(coloured).toContain('Evil \\x1b]0;pwned\\x07');
+  });
+
   it('sees gt watch running while it runs, and not after it stopped', async () => {
     const watch = start('watch', '--no-witness');
     await until('gt watch to record itself', () => town().loops.observer.running);
