@@ -1,65 +1,24 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
-import { until, alive, killSessions, killProcessesOf, SCRIPTED_AGENT } from '../helpers/sessions.js';
+import { spawnGt, type TestRepo } from '../helpers/repo.js';
+import { until, alive, SCRIPTED_AGENT } from '../helpers/sessions.js';
+import { usePolecatRepo, type PolecatRow, type Spawned } from '../helpers/polecat-repo.js';
+
+const town = usePolecatRepo(() => {
+  town.dirtyUserTree();
+  town.r.gtOk('config', 'set', 'polecats.backoff', '100ms');
+});
+const { create, statusOf, spawn, polecats, userUntouched } = town;
+const polecat = (name: string): Polecat | undefined => town.polecat(name);
+type Polecat = PolecatRow;
+let r: TestRepo;
+beforeEach(() => {
+  r = town.r;
+});
 
 const AGENT = SCRIPTED_AGENT;
 
-interface Spawned {
-  polecat: string;
-  bead: string;
-  worktree: string;
-  pid: number | null;
-  queued: boolean;
-}
-interface Polecat {
-  name: string;
-  state: string;
-  bead?: string;
-  pid?: number;
-  agent_pid?: number;
-  restarts?: number;
-}
-
-let r: TestRepo;
-let pids: number[] = [];
-let statusBefore = '';
-let headBefore = '';
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-  writeFileSync(join(r.dir, 'app.txt'), 'v1\n');
-  r.git('add', 'app.txt');
-  r.git('commit', '-q', '-m', 'app');
-  // A dirty user tree: a staged change and an untracked file, which nothing gt does may touch.
-  writeFileSync(join(r.dir, 'app.txt'), 'v2\n');
-  r.git('add', 'app.txt');
-  writeFileSync(join(r.dir, 'notes.txt'), 'mine\n');
-  statusBefore = r.git('status', '--porcelain');
-  headBefore = r.git('rev-parse', 'HEAD');
-  r.gtOk('config', 'set', 'polecats.backoff', '100ms');
-  pids = [];
-});
-afterEach(() => {
-  killSessions(pids);
-  killProcessesOf(r.dir);
-  r.cleanup();
-});
-
-const userUntouched = (): void => {
-  expect(r.git('status', '--porcelain')).toBe(statusBefore);
-  expect(r.git('rev-parse', 'HEAD')).toBe(headBefore);
-};
-const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;
-const statusOf = (id: string): string => r.gtJson<{ status: string }[]>('show', id)[0]!.status;
-const spawn = (...args: string[]): Spawned => {
-  const s = r.gtJson<Spawned>('sling', ...args, '--spawn');
-  if (s.pid !== null) pids.push(s.pid);
-  return s;
-};
-const polecats = (): Polecat[] => r.gtJson<Polecat[]>('polecat', 'list');
-const polecat = (name: string): Polecat | undefined => polecats().find((p) => p.name === name);
 const witnessMail = (): { from: string; subject: string }[] => r.gtJson<{ from: string; subject: string }[]>('mail', 'inbox').filter((m) => m.from === 'witness');
 const scripted = (mode = ''): string => `${mode}${mode ? ' ' : ''}sh '${AGENT}'`;
 
@@ -67,7 +26,7 @@ describe('gt convoy sling --spawn', () => {
   it('a 3-bead convoy slung with --spawn 2 lands: two loops take the first beads and the fed third', async () => {
     r.gtOk('config', 'set', 'runtime.command', scripted());
     const out = r.gtJson<{ convoy: { id: string; feed: string[] }; beads: { id: string }[]; polecats: Spawned[] }>('convoy', 'sling', 'Three things', '--task', 'One', '--task', 'Two', '--task', 'Three', '--spawn', '2');
-    for (const p of out.polecats) if (p.pid !== null) pids.push(p.pid);
+    for (const p of out.polecats) if (p.pid !== null) town.pids.push(p.pid);
     expect(out.polecats.map((p) => p.polecat)).toEqual(['nux', 'furiosa']);
     expect(new Set(out.polecats.map((p) => p.bead)).size).toBe(2);
     expect(out.polecats.every((p) => out.beads.some((b) => b.id === p.bead))).toBe(true);
@@ -93,7 +52,7 @@ describe('gt convoy sling --spawn', () => {
     r.gtOk('config', 'set', 'runtime.command', `while [ ! -e '${join(r.dir, '..', 'never')}' ]; do sleep 0.05; done`);
     r.gtOk('config', 'set', 'polecats.max', '1');
     const out = r.gtJson<{ polecats: Spawned[] }>('convoy', 'sling', 'Two things', '--task', 'One', '--task', 'Two', '--spawn', '2');
-    for (const p of out.polecats) if (p.pid !== null) pids.push(p.pid);
+    for (const p of out.polecats) if (p.pid !== null) town.pids.push(p.pid);
     expect(out.polecats).toMatchObject([
       { polecat: 'nux', queued: false },
       { polecat: 'furiosa', queued: true, pid: null },
@@ -125,7 +84,7 @@ describe('the propulsion loop', () => {
     await until('the loop gone', () => !alive(s.pid!));
     await until('nux dead', () => polecat('nux')?.state === 'dead');
     const actions = r.gtJson<{ kind: string; pid: number; restart: number }[]>('witness', '--once');
-    for (const a of actions) pids.push(a.pid);
+    for (const a of actions) town.pids.push(a.pid);
     expect(actions).toMatchObject([{ kind: 'restarted', restart: 1 }]);
     await until(`${id} closed`, () => statusOf(id) === 'closed');
     expect(r.git('show', 'polecat/nux:scripted-work.txt')).toBe(`nux ${id}: Machine crash\n`);
@@ -234,7 +193,7 @@ describe('the propulsion loop', () => {
     r.gtOk('config', 'set', 'runtime.command', scripted());
     r.gtOk('config', 'set', 'polecats.idle_exit', '100ms');
     const child = spawnGt(['polecat', 'run', 'nux'], r.dir);
-    pids.push(child.pid!);
+    town.pids.push(child.pid!);
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
@@ -257,7 +216,7 @@ describe('concurrent spawns', () => {
       return new Promise<Spawned>((done, fail) => child.on('exit', (code) => (code === 0 ? done(JSON.parse(out) as Spawned) : fail(new Error(`sling exited ${code}`)))));
     });
     const results = await Promise.all(runs);
-    for (const s of results) if (s.pid !== null) pids.push(s.pid);
+    for (const s of results) if (s.pid !== null) town.pids.push(s.pid);
     expect(new Set(results.map((s) => s.polecat)).size).toBe(3);
     expect(results.filter((s) => s.queued)).toHaveLength(1);
     expect(results.filter((s) => !s.queued && s.pid !== null && alive(s.pid))).toHaveLength(2);

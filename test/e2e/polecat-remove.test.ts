@@ -1,60 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, writeFileSync } from 'node:fs';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, type TestRepo } from '../helpers/repo.js';
-import { until, alive, killSessions, killProcessesOf } from '../helpers/sessions.js';
+import type { TestRepo } from '../helpers/repo.js';
+import { until, alive } from '../helpers/sessions.js';
+import { usePolecatRepo, type PolecatRow } from '../helpers/polecat-repo.js';
 
-interface Spawned {
-  polecat: string;
-  bead: string;
-  worktree: string;
-  pid: number;
-}
-interface Polecat {
-  name: string;
-  state: string;
-  bead?: string;
-  worktree?: string;
-  pid?: number;
-}
-
+const town = usePolecatRepo(() => town.dirtyUserTree());
+const { create, statusOf, spawn, userUntouched } = town;
+const polecat = (name: string): Polecat | undefined => town.polecat(name);
+type Polecat = PolecatRow;
 let r: TestRepo;
-/** Every session a test started: killed (with its process group) after it, whatever happened. */
-let pids: number[] = [];
-let statusBefore = '';
-let headBefore = '';
 beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-  writeFileSync(join(r.dir, 'app.txt'), 'v1\n');
-  r.git('add', 'app.txt');
-  r.git('commit', '-q', '-m', 'app');
-  // A dirty user tree: a staged change and an untracked file, which nothing here may touch.
-  writeFileSync(join(r.dir, 'app.txt'), 'v2\n');
-  r.git('add', 'app.txt');
-  writeFileSync(join(r.dir, 'notes.txt'), 'mine\n');
-  statusBefore = r.git('status', '--porcelain');
-  headBefore = r.git('rev-parse', 'HEAD');
-  pids = [];
-});
-afterEach(() => {
-  killSessions(pids);
-  killProcessesOf(r.dir);
-  r.cleanup();
+  r = town.r;
 });
 
-const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;
-const statusOf = (id: string): string => (r.gtJson<{ status: string }[]>('show', id)[0]!).status;
-const spawn = (...args: string[]): Spawned => {
-  const s = r.gtJson<Spawned>('sling', ...args, '--spawn');
-  pids.push(s.pid);
-  return s;
-};
-const polecat = (name: string): Polecat | undefined => r.gtJson<Polecat[]>('polecat', 'list').find((p) => p.name === name);
-const userUntouched = (): void => {
-  expect(r.git('status', '--porcelain')).toBe(statusBefore);
-  expect(r.git('rev-parse', 'HEAD')).toBe(headBefore);
-};
 const branches = (): string => r.git('branch', '--list', 'polecat/*');
 /** A session that stays alive until the test creates `file`. */
 const waitFor = (file: string, then = 'true'): string => `while [ ! -e '${file}' ]; do sleep 0.05; done; ${then}`;
@@ -68,7 +27,7 @@ describe('gt polecat stop | remove | gc', () => {
 
     const stopped = r.gtJson<{ polecat: string; stopped: boolean; pid: number; signal: string; hooked: string[]; worktree: string }>('polecat', 'stop', 'nux');
     expect(stopped).toMatchObject({ polecat: 'nux', stopped: true, pid: s.pid, signal: 'SIGTERM', hooked: [id], worktree: s.worktree });
-    expect(alive(s.pid)).toBe(false);
+    expect(alive(s.pid!)).toBe(false);
     expect(polecat('nux')).toMatchObject({ name: 'nux', state: 'dead', bead: id, worktree: s.worktree });
     expect(polecat('nux')?.pid).toBeUndefined();
     expect(statusOf(id)).toBe('hooked');
@@ -153,7 +112,7 @@ describe('gt polecat stop | remove | gc', () => {
     expect(r.git('show', `${ref}:wip.txt`)).toBe('wip\n');
     expect(out).toContain(`removed slit: sandbox ${s.worktree} and branch polecat/slit`);
     expect(out).toContain(`unslung ${id}: open again`);
-    expect(alive(s.pid)).toBe(false);
+    expect(alive(s.pid!)).toBe(false);
     expect(existsSync(s.worktree)).toBe(false);
     userUntouched();
   });
@@ -165,12 +124,12 @@ describe('gt polecat stop | remove | gc', () => {
     const a = create('Nothing to change');
     const clean = spawn(a, '--name', 'nux');
     await until(`${a} closed`, () => statusOf(a) === 'closed');
-    await until('nux idle, its loop gone', () => polecat('nux')?.state === 'idle' && !alive(clean.pid));
+    await until('nux idle, its loop gone', () => polecat('nux')?.state === 'idle' && !alive(clean.pid!));
     r.gtOk('config', 'set', 'runtime.command', 'echo scratch > scratch.txt && gt done');
     const b = create('Leaves a mess');
     const dirty = spawn(b, '--name', 'slit');
     await until(`${b} closed`, () => statusOf(b) === 'closed');
-    await until('slit idle, its loop gone', () => polecat('slit')?.state === 'idle' && !alive(dirty.pid));
+    await until('slit idle, its loop gone', () => polecat('slit')?.state === 'idle' && !alive(dirty.pid!));
 
     const dry = r.gtJson<{ dryRun: boolean; removed: { polecat: string }[]; kept: { polecat: string; why: string }[] }>('polecat', 'gc', '--dry-run');
     expect(dry.dryRun).toBe(true);
@@ -197,7 +156,7 @@ describe('gt polecat stop | remove | gc', () => {
     r.gtOk('config', 'set', 'polecats.idle_exit', '100ms');
     const a = create('Nothing to change');
     const s = spawn(a, '--name', 'nux');
-    await until('nux idle, its loop gone', () => polecat('nux')?.state === 'idle' && !alive(s.pid));
+    await until('nux idle, its loop gone', () => polecat('nux')?.state === 'idle' && !alive(s.pid!));
     // The user's HEAD moves to a branch made before the sandbox's base (index and files untouched):
     // the base commit is not in it, yet the sandbox holds nothing of its own.
     r.git('branch', 'older', 'HEAD~1');

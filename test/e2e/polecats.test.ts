@@ -1,50 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { GIT_ENV, GT_BIN, makeRepo, type TestRepo } from '../helpers/repo.js';
-import { until, killSessions, SCRIPTED_AGENT, killProcessesOf } from '../helpers/sessions.js';
+import { GIT_ENV, GT_BIN, type TestRepo } from '../helpers/repo.js';
+import { until, SCRIPTED_AGENT } from '../helpers/sessions.js';
+import { usePolecatRepo } from '../helpers/polecat-repo.js';
+
+const town = usePolecatRepo();
+const { create, statusOf, spawn, polecats } = town;
+
+let r: TestRepo;
+beforeEach(() => {
+  r = town.r;
+});
 
 const AGENT = SCRIPTED_AGENT;
 
-interface Spawned {
-  polecat: string;
-  bead: string;
-  worktree: string;
-  pid: number;
-  queued: boolean;
-}
-interface Polecat {
-  name: string;
-  state: string;
-  bead?: string;
-  worktree?: string;
-  pid?: number;
-  started?: string;
-}
-
-let r: TestRepo;
-/** Every session a test started: killed (with its process group) after it, whatever happened. */
-let pids: number[] = [];
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-  pids = [];
-});
-afterEach(() => {
-  killSessions(pids);
-  killProcessesOf(r.dir);
-  r.cleanup();
-});
-
-const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;
-const statusOf = (id: string): string => (r.gtJson<{ status: string }[]>('show', id)[0]!).status;
-const spawn = (...args: string[]): Spawned => {
-  const s = r.gtJson<Spawned>('sling', ...args, '--spawn');
-  pids.push(s.pid);
-  return s;
-};
-const polecats = (): Polecat[] => r.gtJson<Polecat[]>('polecat', 'list');
 const gitDir = (): string => join(r.dir, '.git');
 
 describe('gt sling --spawn', () => {

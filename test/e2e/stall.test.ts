@@ -1,69 +1,25 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
-import { until, alive, killSessions, killProcessesOf, SCRIPTED_AGENT } from '../helpers/sessions.js';
+import { GIT_ENV, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { until, alive, killSessions, SCRIPTED_AGENT } from '../helpers/sessions.js';
 import { waitFor } from '../helpers/wait.js';
+import { usePolecatRepo, type PolecatRow, type WitnessAction } from '../helpers/polecat-repo.js';
 
-interface Spawned {
-  polecat: string;
-  bead: string;
-  worktree: string;
-  pid: number | null;
-}
-interface Polecat {
-  name: string;
-  state: string;
-  bead?: string;
-  pid?: number;
-  agent_pid?: number;
-  restarts?: number;
-  last_activity?: string;
-  last_activity_source?: string;
-}
-interface Action {
-  kind: string;
-  polecat: string;
-  bead: string;
-  pid?: number;
-  restart?: number;
-  reason?: string;
-  session?: number;
-  mail?: string;
-}
+const town = usePolecatRepo();
+const { create, spawn } = town;
+const polecat = (name: string, env: Record<string, string> = {}): Polecat => town.polecat(name, env)!;
+type Polecat = PolecatRow;
+type Action = WitnessAction;
+let r: TestRepo;
+beforeEach(() => {
+  r = town.r;
+});
 
 const STALLING = `SCRIPTED_STALL=1 sh '${SCRIPTED_AGENT}'`;
 const MIN = 60_000;
 
-let r: TestRepo;
-/** Every session a test started: killed (with its process group) after it, whatever happened. */
-let pids: number[] = [];
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-  pids = [];
-});
-afterEach(() => {
-  // Also whatever session a failed test left recorded (a restart it did not get to note).
-  try {
-    for (const p of polecats()) if (p.pid !== undefined) pids.push(p.pid);
-  } catch {
-    // No polecat list: nothing more to kill.
-  }
-  killSessions(pids);
-  killProcessesOf(r.dir);
-  r.cleanup();
-});
-
-const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;
-const spawn = (...args: string[]): Spawned => {
-  const s = r.gtJson<Spawned>('sling', ...args, '--spawn');
-  if (s.pid !== null) pids.push(s.pid);
-  return s;
-};
-const polecats = (env: Record<string, string> = {}): Polecat[] => JSON.parse(r.gt(['polecat', 'list', '--json'], { env }).stdout) as Polecat[];
-const polecat = (name: string, env: Record<string, string> = {}): Polecat => polecats(env).find((p) => p.name === name)!;
 const agentFile = (name: string): string => r.git('show', `gt/ledger:agents/${name}.yaml`);
 /** A commit in a sandbox, dated `when` (activity as the witness sees it under an injected clock). */
 const commitIn = (worktree: string, when: string): void => {
@@ -89,7 +45,7 @@ describe('stall detection (injected time)', () => {
       const out = r.gt(['witness', '--once', '--json'], { env: { GT_NOW: at(minutes) } });
       expect(out.stderr).toBe('');
       const actions = JSON.parse(out.stdout) as Action[];
-      for (const a of actions) if (a.pid !== undefined) pids.push(a.pid);
+      for (const a of actions) if (a.pid !== undefined) town.pids.push(a.pid);
       return actions;
     };
 
@@ -176,7 +132,7 @@ describe('gt watch', () => {
       killSessions([s.pid!]);
       await until('watch restarts nux', () => out.includes(`↻ restarted nux (${id}, restart 1/3)`));
       const p = polecat('nux');
-      pids.push(p.pid!);
+      town.pids.push(p.pid!);
       expect(p).toMatchObject({ state: 'working', restarts: 1 });
       expect(p.pid).not.toBe(s.pid);
       child.kill('SIGTERM');

@@ -1,63 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { spawnGt, type TestRepo } from '../helpers/repo.js';
 import { waitFor } from '../helpers/wait.js';
-import { until, alive, killSessions, SCRIPTED_AGENT, killProcessesOf } from '../helpers/sessions.js';
+import { until, alive, SCRIPTED_AGENT } from '../helpers/sessions.js';
+import { usePolecatRepo, type PolecatRow } from '../helpers/polecat-repo.js';
+
+const town = usePolecatRepo();
+const { create, statusOf, spawn, witness } = town;
+const polecat = (name: string): Polecat => town.polecat(name)!;
+type Polecat = PolecatRow;
+let r: TestRepo;
+beforeEach(() => {
+  r = town.r;
+});
 
 const AGENT = SCRIPTED_AGENT;
 
-interface Spawned {
-  polecat: string;
-  bead: string;
-  worktree: string;
-  pid: number | null;
-  queued: boolean;
-}
-interface Polecat {
-  name: string;
-  state: string;
-  bead?: string;
-  pid?: number;
-  restarts?: number;
-}
-interface Action {
-  kind: string;
-  polecat: string;
-  bead: string;
-  pid?: number;
-  restart?: number;
-  mail?: string;
-}
-
-let r: TestRepo;
-/** Every session a test started: killed (with its process group) after it, whatever happened. */
-let pids: number[] = [];
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-  pids = [];
-});
-afterEach(() => {
-  killSessions(pids);
-  killProcessesOf(r.dir);
-  r.cleanup();
-});
-
-const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;
-const statusOf = (id: string): string => (r.gtJson<{ status: string }[]>('show', id)[0]!).status;
-const spawn = (...args: string[]): Spawned => {
-  const s = r.gtJson<Spawned>('sling', ...args, '--spawn');
-  if (s.pid !== null) pids.push(s.pid);
-  return s;
-};
-const polecats = (): Polecat[] => r.gtJson<Polecat[]>('polecat', 'list');
-const polecat = (name: string): Polecat => polecats().find((p) => p.name === name)!;
-const witness = (): Action[] => {
-  const actions = r.gtJson<Action[]>('witness', '--once');
-  for (const a of actions) if (a.pid !== undefined) pids.push(a.pid);
-  return actions;
-};
 const overseerMail = (): { from: string; subject: string; body?: string }[] => r.gtJson('mail', 'inbox');
 
 interface Listed extends Polecat {
@@ -176,7 +135,7 @@ describe('the loop and the witness', () => {
     try {
       await until('the witness restarts nux', () => out.includes(`↻ restarted nux (${id}, restart 1/1), after ending its leftover session ${leftover}`));
       const restarted = polecat('nux').pid!;
-      pids.push(restarted);
+      town.pids.push(restarted);
       await waitFor('the restarted session', () => (listed('nux').agent_pid !== undefined ? true : undefined));
       process.kill(restarted, 'SIGKILL');
       await until('the witness marks nux stuck', () => out.includes(`⚠ nux stuck on ${id} after 1 restart: mailed the overseer`));
