@@ -20,14 +20,8 @@ const gitDir = (): string => join(r.dir, '.git');
 
 describe('gt sling --spawn', () => {
   it('a scripted polecat does the work in its own sandbox, commits Closes:, runs gt done; the user tree is untouched', async () => {
-    writeFileSync(join(r.dir, 'app.txt'), 'v1\n');
-    r.git('add', 'app.txt');
-    r.git('commit', '-q', '-m', 'app');
     // A dirty user tree: a staged change and an untracked file.
-    writeFileSync(join(r.dir, 'app.txt'), 'v2\n');
-    r.git('add', 'app.txt');
-    writeFileSync(join(r.dir, 'notes.txt'), 'mine\n');
-    const statusBefore = r.git('status', '--porcelain');
+    town.dirtyUserTree();
     const headBefore = r.git('rev-parse', 'HEAD');
     r.gtOk('config', 'set', 'runtime.command', `sh '${AGENT}'`);
     const id = create('Write the thing');
@@ -53,8 +47,7 @@ describe('gt sling --spawn', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...GIT_ENV };
     delete env.GT_AGENT;
     expect(execFileSync(process.execPath, [GT_BIN, 'prime'], { cwd: s.worktree, env, encoding: 'utf8' })).toContain('# You are nux (polecat)');
-    expect(r.git('status', '--porcelain')).toBe(statusBefore);
-    expect(r.git('rev-parse', 'HEAD')).toBe(headBefore);
+    town.userUntouched();
 
     // The idle polecat, its sandbox and its loop (still waiting for work) are reused for the next bead.
     const next = create('And the next');
@@ -62,7 +55,7 @@ describe('gt sling --spawn', () => {
     expect(again).toMatchObject({ polecat: 'nux', worktree: s.worktree, pid: s.pid });
     await until(`${next} closed`, () => statusOf(next) === 'closed');
     expect(r.git('show', 'polecat/nux:scripted-work.txt')).toBe(`nux ${id}: Write the thing\nnux ${next}: And the next\n`);
-    expect(r.git('status', '--porcelain')).toBe(statusBefore);
+    town.userUntouched();
   });
 
   it('queues a spawn beyond polecats.max while a session runs; --name refuses a busy polecat', async () => {
