@@ -19,6 +19,7 @@ import { registerPolecat } from './commands/polecat.js';
 import { registerWitness } from './commands/witness.js';
 import { registerRefinery } from './commands/refinery.js';
 import { registerStatus } from './commands/status.js';
+import { registerReview } from './commands/review.js';
 
 export function buildProgram(): Command {
   const program = new Command('gt')
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerWitness(program);
   registerRefinery(program);
   registerStatus(program);
+  registerReview(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -1,6 +1,9 @@
 /** The convoy: a batch of beads that lands when every bead it tracks is closed. This file is the schema. */
 import { defineRecordKind } from '../ledger/record-kind.js';
 import { agentNameProblem } from '../ledger/names.js';
+import { entityPath } from '../ledger/layout.js';
+import type { LedgerView } from '../ledger/view.js';
+import type { DoctorFinding } from '../ledger/doctor.js';
 
 export const CONVOY_STATUSES = ['open', 'closed'] as const;
 export type ConvoyStatus = (typeof CONVOY_STATUSES)[number];
@@ -57,4 +60,15 @@ export const convoyKind = defineRecordKind<Convoy>({
     { name: 'closed_at', field: { type: 'time' }, merge: 'stamped' },
     { name: 'close_reason', field: { type: 'text' }, merge: 'stamped' },
   ],
-});
+}, { check: checkConvoys });
+
+/** Tracked beads that do not exist (a hand edit, a merge outside gt): the convoy could never land. */
+function checkConvoys(view: LedgerView): DoctorFinding[] {
+  const findings: DoctorFinding[] = [];
+  for (const convoy of view.convoys.values()) {
+    for (const id of convoy.tracks ?? []) {
+      if (!view.beads.has(id) && !view.broken.beads.has(id)) findings.push({ severity: 'error', path: entityPath('convoys', convoy.id), message: `tracks ${id}, which does not exist` });
+    }
+  }
+  return findings;
+}

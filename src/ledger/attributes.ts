@@ -1,7 +1,9 @@
 /**
  * The ledger branch's `.gitattributes`: it sends ledger files to gt's merge driver, so native git
- * merges of ledger branches (in a checkout of gt/ledger, a clone, a pull request) merge field by field.
- * The driver itself is registered per repository (git/merge-driver-config.ts).
+ * merges of ledger branches (in a checkout of gt/ledger, a clone, a pull request) merge field by field,
+ * and to gt's diff driver, so `git diff` and `git log -p` name the bead in each hunk header. Both
+ * drivers are registered per repository (git/merge-driver-config.ts). A ledger written by an older gt
+ * gets this text in a commit of its own from gt init or gt doctor --fix (writeLedgerAttributes).
  */
 import { LEDGER_REF } from './layout.js';
 import { hashObject } from '../git/object-format.js';
@@ -10,8 +12,9 @@ import type { Ledger } from './ledger.js';
 export const ATTRIBUTES_PATH = '.gitattributes';
 export const LEDGER_ATTRIBUTES = [
   '# Ledger files merge field by field through gt (merge.gt.driver, registered by gt init or gt doctor --fix),',
-  '# so git merge, pull and rebase of ledger branches never leave conflict markers in them.',
-  '*.yaml merge=gt',
+  '# so git merge, pull and rebase of ledger branches never leave conflict markers in them; their diffs',
+  "# name the entity and its title in each hunk header (diff.gt.xfuncname).",
+  '*.yaml merge=gt diff=gt',
   '',
 ].join('\n');
 
@@ -31,7 +34,7 @@ export async function writeLedgerAttributes(ledger: Ledger, tip: string): Promis
   const snapshot = await ledger.snapshot(tip);
   const tree = await ledger.cache.writeTree(snapshot.tree, new Map([[ATTRIBUTES_PATH, { text: LEDGER_ATTRIBUTES, value: null }]]));
   const when = new Date(ledger.now());
-  const message = `ledger: ${ATTRIBUTES_PATH} sends ledger files to gt's merge driver`;
+  const message = `ledger: ${ATTRIBUTES_PATH} sends ledger files to gt's merge and diff drivers`;
   const commit = ledger.commitTree(tree, [tip], message, when);
   ledger.updateRef(LEDGER_REF, tip, commit, message, when);
   return true;

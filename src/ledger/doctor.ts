@@ -5,6 +5,7 @@ import { staleLockMs } from './ledger.js';
 import { AGENT_REF_PREFIX, LEDGER_REF, agentFromRef } from './layout.js';
 import { GtError } from '../errors.js';
 import { strayPaths } from './stray-files.js';
+import type { LedgerView } from './view.js';
 
 export interface DoctorFinding {
   severity: 'error' | 'warning';
@@ -36,6 +37,22 @@ function staleLocks(ledger: Ledger): DoctorFinding[] {
   return findings;
 }
 
+/**
+ * What is wrong with the ledger files of one view: files that cannot be read (path and line), files gt
+ * skips, and what each kind finds wrong beyond its files (dangling references, cycles). Shared by
+ * gt doctor (the actor's view) and gt check (any commit).
+ */
+export async function viewFindings(ledger: Ledger, view: LedgerView): Promise<DoctorFinding[]> {
+  const findings: DoctorFinding[] = [];
+  for (const p of view.problems) findings.push({ severity: 'error', path: p.path, ...(p.line !== undefined ? { line: p.line } : {}), message: p.problem });
+  for (const path of await strayPaths(ledger.cache, view.head)) {
+    const what = path.endsWith('/') ? 'a folder gt does not read' : 'not a ledger file gt reads';
+    findings.push({ severity: 'warning', path, message: `${what} (entity files are <folder>/<id>.yaml); every command skips it` });
+  }
+  for (const kind of ledger.kinds.values()) if (kind.check) findings.push(...kind.check(view));
+  return findings;
+}
+
 /** Checks the ledger as the actor sees it: files, what each kind checks (references, cycles, types), branches and locks. */
 export async function runDoctor(ledger: Ledger): Promise<DoctorFinding[]> {
   const findings: DoctorFinding[] = [];
@@ -47,13 +64,7 @@ export async function runDoctor(ledger: Ledger): Promise<DoctorFinding[]> {
     if (!(error instanceof GtError)) throw error;
     return [{ severity: 'error', message: error.message }];
   }
-  for (const p of view.problems) findings.push({ severity: 'error', path: p.path, ...(p.line !== undefined ? { line: p.line } : {}), message: p.problem });
-  for (const path of await strayPaths(ledger.cache, view.head)) {
-    const what = path.endsWith('/') ? 'a folder gt does not read' : 'not a ledger file gt reads';
-    findings.push({ severity: 'warning', path, message: `${what} (entity files are <folder>/<id>.yaml); every command skips it` });
-  }
-  // What each kind finds wrong with its entities beyond their files (dangling references, cycles).
-  for (const kind of ledger.kinds.values()) if (kind.check) findings.push(...kind.check(view));
+  findings.push(...(await viewFindings(ledger, view)));
   const ledgerTip = ledger.requireLedgerTip();
   for (const [ref, tip] of ledger.repo.refs.list(AGENT_REF_PREFIX)) {
     if ((await ledger.mergeBase(tip, ledgerTip)) === null) {

@@ -283,6 +283,11 @@ export class Ledger {
     return buildView(this.cache, files, agentTip);
   }
 
+  /** The ledger as one commit holds it (any commit with a ledger tree: a PR head, `gt/ledger~3`), nothing merged in. */
+  async viewAt(commit: string): Promise<LedgerView> {
+    return this.viewOf(await this.snapshot(commit));
+  }
+
   private viewOf(snapshot: Snapshot): Promise<LedgerView> {
     return buildView(this.cache, new Map([...snapshot.files].map(([p, oid]) => [p, { oid }])), snapshot.commit);
   }

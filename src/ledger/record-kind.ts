@@ -69,7 +69,8 @@ export interface RecordKind<T extends { id: string }> extends EntityKind<T> {
   touch(before: T | undefined, after: T, now: string): T;
 }
 
-export function defineRecordKind<T extends { id: string }>(schema: RecordSchema): RecordKind<T> {
+/** `check`: what gt doctor and gt check find wrong with these records beyond their files (dangling references). */
+export function defineRecordKind<T extends { id: string }>(schema: RecordSchema, extra: Pick<EntityKind<T>, 'check'> = {}): RecordKind<T> {
   const stamped = new Set(schema.fields.filter((f) => f.merge === 'stamped').map((f) => f.name));
 
   /** Sorted, de-duplicated sets; empty sets and unset fields left out. */
@@ -167,6 +168,7 @@ export function defineRecordKind<T extends { id: string }>(schema: RecordSchema)
   };
 
   return {
+    ...extra,
     schema,
     dir: schema.dir,
     idOf: (value) => value.id,

@@ -4,6 +4,9 @@
  */
 import { defineRecordKind } from '../ledger/record-kind.js';
 import { agentNameProblem } from '../ledger/names.js';
+import { entityPath } from '../ledger/layout.js';
+import type { LedgerView } from '../ledger/view.js';
+import type { DoctorFinding } from '../ledger/doctor.js';
 
 /**
  * `queued` waits for the refinery (`waiting` says why, when it was tried and could not move the target);
@@ -98,4 +101,15 @@ export const mrKind = defineRecordKind<MergeRequest>({
     { name: 'merged_at', field: { type: 'time' }, merge: 'stamped' },
     { name: 'log', field: { type: 'set', check: (v) => (LOG_LINE.test(v) ? undefined : 'a log line is "<ISO time> <text>"') }, merge: 'set' },
   ],
-});
+}, { check: checkMergeRequests });
+
+/** Beads a merge request names that do not exist. */
+function checkMergeRequests(view: LedgerView): DoctorFinding[] {
+  const findings: DoctorFinding[] = [];
+  for (const mr of view.mrs.values()) {
+    for (const [field, id] of [['bead', mr.bead], ['conflict_bead', mr.conflict_bead]] as const) {
+      if (id !== undefined && !view.beads.has(id) && !view.broken.beads.has(id)) findings.push({ severity: 'error', path: entityPath('mrs', mr.id), message: `${field} ${id} does not exist` });
+    }
+  }
+  return findings;
+}
