@@ -62,6 +62,7 @@ export function checkBeads(view: LedgerView<{ beads: Bead }>): DoctorFinding[] {
     if (!types.has(bead.type)) findings.push({ severity: 'warning', path, message: `type '${bead.type}' is not declared in gt.yaml` });
     if (bead.status === 'closed' && !bead.closed_at) findings.push({ severity: 'warning', path, message: 'closed without closed_at' });
   }
-  for (const cycle of findAllCycles(view.beads)) findings.push({ severity: 'error', message: `dependency cycle: ${cycle.join(' → ')}` });
+  // Named at the file of the bead it was found from, so a CI line points at a file to open.
+  for (const cycle of findAllCycles(view.beads)) findings.push({ severity: 'error', path: `beads/${cycle[0]!}.yaml`, message: `dependency cycle: ${cycle.join(' → ')}` });
   return findings;
 }

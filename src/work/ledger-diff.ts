@@ -213,7 +213,9 @@ function convoyChange(before: Convoy | undefined, after: Convoy | undefined): Co
   if (!before && after?.landed_at !== undefined) return { id: convoy.id, title: convoy.title, change: 'landed', tracked, created: true, fields: [] };
   if (!before || !after) return { id: convoy.id, title: convoy.title, change: after ? 'created' : 'deleted', tracked, fields: [] };
   const change = before.status === 'open' && after.status === 'closed' ? (after.landed_at !== undefined && after.landed_at !== before.landed_at ? 'landed' : 'closed') : before.status === 'closed' && after.status === 'open' ? 'reopened' : 'changed';
-  return { id: convoy.id, title: after.title, change, tracked, fields: fieldChanges(before as unknown as Fields, after as unknown as Fields, CONVOY_REVIEWED) };
+  // A landing, closing or reopening says itself what happened to the reason.
+  const reviewed = change === 'changed' ? CONVOY_REVIEWED : CONVOY_REVIEWED.filter((k) => k !== 'close_reason');
+  return { id: convoy.id, title: after.title, change, tracked, fields: fieldChanges(before as unknown as Fields, after as unknown as Fields, reviewed) };
 }
 
 function moleculeChange(before: Molecule | undefined, after: Molecule | undefined): MoleculeChange {

@@ -767,6 +767,13 @@ describe('isomorphic-git backend', () => {
     });
   }
 
+  /** What gt init (or doctor --fix) registers with git where git is installed. */
+  const NATIVE_DRIVERS = [
+    "registered gt's merge driver (git config merge.gt.driver)",
+    "registered gt's diff driver (git config diff.gt.xfuncname)",
+    "sent ledger files to gt's diff driver from every branch (info/attributes)",
+  ];
+
   it(
     'init, create, update, agent writes and merge give the same results as the native backend, before and after git gc',
     withRepo((iso) => {
@@ -779,13 +786,13 @@ describe('isomorphic-git backend', () => {
         for (const run of runs) {
           // Without a git binary there is nothing to register git's merge driver with; the rest is the same.
           const { merge_driver: driver, ...init } = gtJsonIn<Record<string, unknown>>(run.r.dir, ['init', '--prefix', 'gt'], run.env);
-          expect(driver).toEqual(run.r === iso ? [] : ["registered gt's merge driver (git config merge.gt.driver)"]);
+          expect(driver).toEqual(run.r === iso ? [] : NATIVE_DRIVERS);
           run.out.push(init);
           run.out.push(...phase(run.r, run.env, run.ids, run.n, 'fresh'));
         }
         expect(unordered(runs[0]!.out)).toEqual(unordered(runs[1]!.out));
         // Where git is installed later, gt doctor --fix registers the merge driver the iso init could not.
-        expect(gtJsonIn<{ fixed: string[] }>(iso.dir, ['doctor', '--fix'], nativeEnv()).fixed).toEqual(["registered gt's merge driver (git config merge.gt.driver)"]);
+        expect(gtJsonIn<{ fixed: string[] }>(iso.dir, ['doctor', '--fix'], nativeEnv()).fixed).toEqual(NATIVE_DRIVERS);
         // The iso-written repository is a sound git repository, and both backends read it identically.
         expectFsckClean(iso.dir);
         expect(reads(iso, isoEnv(), runs[0]!.ids)).toEqual(reads(iso, nativeEnv(), runs[0]!.ids));
