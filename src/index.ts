@@ -21,6 +21,8 @@ export type { EntityKind, MergeNote } from './ledger/entity-kind.js';
 export type { LedgerConfig, SettingValue } from './ledger/config.js';
 export { mergeAgentBranches, describeMergeNote, type AgentMergeReport } from './ledger/agent-merge.js';
 export { runDoctor, type DoctorFinding } from './ledger/doctor.js';
+export { checkLedgerAt } from './ledger/check.js';
+export { diffLedger, type LedgerDiff, type BeadChange, type ConvoyChange, type MoleculeChange, type FieldChange } from './work/ledger-diff.js';
 export { LEDGER_REF, LEDGER_BRANCH, AGENT_REF_PREFIX, agentRef } from './ledger/layout.js';
 
 export * from './errors.js';
