@@ -12,10 +12,12 @@ import { ATTRIBUTES_PATH, LEDGER_ATTRIBUTES } from './attributes.js';
 import { encodeConfig } from './config-codec.js';
 import type { LedgerConfig } from './config.js';
 import { GtError, LedgerFileError } from '../errors.js';
+import { TREE_MODE } from '../git/object-format.js';
 
-/** Whether `commit`'s tree holds a ledger (a gt.yaml at its root). */
+/** Whether `commit`'s tree holds a ledger (a gt.yaml at its root); reads the root tree only. */
 export async function holdsLedger(ledger: Ledger, commit: string): Promise<boolean> {
-  return (await ledger.snapshot(commit)).files.has(CONFIG_PATH);
+  const { tree } = await ledger.cache.commitInfo(commit);
+  return (await ledger.cache.treeEntries(tree)).some((e) => e.name === CONFIG_PATH && e.mode !== TREE_MODE);
 }
 
 /** Every problem of the ledger at `commit`, errors and warnings, in path order (problems without a path last). */

@@ -5,6 +5,7 @@
  */
 import type { Ledger } from '../ledger/ledger.js';
 import { changedFiles } from '../ledger/tree-diff.js';
+import { holdsLedger } from '../ledger/check.js';
 import { CONFIG_PATH, dirOf, idFromPath } from '../ledger/layout.js';
 import { BEAD_KEY_ORDER, type Bead } from '../beads/bead.js';
 import type { Convoy } from '../convoys/convoy.js';
@@ -261,7 +262,7 @@ function meaningful(change: { change: string; fields?: FieldChange[]; comments?:
 /** What changed on the ledger from commit `from` to commit `to`. */
 export async function diffLedger(ledger: Ledger, from: string, to: string): Promise<LedgerDiff> {
   for (const commit of [from, to]) {
-    if (!(await ledger.snapshot(commit)).files.has(CONFIG_PATH)) throw new RepositoryError(`commit ${commit.slice(0, 12)} holds no ledger (no ${CONFIG_PATH} at the root of its tree)`, 'name commits of gt/ledger or of a branch made from it');
+    if (!(await holdsLedger(ledger, commit))) throw new RepositoryError(`commit ${commit.slice(0, 12)} holds no ledger (no ${CONFIG_PATH} at the root of its tree)`, 'name commits of gt/ledger or of a branch made from it');
   }
   const files = await changedFiles(ledger.cache, from, to);
   const entityFiles = files.filter((f) => ledger.kinds.has(dirOf(f.path)) && idFromPath(f.path) !== undefined);
