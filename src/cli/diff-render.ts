@@ -126,9 +126,15 @@ export function renderText(diff: LedgerDiff, range: string): string[] {
   return lines;
 }
 
-/** Ledger text inside Markdown: nothing in it can format, link, or open HTML in a pull-request comment. */
+/**
+ * Ledger text inside Markdown: nothing in it can format, link, open HTML or (an agent's comment
+ * quoting `@someone`) mention a user in a pull-request comment.
+ */
 export function markdownEscape(text: string): string {
-  return text.replace(/[\\`*_[\]<>|~&]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`)).replace(/\r?\n/g, ' ');
+  return text
+    .replace(/[\\`*_[\]<>|~&]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`))
+    .replace(/@(?=\w)/g, '@\u200b')
+    .replace(/\r?\n/g, ' ');
 }
 
 /** Lists longer than this are folded into a collapsible block. */

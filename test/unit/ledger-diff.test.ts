@@ -20,6 +20,7 @@ describe('gt diff --markdown', () => {
   it('escapes ledger text so it cannot format, link or inject HTML', () => {
     expect(markdownEscape('<img src=x> *bold* [link](y) a|b `code`')).toBe('&lt;img src=x&gt; \\*bold\\* \\[link\\](y) a\\|b \\`code\\`');
     expect(markdownEscape('two\nlines')).toBe('two lines');
+    expect(markdownEscape('ask @octocat')).toBe('ask @\u200boctocat');
   });
 
   it('says when nothing changed, and counts in a fixed order', () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { withLedger, globalsOf } from '../context.js';
 import { printJson, printLine } from '../output.js';
@@ -5,15 +7,31 @@ import { renderMarkdown, renderText } from '../diff-render.js';
 import { diffLedger } from '../../work/ledger-diff.js';
 import { checkLedgerAt, holdsLedger } from '../../ledger/check.js';
 import { resolveCommit } from '../../git/sandboxes.js';
+import { hasNativeGit } from '../../git/native-reader.js';
 import { LEDGER_BRANCH } from '../../ledger/layout.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import { NotFoundError, RepositoryError, UsageError } from '../../errors.js';
 
 /** The commit a revision names, as git reads it here (HEAD is this checkout's, detached or not). */
 function commitOf(ledger: Ledger, rev: string): string {
-  const commit = resolveCommit(ledger.repo.paths.gitDir, rev);
+  // Without a git binary (GT_GIT_BACKEND=iso on a machine without git): full ids and ref names only.
+  const commit = hasNativeGit() ? resolveCommit(ledger.repo.paths.gitDir, rev) : refOrId(ledger, rev);
+  if (commit === undefined && !hasNativeGit()) throw new RepositoryError(`no revision matches '${rev}'`, 'without a git binary gt reads only full commit ids and ref names');
   if (commit === undefined) throw new NotFoundError('revision', rev);
   return commit;
+}
+
+function refOrId(ledger: Ledger, rev: string): string | undefined {
+  if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(rev)) return rev;
+  if (rev === 'HEAD') {
+    const head = readFileSync(join(ledger.repo.paths.gitDir, 'HEAD'), 'utf8').trim();
+    return head.startsWith('ref: ') ? (ledger.repo.refs.resolve(head.slice(5)) ?? undefined) : refOrId(ledger, head);
+  }
+  for (const ref of [rev, `refs/heads/${rev}`, `refs/tags/${rev}`, `refs/remotes/${rev}`]) {
+    const commit = ledger.repo.refs.resolve(ref);
+    if (commit) return commit;
+  }
+  return undefined;
 }
 
 /** `a..b` (the two commits) or `a...b` (from their merge base to b, as git diff reads it); an empty side is HEAD. */
@@ -59,7 +77,7 @@ export function registerReview(program: Command): void {
         let commit: string;
         if (rev !== undefined) commit = commitOf(ledger, rev);
         else {
-          const head = resolveCommit(ledger.repo.paths.gitDir, 'HEAD');
+          const head = hasNativeGit() ? resolveCommit(ledger.repo.paths.gitDir, 'HEAD') : refOrId(ledger, 'HEAD');
           commit = head !== undefined && (await holdsLedger(ledger, head)) ? head : (ledger.ledgerTip() ?? ledger.requireLedgerTip());
         }
         const findings = await checkLedgerAt(ledger, commit);
