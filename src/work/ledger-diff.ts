@@ -265,11 +265,10 @@ export async function diffLedger(ledger: Ledger, from: string, to: string): Prom
     if (!(await holdsLedger(ledger, commit))) throw new RepositoryError(`commit ${commit.slice(0, 12)} holds no ledger (no ${CONFIG_PATH} at the root of its tree)`, 'name commits of gt/ledger or of a branch made from it');
   }
   const files = await changedFiles(ledger.cache, from, to);
-  const entityFiles = files.filter((f) => ledger.kinds.has(dirOf(f.path)) && idFromPath(f.path) !== undefined);
-  const decoded = await ledger.cache.decodeAll([
-    ...entityFiles.filter((f) => f.before !== null).map((f): [string, string] => [f.path, f.before!]),
-  ]);
-  const decodedAfter = await ledger.cache.decodeAll([...entityFiles.filter((f) => f.after !== null).map((f): [string, string] => [f.path, f.after!])]);
+  const entityFiles = new Set(files.filter((f) => ledger.kinds.has(dirOf(f.path)) && idFromPath(f.path) !== undefined));
+  // Each side's changed files, parsed in one batch per side (the index keeps them for next time).
+  const decodedBefore = await ledger.cache.decodeAll([...entityFiles].filter((f) => f.before !== null).map((f): [string, string] => [f.path, f.before!]));
+  const decodedAfter = await ledger.cache.decodeAll([...entityFiles].filter((f) => f.after !== null).map((f): [string, string] => [f.path, f.after!]));
   const diff: LedgerDiff = { from, to, beads: [], convoys: [], molecules: [], agents: [], mail: [], mrs: [], other: [], counts: {} };
   const builders: Record<string, (b: never, a: never) => { change: string }> = {
     beads: beadChange,
@@ -283,11 +282,11 @@ export async function diffLedger(ledger: Ledger, from: string, to: string): Prom
     const change = file.before === null ? 'added' : file.after === null ? 'removed' : 'modified';
     const dir = dirOf(file.path);
     const build = builders[dir];
-    if (!build || !entityFiles.includes(file)) {
+    if (!build || !entityFiles.has(file)) {
       diff.other.push({ path: file.path, change });
       continue;
     }
-    const b = file.before === null ? { value: undefined } : decoded.get(file.path)!;
+    const b = file.before === null ? { value: undefined } : decodedBefore.get(file.path)!;
     const a = file.after === null ? { value: undefined } : decodedAfter.get(file.path)!;
     if (!('value' in b) || !('value' in a)) {
       const broken = 'value' in a ? b : a;
