@@ -8,7 +8,11 @@
  *   BENCH_BIG=0              skip the large repository
  *   BENCH_OBSERVER=0         skip convoys and the observer
  *   BENCH_MOLECULES=0        skip molecules (pour and step done on a 1,000-step formula)
- *   BENCH_SIZES=none         only convoys, the observer and molecules
+ *   BENCH_POLECATS=0         skip polecats (spawn, orchestration overhead, the witness's reaction)
+ *   BENCH_SIZES=none         only convoys, the observer, molecules and polecats
+ *   BENCH_ONLY=polecats      only the named sections (ledgers, observer, molecules, polecats; comma-separated)
+ *   BENCH_POLECAT_SPAWNS=20  spawns per start timing; BENCH_POLECAT_BEADS=50 and BENCH_POLECAT_COUNT=4 for
+ *                            the overhead; BENCH_POLECAT_KILLS=10; BENCH_WITNESS_INTERVAL=1 (seconds)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +24,7 @@ import { PACKAGE_ROOT, rssMethod } from './measure.js';
 import { buildSection, formatSection, TARGET_SIZE, type SectionReport } from './report.js';
 import { formatObserverBench, runObserverBench } from './observer-bench.js';
 import { formatMoleculeBench, runMoleculeBench } from './molecule-bench.js';
+import { formatPolecatBench, runPolecatBench, type PolecatBenchOptions } from './polecat-bench.js';
 import { MERGE_AGENTS, MERGE_EDITS, prepareMergeState, runScenarios, transplantMergeState } from './scenarios.js';
 
 function parseSizes(text: string | undefined): number[] {
@@ -28,6 +33,42 @@ function parseSizes(text: string | undefined): number[] {
   const sizes = text.split(',').map((s) => Number(s.trim().replace(/_/g, '')));
   if (sizes.some((n) => !Number.isInteger(n) || n < 100)) throw new Error(`BENCH_SIZES must be a list of integers >= 100, got '${text}'`);
   return sizes;
+}
+
+const SECTIONS = ['ledgers', 'observer', 'molecules', 'polecats'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** BENCH_ONLY narrows to the named sections; else each section's own switch (BENCH_<SECTION>=0) applies. */
+function wanted(section: Section): boolean {
+  const only = process.env.BENCH_ONLY;
+  if (only !== undefined && only.trim() !== '') {
+    const names = only.split(',').map((s) => s.trim());
+    const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+    if (unknown.length > 0) throw new Error(`BENCH_ONLY takes ${SECTIONS.join(', ')} (comma-separated), got '${only}'`);
+    return names.includes(section);
+  }
+  return section === 'ledgers' || process.env[`BENCH_${section.toUpperCase()}`] !== '0';
+}
+
+function parseCount(name: string, fallback: number, min: number, max: number): number {
+  const text = process.env[name];
+  if (!text || text.trim() === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got '${text}'`);
+  return n;
+}
+
+function polecatOptions(): PolecatBenchOptions {
+  const interval = process.env.BENCH_WITNESS_INTERVAL;
+  const witnessIntervalS = interval === undefined || interval.trim() === '' ? 1 : Number(interval);
+  if (!Number.isFinite(witnessIntervalS) || witnessIntervalS <= 0) throw new Error(`BENCH_WITNESS_INTERVAL must be a number of seconds above 0, got '${interval}'`);
+  return {
+    spawns: parseCount('BENCH_POLECAT_SPAWNS', 20, 2, 200),
+    beads: parseCount('BENCH_POLECAT_BEADS', 50, 4, 1000),
+    polecats: parseCount('BENCH_POLECAT_COUNT', 4, 1, 10),
+    kills: parseCount('BENCH_POLECAT_KILLS', 10, 2, 100),
+    witnessIntervalS,
+  };
 }
 
 function parseRuns(text: string | undefined): number {
@@ -62,7 +103,7 @@ function log(line: string): void {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const sizes = parseSizes(process.env.BENCH_SIZES);
+  const sizes = wanted('ledgers') ? parseSizes(process.env.BENCH_SIZES) : [];
   const runs = parseRuns(process.env.BENCH_RUNS);
   const wantBig = process.env.BENCH_BIG !== '0';
   const benchDir = join(PACKAGE_ROOT, '.bench');
@@ -107,10 +148,12 @@ async function main(): Promise<void> {
     }
     rmSync(merge.repo, { recursive: true, force: true });
   }
-  const observer = process.env.BENCH_OBSERVER !== '0' ? await runObserverBench(workDir, runs, log) : undefined;
+  const observer = wanted('observer') ? await runObserverBench(workDir, runs, log) : undefined;
   const observerReport = observer ? formatObserverBench(observer) : undefined;
-  const molecules = process.env.BENCH_MOLECULES !== '0' ? await runMoleculeBench(workDir, runs, log) : undefined;
+  const molecules = wanted('molecules') ? await runMoleculeBench(workDir, runs, log) : undefined;
   const moleculeReport = molecules ? formatMoleculeBench(molecules) : undefined;
+  const polecats = wanted('polecats') ? await runPolecatBench(workDir, polecatOptions(), log) : undefined;
+  const polecatReport = polecats ? formatPolecatBench(polecats) : undefined;
   rmSync(workDir, { recursive: true, force: true });
 
   const elapsedS = (performance.now() - started) / 1000;
@@ -118,6 +161,7 @@ async function main(): Promise<void> {
   for (const s of sections) out.push(formatSection(s), '');
   if (observerReport) out.push(observerReport.text, '');
   if (moleculeReport) out.push(moleculeReport.text, '');
+  if (polecatReport) out.push(polecatReport.text, '');
   const failures = sections.flatMap((s) => [
     ...s.rows.filter((r) => r.pass === false).map((r) => `${s.repo === 'big' ? 'big repo: ' : ''}${r.command} ${r.medianMs.toFixed(0)} ms (${r.target})`),
     ...s.rows.filter((r) => r.ratioPass === false).map((r) => `big repo: ${r.command} is ${r.ratioToSmall!.toFixed(2)}x the small repository`),
@@ -125,7 +169,8 @@ async function main(): Promise<void> {
   ]);
   if (observerReport) failures.push(...observerReport.failures);
   if (moleculeReport) failures.push(...moleculeReport.failures);
-  const targeted = sections.some((s) => !s.informational) || observerReport !== undefined || moleculeReport !== undefined;
+  if (polecatReport) failures.push(...polecatReport.failures);
+  const targeted = sections.some((s) => !s.informational) || observerReport !== undefined || moleculeReport !== undefined || polecatReport !== undefined;
   out.push(!targeted ? 'no targets checked (they apply at 10,000 beads)' : failures.length === 0 ? 'all targets met' : `targets missed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
   out.push(`bench took ${elapsedS.toFixed(0)} s (${cpus().length} cores, node ${process.version})`);
   process.stdout.write(`${out.join('\n')}\n`);
@@ -148,6 +193,7 @@ async function main(): Promise<void> {
     sections,
     observer: observer ?? null,
     molecules: molecules ?? null,
+    polecats: polecats ?? null,
     failures,
   };
   writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

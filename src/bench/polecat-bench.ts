@@ -1,0 +1,382 @@
+/**
+ * Polecats, measured as an overseer meets them (real gt, real sessions, real git):
+ * - start: from launching `gt sling <bead> --spawn` to the agent's first action (its runtime.command
+ *   writes a `date +%s%N` stamp first thing), in a new sandbox and in an idle polecat's sandbox;
+ * - overhead: a convoy of beads slung with `--spawn <polecats>` to agents that only commit `Closes:`
+ *   and run `gt done`; the wall time the polecats' slots spend outside the agents' own work, per bead;
+ * - reaction: a polecat's processes are SIGKILLed; the time until its new session's first action,
+ *   with the witness running in the background (`gt witness --interval`).
+ * Stamps are CLOCK_REALTIME nanoseconds written by the agents; the bench compares them with its own
+ * wall clock (same machine, same clock).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { CHILD_ENV, GT_MAIN } from './measure.js';
+import { git, initRepo } from './git-tools.js';
+
+export const POLECAT_TARGETS = { startP50Ms: 500, overheadP50Ms: 300, reactionP50Ms: 2000 };
+
+export interface Distribution {
+  samplesMs: number[];
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+}
+
+export interface PolecatBenchResult {
+  start: { fresh: Distribution; reused: Distribution };
+  overhead: OverheadResult | { skipped: string };
+  reaction: (Distribution & { intervalS: number; driver: string }) | { skipped: string };
+  load: [number, number];
+}
+
+export interface OverheadResult {
+  beads: number;
+  polecats: number;
+  wallMs: number;
+  /** The agents' own work (write, git add, git commit), summed over beads. */
+  agentMs: number;
+  /** The same with `gt done` counted as the agent's (it is gt's step, so the headline leaves it out). */
+  agentWithDoneMs: number;
+  /** (polecats × wall − agent time) / beads. */
+  perBeadMs: number;
+  perBeadWithDoneMs: number;
+  /** Per polecat, from the end of one agent run (`gt done` returned) to the first action of its next: the loop's hand-off. */
+  handoff: Distribution;
+  /** `gt done` alone (close, merge the agent branch, observer pass), per bead. */
+  done: Distribution;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function distribution(samples: readonly number[]): Distribution {
+  return { samplesMs: samples.map((v) => Math.round(v * 10) / 10), p50Ms: percentile(samples, 50), p95Ms: percentile(samples, 95), maxMs: Math.max(...samples) };
+}
+
+function gt(args: string[], cwd: string): string {
+  const out = spawnSync(process.execPath, [GT_MAIN, ...args], { cwd, env: CHILD_ENV, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (out.status !== 0) throw new Error(`gt ${args.join(' ')} failed in ${cwd}:\n${out.stderr}`);
+  return out.stdout;
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The wall clock in ms, as precise as performance.now() (agents' stamps are epoch nanoseconds). */
+const nowMs = (): number => performance.timeOrigin + performance.now();
+
+const readStampMs = (file: string): number => Number(readFileSync(file, 'utf8').trim()) / 1e6;
+
+/** Polls until `probe` returns a value (a safety limit, not a measure: this is setup or a wait between samples). */
+async function poll<T>(what: string, probe: () => T | undefined, limitMs = 120_000, intervalMs = 2): Promise<T> {
+  const started = performance.now();
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (performance.now() - started > limitMs) throw new Error(`gave up after ${limitMs / 1000} s waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Agent scripts. Each takes the stamp directory as $1; a stamp is written to a temporary name and
+ * renamed, so the bench never reads half of one.
+ */
+const STAMP = `stamp() { date +%s%N > "$1.tmp.$$" && mv "$1.tmp.$$" "$1"; }`;
+const COMMIT = [
+  'cd "$GT_WORKTREE"',
+  'echo "$GT_BEAD" >> bench-work.txt',
+  'git add bench-work.txt',
+  'git commit -q -m "$GT_BEAD" -m "Closes: $GT_BEAD"',
+].join('\n');
+
+/** Stamps its start, commits `Closes:`, runs `gt done`, stamps the end. */
+const START_AGENT = `#!/bin/sh
+${STAMP}
+stamp "$1/$GT_BEAD.start"
+set -eu
+${COMMIT}
+gt done > /dev/null
+stamp "$1/$GT_BEAD.done"
+`;
+
+/** Times its own work (t0..t1) and gt done (t1..t2): one line per run in $1/<bead>.times. */
+const OVERHEAD_AGENT = `#!/bin/sh
+t0=$(date +%s%N)
+set -eu
+${COMMIT}
+t1=$(date +%s%N)
+gt done > /dev/null
+t2=$(date +%s%N)
+echo "$GT_AGENT $t0 $t1 $t2" >> "$1/$GT_BEAD.times"
+`;
+
+/** Stamps its start (with its pid and process group), then waits to be killed. */
+const SLEEPER_AGENT = `#!/bin/sh
+${STAMP}
+stamp "$1/$GT_BEAD.$$.start"
+exec sleep 3600
+`;
+
+interface Bed {
+  repo: string;
+  stamps: string;
+}
+
+function makeBed(workDir: string, name: string, agent: string, settings: Record<string, string>): Bed {
+  const repo = join(workDir, `polecats-${name}`);
+  initRepo(repo);
+  git(['commit', '-q', '--allow-empty', '-m', 'initial'], repo);
+  gt(['init', '--prefix', 'pc'], repo);
+  const stamps = join(workDir, `polecats-${name}-stamps`);
+  mkdirSync(stamps, { recursive: true });
+  const script = join(workDir, `polecats-${name}-agent.sh`);
+  writeFileSync(script, agent);
+  gt(['config', 'set', 'runtime.command', `sh ${shellQuote(script)} ${shellQuote(stamps)}`], repo);
+  for (const [key, value] of Object.entries(settings)) gt(['config', 'set', key, value], repo);
+  return { repo, stamps };
+}
+
+interface PolecatRow {
+  name: string;
+  state: string;
+  pid?: number;
+  loop_pid?: number;
+}
+const polecats = (repo: string): PolecatRow[] => JSON.parse(gt(['polecat', 'list', '--json'], repo)) as PolecatRow[];
+
+/** Every process gt started for the bench's polecats, whatever the test left running. */
+function killAll(repo: string, extra: readonly number[]): void {
+  let rows: PolecatRow[] = [];
+  try {
+    rows = polecats(repo);
+  } catch {
+    // The repository may be half made: kill what we know of.
+  }
+  const pids = [...extra, ...rows.flatMap((r) => [r.pid, r.loop_pid].filter((p): p is number => p !== undefined))];
+  for (const pid of pids) for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
+/** The process group of a process (sessions and loops are started detached: one group each). */
+function pgidOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+function createBeads(repo: string, count: number, title: string): string[] {
+  return Array.from({ length: count }, (_, i) => (JSON.parse(gt(['create', `${title} ${i + 1}`, '--json'], repo)) as { id: string }).id);
+}
+
+/** (a) N spawns, one at a time: each waits for the previous polecat to finish and go idle. */
+async function measureStart(workDir: string, spawns: number, log: (line: string) => void): Promise<{ fresh: Distribution; reused: Distribution }> {
+  const names = Array.from({ length: spawns + 1 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+  const bed = makeBed(workDir, 'start', START_AGENT, { 'polecats.names': names.join(','), 'polecats.max': String(spawns + 2), 'polecats.idle_exit': '1s' });
+  const beads = createBeads(bed.repo, 2 * (spawns + 1), 'Start');
+  const pids: number[] = [];
+  const one = async (bead: string, extra: string[]): Promise<number> => {
+    const t0 = nowMs();
+    const child = spawn(process.execPath, [GT_MAIN, 'sling', bead, '--spawn', '--json', ...extra], { cwd: bed.repo, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const startFile = join(bed.stamps, `${bead}.start`);
+    const started = await poll(`${bead}'s agent to start`, () => (existsSync(startFile) ? readStampMs(startFile) : undefined), 60_000, 1);
+    const code = await exited;
+    if (code !== 0) throw new Error(`gt sling ${bead} --spawn failed:\n${err}`);
+    const spawned = JSON.parse(out) as { pid: number | null };
+    if (spawned.pid !== null) pids.push(spawned.pid);
+    await poll(`${bead}'s agent to finish`, () => (existsSync(join(bed.stamps, `${bead}.done`)) ? true : undefined), 120_000, 20);
+    // The next spawn must find no session running (a reused polecat must be idle, not busy).
+    await poll('every polecat idle', () => (polecats(bed.repo).every((p) => p.state === 'idle') ? true : undefined), 120_000, 200);
+    return started - t0;
+  };
+  try {
+    const fresh: number[] = [];
+    for (let i = 0; i <= spawns; i++) {
+      const ms = await one(beads[i]!, ['--name', names[i]!]);
+      if (i > 0) fresh.push(ms); // the first is a warm-up (page cache, the launcher written)
+    }
+    const reused: number[] = [];
+    for (let i = 0; i <= spawns; i++) {
+      const ms = await one(beads[spawns + 1 + i]!, []);
+      if (i > 0) reused.push(ms);
+    }
+    const result = { fresh: distribution(fresh), reused: distribution(reused) };
+    log(`  sling → agent started: new sandbox p50 ${result.fresh.p50Ms.toFixed(0)} ms, idle polecat reused p50 ${result.reused.p50Ms.toFixed(0)} ms (${spawns} spawns each)`);
+    return result;
+  } finally {
+    killAll(bed.repo, pids);
+  }
+}
+
+/** Whether this gt can sling a convoy straight to polecats (`gt convoy sling … --spawn <N>`). */
+function convoySpawnSupported(repo: string): boolean {
+  return gt(['convoy', 'sling', '--help'], repo).includes('--spawn');
+}
+
+/** (b) A convoy of `beads` slung with --spawn `count`; the loops take the rest as the observer feeds them. */
+async function measureOverhead(workDir: string, beads: number, count: number, log: (line: string) => void): Promise<OverheadResult | { skipped: string }> {
+  const bed = makeBed(workDir, 'overhead', OVERHEAD_AGENT, { 'polecats.max': String(count) });
+  if (!convoySpawnSupported(bed.repo)) return { skipped: 'this gt has no `gt convoy sling --spawn <N>`' };
+  const tasks = join(workDir, 'polecats-overhead-tasks.json');
+  writeFileSync(tasks, JSON.stringify(Array.from({ length: beads }, (_, i) => `Overhead ${i + 1}`)));
+  const pids: number[] = [];
+  try {
+    const t0 = nowMs();
+    const out = gt(['convoy', 'sling', 'Overhead', '--file', tasks, '--spawn', String(count), '--json'], bed.repo);
+    const batch = JSON.parse(out) as { beads: { id: string }[] };
+    for (const p of polecats(bed.repo)) if (p.pid !== undefined) pids.push(p.pid);
+    const ids = batch.beads.map((b) => b.id);
+    if (ids.length !== beads) throw new Error(`convoy sling made ${ids.length} beads, expected ${beads}`);
+    const timesOf = (id: string): string | undefined => {
+      const file = join(bed.stamps, `${id}.times`);
+      return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    };
+    await poll('every bead of the convoy done', () => (ids.every((id) => timesOf(id) !== undefined) ? true : undefined), 20 * 60_000, 50);
+    const runs = ids.map((id) => {
+      // A bead done twice (a session restarted after its gt done) counts its first completion; the rest is overhead.
+      const [agent, a, b, c] = timesOf(id)!.trim().split('\n')[0]!.split(' ');
+      return { agent: agent!, t0: Number(a) / 1e6, t1: Number(b) / 1e6, t2: Number(c) / 1e6 };
+    });
+    const wallMs = Math.max(...runs.map((r) => r.t2)) - t0;
+    const agentMs = runs.reduce((s, r) => s + (r.t1 - r.t0), 0);
+    const agentWithDoneMs = runs.reduce((s, r) => s + (r.t2 - r.t0), 0);
+    const handoff: number[] = [];
+    const byAgent = new Map<string, typeof runs>();
+    for (const r of runs) byAgent.set(r.agent, [...(byAgent.get(r.agent) ?? []), r]);
+    for (const list of byAgent.values()) {
+      list.sort((x, y) => x.t0 - y.t0);
+      for (let i = 1; i < list.length; i++) handoff.push(list[i]!.t0 - list[i - 1]!.t2);
+    }
+    const result: OverheadResult = {
+      beads,
+      polecats: count,
+      wallMs,
+      agentMs,
+      agentWithDoneMs,
+      perBeadMs: (count * wallMs - agentMs) / beads,
+      perBeadWithDoneMs: (count * wallMs - agentWithDoneMs) / beads,
+      handoff: distribution(handoff.length > 0 ? handoff : [0]),
+      done: distribution(runs.map((r) => r.t2 - r.t1)),
+    };
+    log(
+      `  orchestration overhead: ${result.perBeadMs.toFixed(0)} ms per bead (wall ${(wallMs / 1000).toFixed(1)} s, ${byAgent.size} polecats; hand-off p50 ${result.handoff.p50Ms.toFixed(0)} ms, gt done p50 ${result.done.p50Ms.toFixed(0)} ms)`,
+    );
+    return result;
+  } finally {
+    killAll(bed.repo, pids);
+  }
+}
+
+/** (c) SIGKILL a polecat's processes `kills` times; each time, how long until its new session's first action. */
+async function measureReaction(workDir: string, kills: number, intervalS: number, log: (line: string) => void): Promise<PolecatBenchResult['reaction']> {
+  const bed = makeBed(workDir, 'reaction', SLEEPER_AGENT, { 'witness.max_restarts': String(kills + 5) });
+  const [bead] = createBeads(bed.repo, 1, 'Killed');
+  const starts = (): string[] => readdirSync(bed.stamps).filter((f) => f.startsWith(`${bead}.`) && f.endsWith('.start'));
+  const pids: number[] = [];
+  let witness: ChildProcess | undefined;
+  try {
+    const spawned = JSON.parse(gt(['sling', bead!, '--spawn', '--json'], bed.repo)) as { polecat: string; pid: number };
+    pids.push(spawned.pid);
+    await poll('the first session', () => (starts().length === 1 ? true : undefined), 60_000, 10);
+    witness = spawn(process.execPath, [GT_MAIN, 'witness', '--interval', String(intervalS), '--json'], { cwd: bed.repo, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'inherit'] });
+    witness.stdout!.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) {
+        const pid = /"pid":(\d+)/.exec(line)?.[1];
+        if (pid) pids.push(Number(pid));
+      }
+    });
+    const samples: number[] = [];
+    for (let i = 0; i <= kills; i++) {
+      const seen = new Set(starts());
+      // The polecat's processes: the session gt recorded (and its loop, when it has one), and the agent's own group.
+      const row = polecats(bed.repo).find((p) => p.name === spawned.polecat)!;
+      const agentPids = [...seen].map((f) => Number(f.split('.').at(-2))).filter((pid) => pgidOf(pid) !== undefined);
+      const groups = new Set([row.pid, row.loop_pid, ...agentPids].filter((p): p is number => p !== undefined).map((p) => pgidOf(p) ?? p));
+      const t0 = nowMs();
+      for (const group of groups) {
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      const file = await poll(`session ${i + 1} to be restarted`, () => starts().find((f) => !seen.has(f)), 120_000, 2);
+      if (i > 0) samples.push(readStampMs(join(bed.stamps, file)) - t0); // the first is a warm-up
+      pids.push(Number(file.split('.').at(-2)));
+    }
+    const result = { ...distribution(samples), intervalS, driver: `gt witness --interval ${intervalS}` };
+    log(`  witness reaction to a killed session: p50 ${result.p50Ms.toFixed(0)} ms, p95 ${result.p95Ms.toFixed(0)} ms over ${kills} kills (${result.driver})`);
+    return result;
+  } finally {
+    if (witness) {
+      witness.kill('SIGTERM');
+      await new Promise((resolve) => (witness!.exitCode !== null ? resolve(null) : witness!.once('exit', resolve)));
+    }
+    killAll(bed.repo, pids);
+  }
+}
+
+export interface PolecatBenchOptions {
+  spawns: number;
+  beads: number;
+  polecats: number;
+  kills: number;
+  witnessIntervalS: number;
+}
+
+export async function runPolecatBench(workDir: string, opts: PolecatBenchOptions, log: (line: string) => void): Promise<PolecatBenchResult> {
+  log(`polecats: ${opts.spawns} spawns (new and reused sandbox), ${opts.beads} beads on ${opts.polecats} polecats, ${opts.kills} kills ...`);
+  const loadBefore = loadavg()[0]!;
+  const start = await measureStart(workDir, opts.spawns, log);
+  const overhead = await measureOverhead(workDir, opts.beads, opts.polecats, log);
+  const reaction = await measureReaction(workDir, opts.kills, opts.witnessIntervalS, log);
+  return { start, overhead, reaction, load: [loadBefore, loadavg()[0]!] };
+}
+
+/** The table, and the targets it missed. */
+export function formatPolecatBench(r: PolecatBenchResult): { text: string; failures: string[] } {
+  const failures: string[] = [];
+  const lines = ['== Polecats ==', `${'measurement'.padEnd(84)}${'p50'.padStart(10)}${'p95'.padStart(10)}${'max'.padStart(10)}  ${'target'.padEnd(18)}result`, '-'.repeat(130)];
+  const row = (name: string, d: { p50Ms: number; p95Ms?: number; maxMs?: number }, target?: number): void => {
+    const pass = target === undefined ? undefined : d.p50Ms <= target;
+    const ms = (v: number | undefined): string => (v === undefined ? '-' : `${v.toFixed(0)} ms`);
+    lines.push(`${name.padEnd(84)}${ms(d.p50Ms).padStart(10)}${ms(d.p95Ms).padStart(10)}${ms(d.maxMs).padStart(10)}  ${(target === undefined ? '(info)' : `p50 <= ${target} ms`).padEnd(18)}${pass === undefined ? 'info' : pass ? 'pass' : 'FAIL'}`);
+    if (pass === false) failures.push(`${name}: p50 ${d.p50Ms.toFixed(0)} ms (<= ${target} ms)`);
+  };
+  row(`sling --spawn → agent's first action, new sandbox (${r.start.fresh.samplesMs.length}x)`, r.start.fresh, POLECAT_TARGETS.startP50Ms);
+  row(`sling --spawn → agent's first action, idle polecat reused (${r.start.reused.samplesMs.length}x)`, r.start.reused, POLECAT_TARGETS.startP50Ms);
+  if ('skipped' in r.overhead) lines.push(`orchestration overhead per bead: not measured (${r.overhead.skipped})`);
+  else {
+    const o = r.overhead;
+    row(`orchestration overhead per bead, mean ((${o.polecats} x wall - agent time) / ${o.beads})`, { p50Ms: o.perBeadMs }, POLECAT_TARGETS.overheadP50Ms);
+    row(`  the same with gt done counted as agent time`, { p50Ms: o.perBeadWithDoneMs });
+    row(`  per bead: gt done (close, merge, observer), ${o.done.samplesMs.length}x`, o.done);
+    row(`  per bead: hand-off (gt done returned → next agent's first action), ${o.handoff.samplesMs.length}x`, o.handoff);
+    lines.push(`  wall ${(o.wallMs / 1000).toFixed(1)} s for ${o.beads} beads on ${o.polecats} polecats; agents' own work ${(o.agentMs / 1000).toFixed(1)} s in all (${(o.agentMs / o.beads).toFixed(0)} ms per bead: write, git add, git commit)`);
+  }
+  if ('skipped' in r.reaction) lines.push(`witness reaction to a killed session: not measured (${r.reaction.skipped})`);
+  else row(`witness reaction: SIGKILL → new session's first action (${r.reaction.samplesMs.length}x, ${r.reaction.driver})`, r.reaction, POLECAT_TARGETS.reactionP50Ms);
+  lines.push(`load average (1 min) at start / end: ${r.load[0].toFixed(2)} / ${r.load[1].toFixed(2)}${Math.max(...r.load) > 1.5 ? '  (other work was running: wall times are inflated)' : ''}`);
+  return { text: lines.join('\n'), failures };
+}
