@@ -25,10 +25,17 @@ export interface Distribution {
   maxMs: number;
 }
 
+export interface StartResult {
+  fresh: Distribution;
+  reused: Distribution;
+  waiting: Distribution;
+}
+
 export interface PolecatBenchResult {
-  start: { fresh: Distribution; reused: Distribution };
+  start: StartResult;
   overhead: OverheadResult | { skipped: string };
-  reaction: (Distribution & { intervalS: number; driver: string }) | { skipped: string };
+  /** One per witness interval; the target applies to the first. */
+  reaction: (Distribution & { intervalS: number; driver: string })[];
   load: [number, number];
 }
 
@@ -47,6 +54,8 @@ export interface OverheadResult {
   handoff: Distribution;
   /** `gt done` alone (close, merge the agent branch, observer pass), per bead. */
   done: Distribution;
+  /** Runs whose `gt done` found nothing hooked: the observer had closed the bead from its commit already. */
+  doneFoundNothing: number;
 }
 
 export function percentile(values: readonly number[], p: number): number {
@@ -108,15 +117,19 @@ gt done > /dev/null
 stamp "$1/$GT_BEAD.done"
 `;
 
-/** Times its own work (t0..t1) and gt done (t1..t2): one line per run in $1/<bead>.times. */
+/**
+ * Times its own work (t0..t1) and gt done (t1..t2): one line per run in $1/<bead>.times, with gt done's
+ * exit status (another polecat's gt done may have closed the bead from its `Closes:` commit first).
+ */
 const OVERHEAD_AGENT = `#!/bin/sh
 t0=$(date +%s%N)
 set -eu
 ${COMMIT}
 t1=$(date +%s%N)
-gt done > /dev/null
+status=0
+gt done > /dev/null 2>&1 || status=$?
 t2=$(date +%s%N)
-echo "$GT_AGENT $t0 $t1 $t2" >> "$1/$GT_BEAD.times"
+echo "$GT_AGENT $t0 $t1 $t2 $status" >> "$1/$GT_BEAD.times"
 `;
 
 /** Stamps its start (with its pid and process group), then waits to be killed. */
@@ -149,7 +162,8 @@ interface PolecatRow {
   name: string;
   state: string;
   pid?: number;
-  loop_pid?: number;
+  /** The agent session its loop runs now. */
+  agent_pid?: number;
 }
 const polecats = (repo: string): PolecatRow[] => JSON.parse(gt(['polecat', 'list', '--json'], repo)) as PolecatRow[];
 
@@ -161,7 +175,7 @@ function killAll(repo: string, extra: readonly number[]): void {
   } catch {
     // The repository may be half made: kill what we know of.
   }
-  const pids = [...extra, ...rows.flatMap((r) => [r.pid, r.loop_pid].filter((p): p is number => p !== undefined))];
+  const pids = [...extra, ...rows.flatMap((r) => [r.pid, r.agent_pid].filter((p): p is number => p !== undefined))];
   for (const pid of pids) for (const target of [-pid, pid]) {
     try {
       process.kill(target, 'SIGKILL');
@@ -185,13 +199,21 @@ function createBeads(repo: string, count: number, title: string): string[] {
   return Array.from({ length: count }, (_, i) => (JSON.parse(gt(['create', `${title} ${i + 1}`, '--json'], repo)) as { id: string }).id);
 }
 
-/** (a) N spawns, one at a time: each waits for the previous polecat to finish and go idle. */
-async function measureStart(workDir: string, spawns: number, log: (line: string) => void): Promise<{ fresh: Distribution; reused: Distribution }> {
+/**
+ * (a) N spawns per case, one at a time, each after the previous polecat finished:
+ *  - fresh: a new name, so a new sandbox (git worktree) and a new loop;
+ *  - reused: an idle polecat whose loop has exited (polecats.idle_exit passed): its sandbox, a new loop;
+ *  - waiting: an idle polecat whose loop still waits for work: the sling only hooks the bead.
+ */
+async function measureStart(workDir: string, spawns: number, log: (line: string) => void): Promise<StartResult> {
   const names = Array.from({ length: spawns + 1 }, (_, i) => `p${String(i).padStart(2, '0')}`);
-  const bed = makeBed(workDir, 'start', START_AGENT, { 'polecats.names': names.join(','), 'polecats.max': String(spawns + 2), 'polecats.idle_exit': '1s' });
-  const beads = createBeads(bed.repo, 2 * (spawns + 1), 'Start');
+  const bed = makeBed(workDir, 'start', START_AGENT, { 'polecats.names': names.join(','), 'polecats.max': String(spawns + 2), 'polecats.idle_exit': '500ms' });
+  const beads = createBeads(bed.repo, 3 * (spawns + 1), 'Start');
   const pids: number[] = [];
-  const one = async (bead: string, extra: string[]): Promise<number> => {
+  let next = 0;
+  /** One spawn; then waits for its agent to finish and its loop to exit (`loopGone`) or to be idle again. */
+  const one = async (extra: string[], loopGone: boolean): Promise<number> => {
+    const bead = beads[next++]!;
     const t0 = nowMs();
     const child = spawn(process.execPath, [GT_MAIN, 'sling', bead, '--spawn', '--json', ...extra], { cwd: bed.repo, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -203,26 +225,30 @@ async function measureStart(workDir: string, spawns: number, log: (line: string)
     const started = await poll(`${bead}'s agent to start`, () => (existsSync(startFile) ? readStampMs(startFile) : undefined), 60_000, 1);
     const code = await exited;
     if (code !== 0) throw new Error(`gt sling ${bead} --spawn failed:\n${err}`);
-    const spawned = JSON.parse(out) as { pid: number | null };
+    const spawned = JSON.parse(out) as { polecat: string; pid: number | null };
     if (spawned.pid !== null) pids.push(spawned.pid);
     await poll(`${bead}'s agent to finish`, () => (existsSync(join(bed.stamps, `${bead}.done`)) ? true : undefined), 120_000, 20);
-    // The next spawn must find no session running (a reused polecat must be idle, not busy).
-    await poll('every polecat idle', () => (polecats(bed.repo).every((p) => p.state === 'idle') ? true : undefined), 120_000, 200);
+    // The next spawn must find every polecat idle: no agent session running, and no loop either when asked.
+    const settled = (p: PolecatRow): boolean => p.state === 'idle' && p.agent_pid === undefined && (!loopGone || p.pid === undefined);
+    await poll('every polecat idle', () => (polecats(bed.repo).every(settled) ? true : undefined), 120_000, 200);
     return started - t0;
   };
+  /** A warm-up spawn (not counted), then `spawns` timed ones. */
+  const series = async (extra: (i: number) => string[], loopGone: boolean): Promise<Distribution> => {
+    const samples: number[] = [];
+    for (let i = 0; i <= spawns; i++) {
+      const ms = await one(extra(i), loopGone);
+      if (i > 0) samples.push(ms);
+    }
+    return distribution(samples);
+  };
   try {
-    const fresh: number[] = [];
-    for (let i = 0; i <= spawns; i++) {
-      const ms = await one(beads[i]!, ['--name', names[i]!]);
-      if (i > 0) fresh.push(ms); // the first is a warm-up (page cache, the launcher written)
-    }
-    const reused: number[] = [];
-    for (let i = 0; i <= spawns; i++) {
-      const ms = await one(beads[spawns + 1 + i]!, []);
-      if (i > 0) reused.push(ms);
-    }
-    const result = { fresh: distribution(fresh), reused: distribution(reused) };
-    log(`  sling → agent started: new sandbox p50 ${result.fresh.p50Ms.toFixed(0)} ms, idle polecat reused p50 ${result.reused.p50Ms.toFixed(0)} ms (${spawns} spawns each)`);
+    const fresh = await series((i) => ['--name', names[i]!], true);
+    const reused = await series(() => [], true);
+    gt(['config', 'set', 'polecats.idle_exit', '10m'], bed.repo);
+    const waiting = await series(() => [], false);
+    const result = { fresh, reused, waiting };
+    log(`  sling → agent started, p50: new sandbox ${fresh.p50Ms.toFixed(0)} ms, idle sandbox ${reused.p50Ms.toFixed(0)} ms, waiting loop ${waiting.p50Ms.toFixed(0)} ms (${spawns} spawns each)`);
     return result;
   } finally {
     killAll(bed.repo, pids);
@@ -252,11 +278,11 @@ async function measureOverhead(workDir: string, beads: number, count: number, lo
       const file = join(bed.stamps, `${id}.times`);
       return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
     };
-    await poll('every bead of the convoy done', () => (ids.every((id) => timesOf(id) !== undefined) ? true : undefined), 20 * 60_000, 50);
+    await poll('every bead of the convoy done', () => (ids.every((id) => timesOf(id) !== undefined) ? true : undefined), 5 * 60_000, 50);
     const runs = ids.map((id) => {
       // A bead done twice (a session restarted after its gt done) counts its first completion; the rest is overhead.
-      const [agent, a, b, c] = timesOf(id)!.trim().split('\n')[0]!.split(' ');
-      return { agent: agent!, t0: Number(a) / 1e6, t1: Number(b) / 1e6, t2: Number(c) / 1e6 };
+      const [agent, a, b, c, status] = timesOf(id)!.trim().split('\n')[0]!.split(' ');
+      return { agent: agent!, t0: Number(a) / 1e6, t1: Number(b) / 1e6, t2: Number(c) / 1e6, doneFailed: status !== '0' };
     });
     const wallMs = Math.max(...runs.map((r) => r.t2)) - t0;
     const agentMs = runs.reduce((s, r) => s + (r.t1 - r.t0), 0);
@@ -278,6 +304,7 @@ async function measureOverhead(workDir: string, beads: number, count: number, lo
       perBeadWithDoneMs: (count * wallMs - agentWithDoneMs) / beads,
       handoff: distribution(handoff.length > 0 ? handoff : [0]),
       done: distribution(runs.map((r) => r.t2 - r.t1)),
+      doneFoundNothing: runs.filter((r) => r.doneFailed).length,
     };
     log(
       `  orchestration overhead: ${result.perBeadMs.toFixed(0)} ms per bead (wall ${(wallMs / 1000).toFixed(1)} s, ${byAgent.size} polecats; hand-off p50 ${result.handoff.p50Ms.toFixed(0)} ms, gt done p50 ${result.done.p50Ms.toFixed(0)} ms)`,
@@ -289,8 +316,8 @@ async function measureOverhead(workDir: string, beads: number, count: number, lo
 }
 
 /** (c) SIGKILL a polecat's processes `kills` times; each time, how long until its new session's first action. */
-async function measureReaction(workDir: string, kills: number, intervalS: number, log: (line: string) => void): Promise<PolecatBenchResult['reaction']> {
-  const bed = makeBed(workDir, 'reaction', SLEEPER_AGENT, { 'witness.max_restarts': String(kills + 5) });
+async function measureReaction(workDir: string, kills: number, intervalS: number, log: (line: string) => void): Promise<PolecatBenchResult['reaction'][number]> {
+  const bed = makeBed(workDir, `reaction-${intervalS}`, SLEEPER_AGENT, { 'witness.max_restarts': String(kills + 5) });
   const [bead] = createBeads(bed.repo, 1, 'Killed');
   const starts = (): string[] => readdirSync(bed.stamps).filter((f) => f.startsWith(`${bead}.`) && f.endsWith('.start'));
   const pids: number[] = [];
@@ -309,10 +336,10 @@ async function measureReaction(workDir: string, kills: number, intervalS: number
     const samples: number[] = [];
     for (let i = 0; i <= kills; i++) {
       const seen = new Set(starts());
-      // The polecat's processes: the session gt recorded (and its loop, when it has one), and the agent's own group.
+      // The polecat's processes: its loop and the agent session it runs (each leads a group), and the agent as it stamped itself.
       const row = polecats(bed.repo).find((p) => p.name === spawned.polecat)!;
       const agentPids = [...seen].map((f) => Number(f.split('.').at(-2))).filter((pid) => pgidOf(pid) !== undefined);
-      const groups = new Set([row.pid, row.loop_pid, ...agentPids].filter((p): p is number => p !== undefined).map((p) => pgidOf(p) ?? p));
+      const groups = new Set([row.pid, row.agent_pid, ...agentPids].filter((p): p is number => p !== undefined).map((p) => pgidOf(p) ?? p));
       const t0 = nowMs();
       for (const group of groups) {
         try {
@@ -342,7 +369,8 @@ export interface PolecatBenchOptions {
   beads: number;
   polecats: number;
   kills: number;
-  witnessIntervalS: number;
+  /** `gt witness --interval` for the reaction, one series each. */
+  witnessIntervalsS: number[];
 }
 
 export async function runPolecatBench(workDir: string, opts: PolecatBenchOptions, log: (line: string) => void): Promise<PolecatBenchResult> {
@@ -350,7 +378,8 @@ export async function runPolecatBench(workDir: string, opts: PolecatBenchOptions
   const loadBefore = loadavg()[0]!;
   const start = await measureStart(workDir, opts.spawns, log);
   const overhead = await measureOverhead(workDir, opts.beads, opts.polecats, log);
-  const reaction = await measureReaction(workDir, opts.kills, opts.witnessIntervalS, log);
+  const reaction = [];
+  for (const interval of opts.witnessIntervalsS) reaction.push(await measureReaction(workDir, opts.kills, interval, log));
   return { start, overhead, reaction, load: [loadBefore, loadavg()[0]!] };
 }
 
@@ -365,7 +394,8 @@ export function formatPolecatBench(r: PolecatBenchResult): { text: string; failu
     if (pass === false) failures.push(`${name}: p50 ${d.p50Ms.toFixed(0)} ms (<= ${target} ms)`);
   };
   row(`sling --spawn → agent's first action, new sandbox (${r.start.fresh.samplesMs.length}x)`, r.start.fresh, POLECAT_TARGETS.startP50Ms);
-  row(`sling --spawn → agent's first action, idle polecat reused (${r.start.reused.samplesMs.length}x)`, r.start.reused, POLECAT_TARGETS.startP50Ms);
+  row(`sling --spawn → agent's first action, idle polecat, loop exited (${r.start.reused.samplesMs.length}x)`, r.start.reused, POLECAT_TARGETS.startP50Ms);
+  row(`sling --spawn → agent's first action, idle polecat, loop waiting (${r.start.waiting.samplesMs.length}x)`, r.start.waiting, POLECAT_TARGETS.startP50Ms);
   if ('skipped' in r.overhead) lines.push(`orchestration overhead per bead: not measured (${r.overhead.skipped})`);
   else {
     const o = r.overhead;
@@ -374,9 +404,9 @@ export function formatPolecatBench(r: PolecatBenchResult): { text: string; failu
     row(`  per bead: gt done (close, merge, observer), ${o.done.samplesMs.length}x`, o.done);
     row(`  per bead: hand-off (gt done returned → next agent's first action), ${o.handoff.samplesMs.length}x`, o.handoff);
     lines.push(`  wall ${(o.wallMs / 1000).toFixed(1)} s for ${o.beads} beads on ${o.polecats} polecats; agents' own work ${(o.agentMs / 1000).toFixed(1)} s in all (${(o.agentMs / o.beads).toFixed(0)} ms per bead: write, git add, git commit)`);
+    if (o.doneFoundNothing > 0) lines.push(`  ${o.doneFoundNothing} of ${o.beads} gt done found nothing hooked: another polecat's observer pass had closed the bead from its Closes: commit`);
   }
-  if ('skipped' in r.reaction) lines.push(`witness reaction to a killed session: not measured (${r.reaction.skipped})`);
-  else row(`witness reaction: SIGKILL → new session's first action (${r.reaction.samplesMs.length}x, ${r.reaction.driver})`, r.reaction, POLECAT_TARGETS.reactionP50Ms);
+  r.reaction.forEach((x, i) => row(`witness reaction: SIGKILL loop + session → new session's first action (${x.samplesMs.length}x, ${x.driver})`, x, i === 0 ? POLECAT_TARGETS.reactionP50Ms : undefined));
   lines.push(`load average (1 min) at start / end: ${r.load[0].toFixed(2)} / ${r.load[1].toFixed(2)}${Math.max(...r.load) > 1.5 ? '  (other work was running: wall times are inflated)' : ''}`);
   return { text: lines.join('\n'), failures };
 }

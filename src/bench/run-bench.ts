@@ -12,7 +12,8 @@
  *   BENCH_SIZES=none         only convoys, the observer, molecules and polecats
  *   BENCH_ONLY=polecats      only the named sections (ledgers, observer, molecules, polecats; comma-separated)
  *   BENCH_POLECAT_SPAWNS=20  spawns per start timing; BENCH_POLECAT_BEADS=50 and BENCH_POLECAT_COUNT=4 for
- *                            the overhead; BENCH_POLECAT_KILLS=10; BENCH_WITNESS_INTERVAL=1 (seconds)
+ *                            the overhead; BENCH_POLECAT_KILLS=10; BENCH_WITNESS_INTERVAL=1,5
+ *                            (seconds, one reaction series each; the target applies to the first)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,14 +61,14 @@ function parseCount(name: string, fallback: number, min: number, max: number): n
 
 function polecatOptions(): PolecatBenchOptions {
   const interval = process.env.BENCH_WITNESS_INTERVAL;
-  const witnessIntervalS = interval === undefined || interval.trim() === '' ? 1 : Number(interval);
-  if (!Number.isFinite(witnessIntervalS) || witnessIntervalS <= 0) throw new Error(`BENCH_WITNESS_INTERVAL must be a number of seconds above 0, got '${interval}'`);
+  const witnessIntervalsS = interval === undefined || interval.trim() === '' ? [1, 5] : interval.split(',').map((v) => Number(v.trim()));
+  if (witnessIntervalsS.some((v) => !Number.isFinite(v) || v <= 0)) throw new Error(`BENCH_WITNESS_INTERVAL must be seconds above 0 (comma-separated), got '${interval}'`);
   return {
     spawns: parseCount('BENCH_POLECAT_SPAWNS', 20, 2, 200),
     beads: parseCount('BENCH_POLECAT_BEADS', 50, 4, 1000),
     polecats: parseCount('BENCH_POLECAT_COUNT', 4, 1, 10),
     kills: parseCount('BENCH_POLECAT_KILLS', 10, 2, 100),
-    witnessIntervalS,
+    witnessIntervalsS,
   };
 }
 

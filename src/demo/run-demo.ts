@@ -2,12 +2,14 @@
  * `npm run demo`: the whole flow in a throwaway repository, with the real `gt` binary and native git,
  * narrated step by step. Pass --keep to leave the repository behind for a look around.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
 const GT = resolve(import.meta.dirname, '../gt.mjs');
+/** The scripted agent shipped with gt (dist/demo/ → the package's agents/), so a fresh clone needs nothing else. */
+const SCRIPTED_AGENT = resolve(import.meta.dirname, '../../agents/scripted-agent.sh');
 const keep = process.argv.includes('--keep');
 const root = mkdtempSync(join(tmpdir(), 'gt-demo-'));
 const repo = join(root, 'webshop');
@@ -35,15 +37,19 @@ function show(command: string, output: string): void {
   process.stdout.write(`${dim(`$ ${command}`)}\n${output.replace(/\n?$/, '\n')}`);
 }
 
+const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+/** An argument as a user would type it in a shell. */
+const shown = (arg: string): string => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : shellQuote(arg));
+
 function git(...args: string[]): string {
   const out = execFileSync('git', args, { cwd: repo, env, encoding: 'utf8' });
-  show(`git ${args.join(' ')}`, out);
+  show(`git ${args.map(shown).join(' ')}`, out);
   return out;
 }
 
 function gt(...args: string[]): string {
   const out = execFileSync(process.execPath, [GT, ...args], { cwd: repo, env, encoding: 'utf8' });
-  show(`gt ${args.join(' ')}`, out);
+  show(`gt ${args.map(shown).join(' ')}`, out);
   return out;
 }
 
@@ -66,6 +72,46 @@ function createId(...args: string[]): string {
   const bead = JSON.parse(gtQuiet('create', ...args, '--json')) as { id: string; title: string };
   show(`gt create ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`, `created ${bead.id}: ${bead.title}`);
   return bead.id;
+}
+
+/** Every process the demo started itself (the witness), and the polecats' loops and sessions gt started for it. */
+const started: ChildProcess[] = [];
+
+/** Polls `check` until it holds; the limit is generous (a loaded machine), and only guards against a hang. */
+async function until(what: string, check: () => boolean, limitMs = 180_000): Promise<void> {
+  const t0 = performance.now();
+  while (!check()) {
+    if (performance.now() - t0 > limitMs) throw new Error(`the demo gave up waiting for ${what} after ${limitMs / 1000} s`);
+    await new Promise((done) => setTimeout(done, 250));
+  }
+}
+
+interface PolecatRow {
+  name: string;
+  state: string;
+  pid?: number;
+  agent_pid?: number;
+}
+
+/** Kills what the demo started and every polecat process gt recorded, so nothing outlives the demo (even a failed one). */
+function stopEverything(): void {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  let rows: PolecatRow[] = [];
+  try {
+    rows = JSON.parse(gtQuiet('polecat', 'list', '--json')) as PolecatRow[];
+  } catch {
+    return; // no repository yet, or no polecats
+  }
+  for (const pid of rows.flatMap((r) => [r.pid, r.agent_pid])) {
+    if (pid === undefined) continue;
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
 }
 
 try {
@@ -154,6 +200,47 @@ try {
   gt('mail', 'read', mail[0]!.id);
   git('log', '--oneline', '-8', 'gt/ledger');
 
+  say('Polecats: gt runs the agents itself. A session is runtime.command, run in a sandbox of its own; here the scripted agent shipped with gt (no AI)');
+  // The session for "Cache product images" kills its own loop and itself once (the scripted agent's
+  // SCRIPTED_KILL_LOOP_ONCE), as a crashed machine would: only the witness can bring it back.
+  const crashing = 'Cache product images';
+  gt('config', 'set', 'runtime.command', `grep -q "^### $GT_BEAD: ${crashing}" "$GT_PRIME_FILE" && export SCRIPTED_KILL_LOOP_ONCE=1; sh ${shown(SCRIPTED_AGENT)}`);
+  gt('config', 'set', 'polecats.idle_exit', '2s');
+
+  say('Polecats report with gt done, so the commit hooks step aside (they are for agents gt does not run)');
+  gt('hooks', 'uninstall');
+
+  say('A convoy of 6 beads slung to 3 polecats: each gets a sandbox (a worktree on polecat/<name>) and a loop that runs its sessions');
+  // P1 puts the crashing bead among the first three hooked, so its session starts (and crashes) at once.
+  const tasks = [{ title: crashing, priority: 1 }, ...['Add a search box', 'Paginate the orders page', 'Show stock levels', 'Email receipts', 'Add a dark theme'].map((title) => ({ title }))];
+  const tasksFile = join(root, 'storefront.json');
+  writeFileSync(tasksFile, `${JSON.stringify(tasks, null, 1)}\n`);
+  show(`cat ${tasksFile}`, readFileSync(tasksFile, 'utf8'));
+  const slung = gt('convoy', 'sling', 'Storefront polish', '--file', tasksFile, '--spawn', '3');
+  const polish = /^🚚 (\S+):/m.exec(slung)![1]!;
+
+  say('The witness looks after them (gt witness, here in the background): one session kills its own loop and itself, and the witness restarts it');
+  const witnessOut: string[] = [];
+  const witness = spawn(process.execPath, [GT, 'witness', '--interval', '1'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  started.push(witness);
+  witness.stdout!.on('data', (chunk: Buffer) => witnessOut.push(chunk.toString('utf8')));
+  const landedYet = (): boolean => (JSON.parse(gtQuiet('convoy', 'status', polish, '--json')) as { status: string }).status === 'closed';
+  await until('the Storefront polish convoy to land', landedYet);
+  await until('the witness to report its restart', () => witnessOut.join('').includes('restarted'));
+  witness.kill('SIGTERM');
+  await new Promise((done) => (witness.exitCode !== null ? done(null) : witness.once('exit', done)));
+  show('gt witness --interval 1   (in the background, stopped once the convoy landed)', witnessOut.join('').replace(/^\d\d:\d\d:\d\d /gm, ''));
+
+  say('The convoy landed: all 6 beads closed by the polecats, and the overseer got the landing mail');
+  gt('convoy', 'status', polish);
+  const landing = (JSON.parse(gtQuiet('mail', 'inbox', '--json')) as { id: string; subject: string }[]).find((m) => m.subject.includes('Storefront polish'))!;
+  gt('mail', 'read', landing.id);
+
+  say("gt polecat list shows each polecat's state and sandbox; gt peek shows a session log: the crash, the witness's restart, the work");
+  gt('polecat', 'list');
+  const restarted = /↻ restarted (\S+) /.exec(witnessOut.join(''))![1]!;
+  gt('peek', restarted, '-n', '40');
+
   say('Native git agrees: the repository is sound, and your own branch and working tree were never touched');
   git('fsck', '--strict');
   git('status', '--short', '--branch');
@@ -164,5 +251,6 @@ try {
   if (keep) process.stdout.write(`\nLook around in a browser: node ${relative(process.cwd(), GT)} -C ${repo} dashboard   (it serves http://127.0.0.1:8080/ until Ctrl-C)\n`);
   process.stdout.write(`\n${keep ? `The demo repository is kept at ${repo}` : 'Done. (npm run demo -- --keep keeps the demo repository.)'}\n`);
 } finally {
+  stopEverything();
   if (!keep) rmSync(root, { recursive: true, force: true });
 }

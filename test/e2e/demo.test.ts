@@ -1,9 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 
+/** Processes whose working directory is (or was, before it was deleted) under `dir`. */
+function processesUnder(dir: string): string[] {
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`).startsWith(`${dir}/`);
+      } catch {
+        return false;
+      }
+    });
+}
+
 describe('npm run demo', () => {
-  it('tells the whole story and cleans up after itself', () => {
+  it('tells the whole story and cleans up after itself, polecats included', () => {
     const out = execFileSync(process.execPath, [resolve(import.meta.dirname, '../../dist/demo/run-demo.js')], { encoding: 'utf8' });
     expect(out).toContain('initialized ledger gt/ledger (prefix shop)');
     expect(out).toMatch(/cannot be claimed: it is in_progress, assigned to alice on gt\/agents\/alice/);
@@ -15,9 +29,25 @@ describe('npm run demo', () => {
     expect(out).toMatch(/\$ gt hook alice\n⚓ alice: shop-\w+ {2}Write the API docs {2}\[hooked, P2\]/);
     expect(out).toMatch(/✓ shop-cv-\w+ {2}Orders release {2}2\/2 {2}\(landed\)/);
     expect(out).toContain('Subject: 🚚 Convoy landed: Orders release');
+    // The polecats chapter: 6 beads on 3 polecats, one session crashes once, the witness restarts it, the convoy lands.
+    expect(out).toMatch(/\$ gt convoy sling 'Storefront polish' --file \S+ --spawn 3\n🚚 shop-cv-\w+: Storefront polish with 6 beads\n/);
+    expect(out.match(/⚓ shop-\w+ hooked on polecat \w+, loop \d+/g)).toHaveLength(3);
+    expect(out).toMatch(/↻ restarted \w+ \(shop-\w+, restart 1\/\d\)/);
+    expect(out).toMatch(/🚚 shop-cv-\w+: Storefront polish\n {3}status: closed \(All tracked beads closed\) {3}progress: 6\/6\n/);
+    expect(out).toContain('Subject: 🚚 Convoy landed: Storefront polish');
+    expect(out).toMatch(/\$ gt polecat list\nalice +idle[^\n]*\n(?:\w+ +idle [^\n]*\/\.git\/gt\/polecats\/\w+\n){3}/);
+    // gt peek of the restarted polecat: its session killed its loop and itself, the witness started a new loop, which ran the bead again.
+    const peek = out.split('$ gt peek ')[1]!.split('\n── ')[0]!;
+    const [, name, bead] = /^(\w+) -n \d+\n[\s\S]*scripted agent \1: killing my loop \d+ and myself on (shop-\w+) \(once\)\n/.exec(peek) ?? [];
+    expect(name).toBeDefined();
+    expect(peek).toContain(`loop of ${name} started (witness restart 1/3)`);
+    expect(peek.split(`loop of ${name} started (witness restart 1/3)`)[1]).toContain(`session of ${name} for ${bead}`);
     // It ends with the town at a glance; without --keep it leaves no dashboard address (and no server).
     expect(out).toMatch(/\$ gt status\nTown at [^\n]+\n\n✓ nothing needs you\n/);
     expect(out).not.toContain('Look around in a browser');
     expect(out).not.toContain('The demo repository is kept at');
+    // No witness, loop or agent session outlives the demo.
+    const root = /\$ git init (\S+)\/webshop\n/.exec(out)![1]!;
+    expect(processesUnder(root)).toEqual([]);
   });
 });
