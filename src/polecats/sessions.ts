@@ -4,7 +4,7 @@
  * (test/unit/layers.test.ts allows it here).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentRecord } from '../agents/agent.js';
@@ -69,13 +69,26 @@ function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Writes `<git common dir>/gt/bin/gt`, a launcher of this very gt; returns its directory. */
+/**
+ * Writes `<git common dir>/gt/bin/gt`, a launcher of this very gt; returns its directory. Running
+ * sessions exec it all the time, and exec of a file open for writing fails (ETXTBSY, "Text file busy"):
+ * so it is left alone when it already says the same, and otherwise replaced by a rename, never rewritten
+ * in place.
+ */
 export function writeLauncher(commonDir: string, gtEntry: string): string {
   const dir = join(commonDir, 'gt', 'bin');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'gt');
-  writeFileSync(file, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(gtEntry)} "$@"\n`);
-  chmodSync(file, 0o755);
+  const text = `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(gtEntry)} "$@"\n`;
+  try {
+    if (readFileSync(file, 'utf8') === text && (statSync(file).mode & 0o111) === 0o111) return dir;
+  } catch {
+    // Not there yet.
+  }
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  chmodSync(temporary, 0o755);
+  renameSync(temporary, file);
   return dir;
 }
 
