@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { killProcessesOf } from '../helpers/sessions.js';
 
 /** Processes whose working directory is (or was, before it was deleted) under `dir`. */
 function processesUnder(dir: string): string[] {
@@ -46,8 +47,12 @@ describe('npm run demo', () => {
     expect(out).toMatch(/\$ gt status\nTown at [^\n]+\n\n✓ nothing needs you\n/);
     expect(out).not.toContain('Look around in a browser');
     expect(out).not.toContain('The demo repository is kept at');
-    // No witness, loop or agent session outlives the demo.
+    // No witness, loop or agent session outlives the demo (and none is left to the next test if one did).
     const root = /\$ git init (\S+)\/webshop\n/.exec(out)![1]!;
-    expect(processesUnder(root)).toEqual([]);
+    try {
+      expect(processesUnder(root)).toEqual([]);
+    } finally {
+      killProcessesOf(root);
+    }
   });
 });
