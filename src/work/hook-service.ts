@@ -126,12 +126,20 @@ export function unslingBead(tx: Transaction, query: string): { bead: Bead; agent
   return { bead, ...(before.assignee ? { agent: before.assignee } : {}) };
 }
 
-/** `gt done`: the actor closes the work on its hook and goes idle. */
-export function finishHookedWork(tx: Transaction, reason?: string): Bead[] {
+/**
+ * `gt done`: the actor closes the work on its hook and goes idle. `session` is the bead the agent's
+ * session was started for (GT_BEAD): then only that one is finished. The observer may have closed it
+ * already from the session's `Closes:` commit and fed the hook the next bead meanwhile; that bead is
+ * the next session's, never closed unworked. A session bead already closed finishes nothing.
+ */
+export function finishHookedWork(tx: Transaction, reason?: string, session?: string): Bead[] {
   const agent = tx.actor.name;
-  const work = hookedOn(tx.beads, agent);
+  const hooked = hookedOn(tx.beads, agent);
+  const own = session === undefined ? undefined : tx.beads.get(session);
+  if (own !== undefined && own.status === 'closed' && !hooked.some((b) => b.id === own.id)) return [];
+  const work = own !== undefined && hooked.some((b) => b.id === own.id) ? [own] : hooked;
   if (work.length === 0) throw new RuleError(`nothing is hooked on ${agent}`, tx.actor.isOverseer ? 'run gt done as the agent: gt --as <agent> done' : 'see what is ready with gt ready');
   const closed = work.map((b) => closeBead(tx, b.id, { force: true, ...(reason ? { reason } : {}) }).bead);
-  if (!tx.actor.isOverseer) touchAgent(tx, agent, { state: 'idle' });
+  if (!tx.actor.isOverseer && hookedOn(tx.beads, agent).length === 0) touchAgent(tx, agent, { state: 'idle' });
   return closed;
 }

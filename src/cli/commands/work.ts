@@ -10,7 +10,7 @@ import { mergeAgentBranches } from '../../ledger/agent-merge.js';
 import { observe } from '../../observer/observe.js';
 import { parseAddress } from '../../convoys/convoy-service.js';
 import { RuleError, UsageError } from '../../errors.js';
-import { OVERSEER } from '../../ledger/layout.js';
+import { agentRef, OVERSEER } from '../../ledger/layout.js';
 import { roleOption, varList } from '../options.js';
 import { cookBound } from './molecule.js';
 import { parseVars } from '../../molecules/pour.js';
@@ -130,7 +130,7 @@ export function registerWork(program: Command): void {
 
   program
     .command('done')
-    .description('finish the work on your hook: close it, go idle, merge your branch into the ledger, and let the observer react; with refinery.target set, submit your committed branch to the merge queue instead (the beads close when it merges)')
+    .description('finish the work on your hook: close it, go idle, merge your branch into the ledger, and let the observer react; in a polecat session (GT_BEAD set) only its bead, so work fed to the hook meanwhile waits for the next session; with refinery.target set, submit your committed branch to the merge queue instead (the beads close when it merges)')
     .option('--reason <text>', 'close reason for the hooked beads (with a refinery: kept in the merge request log)')
     .option('--json', 'print the closed (or submitted) beads and observer actions as JSON')
     .action(async (options: { reason?: string }, command: Command) => {
@@ -146,14 +146,18 @@ export function registerWork(program: Command): void {
           for (const a of report.actions) printLine(a.line);
           return;
         }
+        // Inside a polecat session: the bead it was started for, and only that one (see finishHookedWork).
+        const session = !ledger.actor.isOverseer && process.env.GT_AGENT === ledger.actor.name && process.env.GT_BEAD ? process.env.GT_BEAD : undefined;
         const { result: closed, landed } = await writeAndLand(ledger, (tx) => {
-          const beads = finishHookedWork(tx, options.reason);
+          const beads = finishHookedWork(tx, options.reason, session);
           return { result: beads, message: `done ${beads.map((b) => b.id).join(', ')}: ${beads.map((b) => b.title).join('; ')}` };
         });
-        if (!ledger.actor.isOverseer) await mergeAgentBranches(ledger, [ledger.actor.name]);
+        // A session whose bead was closed already may have written nothing: no agent branch to merge then.
+        if (!ledger.actor.isOverseer && ledger.repo.refs.resolve(agentRef(ledger.actor.name)) !== null) await mergeAgentBranches(ledger, [ledger.actor.name]);
         const report = await observe(ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir);
         if (globalsOf(command).json) return printJson({ closed, landed, actions: report.actions });
         for (const b of closed) printLine(`✓ closed ${b.id}: ${b.title}`);
+        if (closed.length === 0 && session !== undefined) printLine(`✓ ${session} was closed already (by its Closes: commit)`);
         for (const c of landed) printLine(landedNotice(c));
         for (const a of report.actions) printLine(a.line);
       });
