@@ -42,7 +42,7 @@ describe('npm run demo', () => {
     const [, name, bead] = /^(\w+) -n \d+\n[\s\S]*scripted agent \1: killing my loop \d+ and myself on (shop-\w+) \(once\)\n/.exec(peek) ?? [];
     expect(name).toBeDefined();
     expect(peek).toContain(`loop of ${name} started (witness restart 1/3)`);
-    expect(peek.split(`loop of ${name} started (witness restart 1/3)`)[1]).toContain(`session of ${name} for ${bead}`);
+    expect(peek.split(`loop of ${name} started (witness restart 1/3)`)[1]).toContain(`scripted agent ${name}: working on ${bead} (Cache product images)`);
     // It ends with the town at a glance; without --keep it leaves no dashboard address (and no server).
     expect(out).toMatch(/\$ gt status\nTown at [^\n]+\n\n✓ nothing needs you\n/);
     expect(out).not.toContain('Look around in a browser');
