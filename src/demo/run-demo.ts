@@ -207,9 +207,6 @@ try {
   gt('config', 'set', 'runtime.command', `grep -q "^### $GT_BEAD: ${crashing}" "$GT_PRIME_FILE" && export SCRIPTED_KILL_LOOP_ONCE=1; sh ${shown(SCRIPTED_AGENT)}`);
   gt('config', 'set', 'polecats.idle_exit', '2s');
 
-  say('Polecats report with gt done, so the commit hooks step aside (they are for agents gt does not run)');
-  gt('hooks', 'uninstall');
-
   say('A convoy of 6 beads slung to 3 polecats: each gets a sandbox (a worktree on polecat/<name>) and a loop that runs its sessions');
   // P1 puts the crashing bead among the first three hooked, so its session starts (and crashes) at once.
   const tasks = [{ title: crashing, priority: 1 }, ...['Add a search box', 'Paginate the orders page', 'Show stock levels', 'Email receipts', 'Add a dark theme'].map((title) => ({ title }))];
