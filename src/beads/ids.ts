@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { AmbiguousIdError, GtError, NotFoundError } from '../errors.js';
 import { closestIds } from '../ledger/closest-ids.js';
 
@@ -40,6 +40,15 @@ export function generateId(prefix: string, taken: ReadonlySet<string>, infix?: s
     if (!taken.has(id)) return id;
   }
   throw new GtError('could not find a free id after 100 attempts');
+}
+
+/**
+ * The id of an effect that several clones may produce independently (a landing mail): the same on
+ * every clone for the same `key`, so their ledgers merge it as one entity instead of two.
+ */
+export function effectId(prefix: string, infix: string, key: string): string {
+  const digest = createHash('sha1').update(key).digest();
+  return `${prefix}-${infix}-${BigInt(`0x${digest.subarray(0, 8).toString('hex')}`).toString(36).slice(0, 8).padStart(8, '0')}`;
 }
 
 /**

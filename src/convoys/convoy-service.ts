@@ -144,7 +144,7 @@ export function createConvoy(tx: Transaction, input: CreateConvoyInput): Convoy 
 
 function reopened(convoy: Convoy, now: string): Convoy {
   const { landed_at: _landed, closed_at: _closed, close_reason: _reason, ...rest } = convoy;
-  return { ...rest, status: 'open', updated_at: now };
+  return { ...rest, status: 'open', reopened_at: now, updated_at: now };
 }
 
 /** Adds beads to a convoy; a landed or closed convoy is reopened (it has work again). */
@@ -229,7 +229,9 @@ export function landIfComplete(tx: Transaction, convoyId: string): Convoy | unde
   const convoy = tx.put(convoyKind, { ...before, status: 'closed', landed_at: tx.now, closed_at: tx.now, close_reason: LANDED_REASON, updated_at: tx.now });
   const { subject, body } = landingMail(tx, convoy, tx.now);
   const recipients = [...new Set([convoy.owner, ...(convoy.notify ?? [])].filter((a): a is string => a !== undefined && a !== OBSERVER_ADDRESS))];
-  for (const to of recipients) sendMail(tx, { to, subject, body, from: OBSERVER_ADDRESS });
+  // Every clone that sees this convoy complete lands it; the mail of one landing is one message everywhere.
+  const episode = convoy.reopened_at ?? convoy.created_at;
+  for (const to of recipients) sendMail(tx, { to, subject, body, from: OBSERVER_ADDRESS, effect: `landing:${convoy.id}:${episode}:${to}` });
   return convoy;
 }
 

@@ -27,6 +27,8 @@ export interface Convoy {
   created_by: string;
   updated_at: string;
   landed_at?: string;
+  /** When the convoy was last reopened (work added after it closed): a new landing episode. */
+  reopened_at?: string;
   closed_at?: string;
   close_reason?: string;
   edited?: Record<string, string>;
@@ -57,6 +59,7 @@ export const convoyKind = defineRecordKind<Convoy>({
     { name: 'created_by', field: { type: 'text' }, required: true, merge: 'fixed' },
     { name: 'updated_at', field: { type: 'time' }, required: true, merge: 'max' },
     { name: 'landed_at', field: { type: 'time' }, merge: 'stamped' },
+    { name: 'reopened_at', field: { type: 'time' }, merge: 'stamped' },
     { name: 'closed_at', field: { type: 'time' }, merge: 'stamped' },
     { name: 'close_reason', field: { type: 'text' }, merge: 'stamped' },
   ],

@@ -33,12 +33,17 @@ export interface FieldSpec {
   merge: MergeRule;
 }
 
-export interface RecordSchema {
+export interface RecordSchema<T = never> {
   /** What one entity is called in messages ("convoy"). */
   what: string;
   dir: string;
   /** In file order; `id` first. `edited` is added after them. */
   fields: readonly FieldSpec[];
+  /**
+   * Whether two files added under one id on two branches are one entity (merged) or two (the incoming
+   * one renamed). Default: the same `created_at`.
+   */
+  sameIdentity?: (a: T, b: T) => boolean;
 }
 
 type Fields = Record<string, unknown>;
@@ -60,7 +65,7 @@ function ruleOf(spec: FieldSpec): Rule {
 }
 
 export interface RecordKind<T extends { id: string }> extends EntityKind<T> {
-  readonly schema: RecordSchema;
+  readonly schema: RecordSchema<T>;
   /** Every problem of a value (a parsed file or one built in code), with the key path it is at. */
   problems(value: unknown): Problem[];
   /** Checks a value built in code (user input already parsed); throws UsageError naming the field. */
@@ -70,7 +75,7 @@ export interface RecordKind<T extends { id: string }> extends EntityKind<T> {
 }
 
 /** `check`: what gt doctor and gt check find wrong with these records beyond their files (dangling references). */
-export function defineRecordKind<T extends { id: string }>(schema: RecordSchema, extra: Pick<EntityKind<T>, 'check'> = {}): RecordKind<T> {
+export function defineRecordKind<T extends { id: string }>(schema: RecordSchema<T>, extra: Pick<EntityKind<T>, 'check'> = {}): RecordKind<T> {
   const stamped = new Set(schema.fields.filter((f) => f.merge === 'stamped').map((f) => f.name));
 
   /** Sorted, de-duplicated sets; empty sets and unset fields left out. */
@@ -203,7 +208,7 @@ export function defineRecordKind<T extends { id: string }>(schema: RecordSchema,
       return normalize({ ...a, edited }) as unknown as T;
     },
     merge,
-    sameIdentity: (a, b) => canonicalJson((a as unknown as Fields).created_at) === canonicalJson((b as unknown as Fields).created_at),
+    sameIdentity: schema.sameIdentity ?? ((a, b) => canonicalJson((a as unknown as Fields).created_at) === canonicalJson((b as unknown as Fields).created_at)),
     renameId: (value, from, to) => ({ ...value, id: value.id === from ? to : value.id }),
   };
 }

@@ -1,7 +1,7 @@
 /** Mail on the ledger: every message is one file, so a read on one branch and a reply on another never collide. */
 import type { Transaction } from '../ledger/ledger.js';
 import type { LedgerView } from '../ledger/view.js';
-import { generateId, resolveId } from '../beads/ids.js';
+import { effectId, generateId, resolveId } from '../beads/ids.js';
 import { checkAgentName } from '../ledger/names.js';
 import { RuleError, UsageError } from '../errors.js';
 import { mailKind, type Mail, type MailKind } from './mail.js';
@@ -15,6 +15,8 @@ export interface SendInput {
   from?: string;
   /** Default: an ordinary message. */
   kind?: MailKind;
+  /** An automatic message any clone may send (mail.ts `effect`): its id follows from this, and it is sent once. */
+  effect?: string;
 }
 
 function parseRecipient(raw: string): string {
@@ -25,8 +27,11 @@ function parseRecipient(raw: string): string {
 export function sendMail(tx: Transaction, input: SendInput): Mail {
   const subject = input.subject.trim();
   if (subject === '') throw new UsageError('the subject is empty', 'give one with -s "subject"');
+  const id = input.effect !== undefined ? effectId(tx.config.prefix, 'm', input.effect) : generateId(tx.config.prefix, new Set(tx.mail.keys()), 'm');
+  const already = input.effect !== undefined ? tx.mail.get(id) : undefined;
+  if (already) return already;
   const mail: Mail = {
-    id: generateId(tx.config.prefix, new Set(tx.mail.keys()), 'm'),
+    id,
     from: input.from ?? tx.actor.name,
     to: parseRecipient(input.to),
     subject,
@@ -35,6 +40,7 @@ export function sendMail(tx: Transaction, input: SendInput): Mail {
     status: 'unread',
     ...(input.replyTo ? { reply_to: input.replyTo } : {}),
     created_at: tx.now,
+    ...(input.effect !== undefined ? { effect: input.effect } : {}),
   };
   return tx.put(mailKind, mail);
 }

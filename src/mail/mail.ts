@@ -23,6 +23,11 @@ export interface Mail {
   reply_to?: string;
   created_at: string;
   read_at?: string;
+  /**
+   * What produced an automatic message that any clone may send (`landing:<convoy>:<opened_at>:<to>`):
+   * its id is derived from it (ids.ts effectId), and two copies sent by two clones are one message.
+   */
+  effect?: string;
   edited?: Record<string, string>;
 }
 
@@ -35,6 +40,8 @@ declare module '../ledger/view.js' {
 export const mailKind = defineRecordKind<Mail>({
   what: 'mail',
   dir: 'mail',
+  // Two clones sending the same automatic message made the same file: one message, merged field by field.
+  sameIdentity: (a, b) => (a.effect !== undefined && a.effect === b.effect) || a.created_at === b.created_at,
   fields: [
     { name: 'id', field: { type: 'text' }, required: true, merge: 'fixed' },
     { name: 'from', field: { type: 'text' }, required: true, merge: 'fixed' },
@@ -46,5 +53,6 @@ export const mailKind = defineRecordKind<Mail>({
     { name: 'reply_to', field: { type: 'text' }, merge: 'fixed' },
     { name: 'created_at', field: { type: 'time' }, required: true, merge: 'fixed' },
     { name: 'read_at', field: { type: 'time' }, merge: 'max' },
+    { name: 'effect', field: { type: 'text' }, merge: 'fixed' },
   ],
 });

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { GIT_ENV, makeTempDir, runGt, spawnGt, type RunResult } from '../helpers/repo.js';
+import { makeTempDir, runGt, spawnGt, type RunResult } from '../helpers/repo.js';
+import { bareRemote, cloneOf as cloneIn, gitIn as git, gtIn as gt, gtJsonIn as json } from '../helpers/clones.js';
 import { openLedger } from '../../src/kinds.js';
 import { syncLedger } from '../../src/work/sync.js';
 
@@ -29,31 +30,16 @@ beforeEach(() => {
 });
 afterEach(() => execFileSync('rm', ['-rf', root]));
 
-const git = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
-
-/** A bare remote with one code commit, and `n` clones of it. */
+/** A bare remote with one code commit, and clones of it. */
 function remoteAndClones(...names: string[]): { remote: string; clones: string[] } {
-  const remote = join(root, 'remote.git');
-  git(root, 'init', '-q', '--bare', '-b', 'main', remote);
-  const seed = join(root, 'seed');
-  git(root, 'clone', '-q', remote, seed);
-  git(seed, 'commit', '-q', '--allow-empty', '-m', 'initial');
-  git(seed, 'push', '-q', 'origin', 'main');
-  return { remote, clones: names.map((name) => cloneOf(remote, name)) };
+  const remote = bareRemote(root);
+  return { remote, clones: names.map((name) => cloneIn(root, remote, name)) };
 }
 
 function cloneOf(remote: string, name: string): string {
-  const dir = join(root, name);
-  git(root, 'clone', '-q', remote, dir);
-  return dir;
+  return cloneIn(root, remote, name);
 }
 
-function gt(cwd: string, ...args: string[]): string {
-  const r = runGt(args, cwd);
-  if (r.status !== 0) throw new Error(`gt ${args.join(' ')} in ${cwd} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
-}
-const json = <T>(cwd: string, ...args: string[]): T => JSON.parse(gt(cwd, ...args, '--json')) as T;
 const bead = (cwd: string, id: string): BeadJson => json<BeadJson[]>(cwd, 'show', id)[0]!;
 
 describe('gt sync through a git remote', () => {

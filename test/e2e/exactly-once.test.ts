@@ -1,0 +1,76 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { makeTempDir } from '../helpers/repo.js';
+import { bareRemote, cloneOf, gitIn as git, gtIn as gt, gtJsonIn as json } from '../helpers/clones.js';
+
+interface MailJson {
+  id: string;
+  subject: string;
+  status: string;
+}
+interface ConvoyJson {
+  id: string;
+  status: string;
+  landed_at?: string;
+}
+
+let root: string;
+beforeEach(() => {
+  root = makeTempDir('gt-once-');
+});
+afterEach(() => execFileSync('rm', ['-rf', root]));
+
+describe('effects seen by several clones happen once', () => {
+  it('two clones that observe the same closure both land the convoy; after syncing there is one landing and one mail', () => {
+    const remote = bareRemote(root);
+    const a = cloneOf(root, remote, 'a');
+    gt(a, 'init', '--prefix', 'gt');
+    const x = json<{ id: string }>(a, 'create', 'Ship it').id;
+    const convoy = json<ConvoyJson>(a, 'convoy', 'create', 'Release', x).id;
+    gt(a, 'sync');
+    const b = cloneOf(root, remote, 'b');
+    gt(b, 'init');
+    // Each observer remembers where the code branches are, then a commit closing the bead arrives.
+    gt(a, 'observe');
+    gt(b, 'observe');
+    git(a, 'commit', '-q', '--allow-empty', '-m', 'ship it', '-m', `Closes: ${x}`);
+    git(a, 'push', '-q', 'origin', 'main');
+    git(b, 'pull', '-q', '--ff-only', 'origin', 'main');
+    for (const clone of [a, b]) {
+      gt(clone, 'observe');
+      expect(json<ConvoyJson>(clone, 'convoy', 'status', convoy).status).toBe('closed');
+      expect(json<MailJson[]>(clone, 'mail', 'inbox').filter((m) => m.subject.startsWith('🚚'))).toHaveLength(1);
+    }
+    const mailA = json<MailJson[]>(a, 'mail', 'inbox')[0]!.id;
+    const mailB = json<MailJson[]>(b, 'mail', 'inbox')[0]!.id;
+    expect(mailB).toBe(mailA);
+
+    gt(a, 'sync');
+    gt(b, 'sync');
+    gt(a, 'sync');
+    expect(git(a, 'rev-parse', 'gt/ledger').trim()).toBe(git(b, 'rev-parse', 'gt/ledger').trim());
+    for (const clone of [a, b]) {
+      const landings = json<MailJson[]>(clone, 'mail', 'inbox').filter((m) => m.subject.startsWith('🚚'));
+      expect(landings.map((m) => m.id)).toEqual([mailA]);
+      expect(json<ConvoyJson>(clone, 'convoy', 'status', convoy).status).toBe('closed');
+    }
+    expect(gt(a, 'doctor')).toContain('ledger is healthy');
+  });
+
+  it('a convoy reopened and landed again sends a new landing mail', () => {
+    const r = join(root, 'solo');
+    git(root, 'init', '-q', '-b', 'main', r);
+    git(r, 'commit', '-q', '--allow-empty', '-m', 'initial');
+    gt(r, 'init', '--prefix', 'gt');
+    const x = json<{ id: string }>(r, 'create', 'First').id;
+    const convoy = json<ConvoyJson>(r, 'convoy', 'create', 'Waves', x).id;
+    gt(r, 'close', x);
+    const y = json<{ id: string }>(r, 'create', 'Second').id;
+    gt(r, 'convoy', 'add', convoy, y);
+    gt(r, 'close', y);
+    const landings = json<MailJson[]>(r, 'mail', 'inbox').filter((m) => m.subject.startsWith('🚚'));
+    expect(landings).toHaveLength(2);
+    expect(new Set(landings.map((m) => m.id)).size).toBe(2);
+  });
+});
