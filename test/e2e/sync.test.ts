@@ -98,6 +98,12 @@ describe('gt sync through a git remote', () => {
     }
     expect(gt(a, 'sync')).toContain('the same here and on origin');
     git(a, 'fsck', '--strict');
+    // A clone that only ever ran gt sync adopts the ledger and gets the merge driver as gt init would.
+    const c = cloneOf(remote, 'gamma');
+    const adopted = json<SyncJson & { merge_driver: string[] }>(c, 'sync');
+    expect(adopted.adopted).toBe(true);
+    expect(adopted.merge_driver).toContain("registered gt's merge driver (git config merge.gt.driver)");
+    expect(git(c, 'rev-parse', 'gt/ledger').trim()).toBe(tip);
   });
 
   it('two clones syncing at once both succeed, and one more round each leaves them equal', async () => {

@@ -66,13 +66,16 @@ export function registerMaintenance(program: Command): void {
     .description("make this clone's ledger and a remote's one: fetch gt/ledger and the agent branches, merge them field by field, push, and go again if another clone pushed meanwhile")
     .argument('[remote]', "the git remote (default: the one gt/ledger follows, else origin)")
     .option('--dry-run', 'fetch and say what would be merged and pushed, changing nothing here or there')
-    .option('--json', 'print what moved as JSON')
+    .option('--json', 'print what moved as JSON (merge_driver: what it set up for native git merges of the ledger)')
     .action(async (remote: string | undefined, options: { dryRun?: boolean }, command: Command) => {
       await withLedger(command, async (ledger) => {
         const json = globalsOf(command).json;
         const progress = !json && process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+        // Native merges of what sync brings go through gt too; an older ledger's .gitattributes goes out with this push.
+        const driver = options.dryRun ? [] : await setUpMergeDriver(ledger, thisMergeDriver());
         const report = await syncLedger(ledger, { ...(remote !== undefined ? { remote } : {}), ...(options.dryRun ? { dryRun: true } : {}), ...(progress ? { progress } : {}) });
-        if (json) return printJson(report);
+        if (json) return printJson({ ...report, merge_driver: driver });
+        for (const line of driver) printLine(line);
         const prefix = report.dryRun ? 'would ' : '';
         if (report.adopted) printLine(`${prefix}adopt ${report.remote}'s ledger (gt/ledger follows ${report.remote}/gt/ledger)`);
         for (const m of report.merged) printLine(`${report.dryRun ? 'would merge' : m.outcome === 'merged' ? 'merged' : 'fast-forwarded to'} ${m.from}${m.changed.length > 0 ? `: ${m.changed.length <= 10 ? m.changed.join(', ') : `${m.changed.length} entities`}` : ''}`);
