@@ -85,7 +85,7 @@ describe('submitting and claiming on a ledger', () => {
       expect(twice).toBeUndefined();
       await expect(ledger.write((tx) => ({ result: submitRequest(tx, { ...input, commit: 'b'.repeat(40) }), message: 'submit again' }))).rejects.toThrow('is being merged right now');
       await ledger.write((tx) => {
-        tx.put(mrKind, { ...tx.mrs.get(first.id)!, status: 'failed' });
+        tx.put(mrKind, { ...tx.mrs.get(first.id)!, status: 'failed' as const });
         return { result: undefined, message: 'fail' };
       });
       const { result: second } = await ledger.write((tx) => ({ result: submitRequest(tx, { ...input, commit: 'b'.repeat(40) }), message: 'submit again' }));
