@@ -47,6 +47,7 @@ export {
 export { readyBeads, blockedBeads, computeBlockers, statusOf, describeBlocker, type Blocker } from './beads/readiness.js';
 export { listBeads, ledgerStats, dependentsOf, type BeadFilter, type LedgerStats } from './beads/queries.js';
 export { putBead } from './beads/bead-kind.js';
+export { parseDepSpec, parsePriority, parseStatus, parseTitle } from './beads/bead-input.js';
 
 // Convoys
 export type { Convoy } from './convoys/convoy.js';
@@ -59,6 +60,8 @@ export {
   progressOf,
   strandedConvoys,
   landComplete,
+  listConvoys,
+  parseAddress,
   type CreateConvoyInput,
   type ConvoyProgress,
 } from './convoys/convoy-service.js';
@@ -66,6 +69,8 @@ export {
 // Agents and mail
 export type { AgentRecord } from './agents/agent.js';
 export { bindCheckout, unbindCheckout, checkoutAgent } from './agents/checkout.js';
+export { hookedOn } from './agents/hook.js';
+export { knownAgents } from './agents/agent-overview.js';
 export type { Mail, MailKind } from './mail/mail.js';
 export { sendMail, sendNudge, inboxOf, unreadFor, readMail, replyTo, lookupMail, type SendInput } from './mail/mail-service.js';
 
@@ -81,12 +86,15 @@ export {
   type PourOptions,
   type StepDoneResult,
 } from './molecules/molecule-service.js';
+export { WispStore } from './molecules/wisp-store.js';
+export { moleculeBrief, stepBrief, type MoleculeBrief, type StepBrief } from './molecules/molecule-brief.js';
+export { progressOf as moleculeProgress, type MoleculeProgress } from './molecules/progress.js';
 
 // Work that spans domains
 export { slingBead, unslingBead, finishHookedWork, touchAgent, type SlingResult } from './work/hook-service.js';
 export { planBatch, slingBatch, parseTaskSpec, type TaskInput, type BatchInput, type BatchResult } from './work/convoy-sling.js';
 export { planConvoyRun, runConvoyPlan } from './work/convoy-run.js';
-export { primeInfo, primeText, type PrimeInfo } from './work/prime.js';
+export { primeInfo, primeText, MAYOR, MAYOR_GUIDE, type PrimeInfo } from './work/prime.js';
 export { nudgeAgent } from './work/nudge.js';
 export { writeAndLand, landConvoysClosedIn, beadsClosedIn, landedNotice } from './work/close-and-land.js';
 export { submitWork, queueOrder, recordMerged, recordConflict, recordFailed, escalateIfDue, rejectAndHandBack, refineryCloseRule, closeRuleOf, IN_REVIEW_LABEL, type SubmitResult } from './work/merge-queue.js';
@@ -106,6 +114,7 @@ export { findStalls, stallStep, isStalled, type Stall, type StallStep } from './
 export { stopPolecat, removePolecat, gcPolecats, type StopResult, type RemoveResult, type GcResult, type RescueInfo } from './polecats/remove.js';
 export { runRefinery, type RefineryAction, type RefineryOptions } from './refinery/refinery.js';
 export { submitForReview, type Submission } from './refinery/submit.js';
+export { finishWork, type DoneResult } from './refinery/done.js';
 export { observe, startObserving, type ObserveOptions, type ObserveReport, type ObserveAction } from './observer/observe.js';
 export { watchRefs, type RefWatchOptions } from './observer/watch.js';
 export { loopStatus, recordRunning, runningRecords, LOOPS, type LoopName, type LoopStatus, type RunningRecord } from './observer/running.js';

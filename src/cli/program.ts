@@ -20,6 +20,7 @@ import { registerWitness } from './commands/witness.js';
 import { registerRefinery } from './commands/refinery.js';
 import { registerStatus } from './commands/status.js';
 import { registerReview } from './commands/review.js';
+import { registerMcp } from './commands/mcp.js';
 
 export function buildProgram(): Command {
   const program = new Command('gt')
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerRefinery(program);
   registerStatus(program);
   registerReview(program);
+  registerMcp(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -66,6 +66,13 @@ export function progressOf(tables: ConvoyTables & { readonly mrs?: ReadonlyMap<s
   return { convoy, tracked, closed, total: tracked.length };
 }
 
+/** Convoys oldest first: the open ones, or all (`all`), or those with one status. */
+export function listConvoys(convoys: ReadonlyMap<string, Convoy>, options: { all?: boolean; status?: string } = {}): Convoy[] {
+  return [...convoys.values()]
+    .filter((c) => (options.status ? c.status === options.status : options.all || c.status === 'open'))
+    .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
+}
+
 /** Complete = tracks at least one bead, and every tracked bead is closed. An empty convoy never lands by itself. */
 export function isComplete(tables: ConvoyTables, convoy: Convoy): boolean {
   const tracks = convoy.tracks ?? [];

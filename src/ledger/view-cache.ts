@@ -28,6 +28,8 @@ const KEEP = 24;
 /** A chain of views on views is cut (the next one written whole) past this many. */
 const MAX_DEPTH = 8;
 const REMOVED = '-';
+/** Views kept in memory by a long-lived process (gt mcp, gt watch): the current heads, read without touching the disk. */
+const IN_MEMORY = 4;
 
 export interface ViewDelta {
   /** The key of the view the change was made to. */
@@ -63,9 +65,22 @@ export class ViewCache {
 
   /** How deep in a chain each view read by this process stands (to know when to cut the chain). */
   private readonly depths = new Map<string, number>();
+  /** The views this process read or wrote last, most recent last. Views are never changed in place (a write forks the tables). */
+  private readonly recent = new Map<string, LedgerView>();
+
+  private remember(key: string, view: LedgerView): void {
+    this.recent.delete(key);
+    this.recent.set(key, view);
+    if (this.recent.size > IN_MEMORY) this.recent.delete(this.recent.keys().next().value!);
+  }
 
   get(key: string, depth = 0): LedgerView | undefined {
     if (depth > MAX_DEPTH) return undefined;
+    const kept = this.recent.get(key);
+    if (kept) {
+      this.remember(key, kept);
+      return kept;
+    }
     let lines: string[];
     let header: ViewHeader;
     try {
@@ -102,7 +117,9 @@ export class ViewCache {
       for (const dir of rows.keys()) if (!tables.has(dir)) return undefined;
     }
     this.depths.set(key, header.depth ?? 0);
-    return viewOfTables(header.config, tables, header.problems, header.head);
+    const view = viewOfTables(header.config, tables, header.problems, header.head);
+    this.remember(key, view);
+    return view;
   }
 
   /**
@@ -110,6 +127,7 @@ export class ViewCache {
    * is written, on top of that view: a write does not rewrite the whole ledger's worth of JSON.
    */
   put(key: string, view: LedgerView, delta?: ViewDelta): void {
+    this.remember(key, view);
     try {
       mkdirSync(this.dir, { recursive: true });
       const baseDepth = delta ? this.depths.get(delta.base) : undefined;

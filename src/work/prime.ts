@@ -35,6 +35,30 @@ export interface PrimeInfo {
   handoff?: string;
 }
 
+/** The coordinator's role: an agent record with role mayor, or the agent named mayor. */
+export const MAYOR = 'mayor';
+
+/**
+ * How the Mayor works, for `gt prime` and for the instructions of `gt mcp`: it coordinates, it does
+ * not do the work itself. Tool names are the MCP server's, each beside the command that does the same.
+ */
+export const MAYOR_GUIDE = [
+  'You are the Mayor: you coordinate. Others (polecats, crew) do the work; you plan it, hand it out and',
+  'keep track of it.',
+  '',
+  '- Break a request into beads: small, independent tasks, each with a title that says what to do and a',
+  '  body that says enough to do it without asking.',
+  '- Group them with `gt_sling_batch` (CLI: `gt convoy sling "<title>" --task "title: body"…`): the beads',
+  '  and one convoy tracking them are created in one commit; name agents to hook the first ready beads',
+  '  on them, or give `spawn: N` to start N polecats on them. Prefer one batch over many single beads.',
+  '- When asked how something is going, look before answering: `gt_list_convoys` (`gt convoy list`) for',
+  '  every active batch with its progress, `gt_convoy_status` (`gt convoy status <id>`) for each bead with',
+  '  its status, its assignee and its merge request.',
+  '- Convoys land by themselves: when the last tracked bead closes, the convoy closes and its owner gets',
+  '  a landing mail (`gt_mail_inbox`). Do not close convoys or their beads by hand to make them land.',
+  '- Single beads: `gt_create`, `gt_update`, `gt_show`, `gt_ready`; talk to agents with `gt_mail_send`.',
+].join('\n');
+
 /** The actor's requests to tell it about: the newest per bead, unless merged or rejected. */
 function openRequests(view: LedgerView, agent: string): MergeRequest[] {
   const beads = new Set([...view.mrs.values()].filter((m) => m.agent === agent).map((m) => m.bead));
@@ -66,7 +90,7 @@ export function primeInfo(view: LedgerView, actor: Actor, checkout: string | nul
   const unread = unreadFor(view, actor.name);
   return {
     agent: actor.name,
-    role: actor.isOverseer ? 'overseer' : (view.agents.get(actor.name)?.role ?? 'polecat'),
+    role: actor.isOverseer ? 'overseer' : (view.agents.get(actor.name)?.role ?? (actor.name === MAYOR ? MAYOR : 'polecat')),
     is_overseer: actor.isOverseer,
     branch: actor.isOverseer ? 'gt/ledger' : `gt/agents/${actor.name}`,
     ...(checkout ? { checkout } : {}),
@@ -143,7 +167,11 @@ export function primeText(info: PrimeInfo): string {
   out.push(`# You are ${info.agent} (${info.role})`);
   out.push(`Your gt writes go to ${info.branch}.${info.checkout ? ` Checkout: ${info.checkout}` : ''}`);
   out.push('');
-  if (info.hooked.length === 0) {
+  if (info.role === MAYOR) out.push('## How you work', MAYOR_GUIDE, '');
+  if (info.hooked.length === 0 && info.role === MAYOR) {
+    out.push('## Your hook is empty');
+    out.push('That is usual for the Mayor: the work hangs on the hooks of the agents you hand it to.');
+  } else if (info.hooked.length === 0) {
     out.push('## Your hook is empty');
     out.push('Nothing is assigned to you. See what is ready with `gt ready`, or wait for work to be slung to you.');
   } else {

@@ -19,6 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['observer', 'githooks', 'polecats', 'refinery'],
   ['town', 'dashboard'],
   ['index.ts'],
+  ['mcp'],
   ['cli'],
   ['bench', 'demo'],
 ];

@@ -8,6 +8,7 @@ import {
   closeConvoy,
   createConvoy,
   landComplete,
+  listConvoys,
   lookupConvoy,
   progressOf,
   removeFromConvoy,
@@ -17,10 +18,8 @@ import {
 import { planBatch, slingBatch, type TaskInput } from '../../work/convoy-sling.js';
 import { spawnConvoy } from '../../polecats/spawn.js';
 import { realpathSync } from 'node:fs';
-import type { Convoy } from '../../convoys/convoy.js';
 import { splitList } from '../../beads/bead-input.js';
 import { UsageError } from '../../errors.js';
-import type { LedgerView } from '../../ledger/view.js';
 import { yamlLibrary } from '../../ledger/yaml-library.js';
 
 function progressLine(p: ConvoyProgress): string {
@@ -43,12 +42,6 @@ function printProgress(p: ConvoyProgress): void {
 
 function progressJson(p: ConvoyProgress): Record<string, unknown> {
   return { ...p.convoy, tracked: p.tracked, completed: p.closed, total: p.total };
-}
-
-function convoysOf(view: LedgerView, options: { all?: boolean; status?: string }): Convoy[] {
-  return [...view.convoys.values()]
-    .filter((c) => (options.status ? c.status === options.status : options.all || c.status === 'open'))
-    .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
 }
 
 /** Tasks for `convoy sling` from a YAML or JSON file, or `-` for stdin. */
@@ -138,7 +131,7 @@ export function registerConvoy(program: Command): void {
     .action(async (query: string | undefined, _options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
-        const convoys = query !== undefined ? [lookupConvoy(view.convoys, query)] : convoysOf(view, {});
+        const convoys = query !== undefined ? [lookupConvoy(view.convoys, query)] : listConvoys(view.convoys);
         const progress = convoys.map((c) => progressOf(view, c));
         if (globalsOf(command).json) return printJson(query !== undefined ? progressJson(progress[0]!) : progress.map(progressJson));
         if (progress.length === 0) return printLine('no open convoys');
@@ -162,7 +155,7 @@ export function registerConvoy(program: Command): void {
       }
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
-        const progress = convoysOf(view, options).map((c) => progressOf(view, c));
+        const progress = listConvoys(view.convoys, options).map((c) => progressOf(view, c));
         if (globalsOf(command).json) return printJson(progress.map(progressJson));
         if (progress.length === 0) return printLine(options.all || options.status ? 'no convoys' : 'no open convoys (see --all)');
         for (const p of progress) {

@@ -1,26 +1,23 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { printJson, printLine, terminalSafe } from '../output.js';
-import { finishHookedWork, parseRole, slingBead, touchAgent, unslingBead } from '../../work/hook-service.js';
+import { parseRole, slingBead, touchAgent, unslingBead } from '../../work/hook-service.js';
 import { hookedOn } from '../../agents/hook.js';
 import { agentsOverview, knownAgents } from '../../agents/agent-overview.js';
 import { primeText, primeInfo } from '../../work/prime.js';
 import { bindCheckout, checkoutAgent, unbindCheckout } from '../../agents/checkout.js';
-import { mergeAgentBranches } from '../../ledger/agent-merge.js';
-import { observe } from '../../observer/observe.js';
 import { parseAddress } from '../../convoys/convoy-service.js';
 import { RuleError, UsageError } from '../../errors.js';
-import { agentRef, OVERSEER } from '../../ledger/layout.js';
+import { OVERSEER } from '../../ledger/layout.js';
 import { roleOption, varList } from '../options.js';
 import { cookBound } from './molecule.js';
 import { parseVars } from '../../molecules/pour.js';
 import { WispStore } from '../../molecules/wisp-store.js';
-import { landedNotice, writeAndLand } from '../../work/close-and-land.js';
+import { landedNotice } from '../../work/close-and-land.js';
 import { loadFormula } from '../../formulas/cook.js';
 import { spawnPolecat } from '../../polecats/spawn.js';
 import { realpathSync } from 'node:fs';
-import { settingsOf } from '../../settings/settings-service.js';
-import { submitForReview } from '../../refinery/submit.js';
+import { finishWork } from '../../refinery/done.js';
 
 export function registerWork(program: Command): void {
   program
@@ -135,31 +132,22 @@ export function registerWork(program: Command): void {
     .option('--json', 'print the closed (or submitted) beads and observer actions as JSON')
     .action(async (options: { reason?: string }, command: Command) => {
       await withLedger(command, async (ledger) => {
-        const target = settingsOf(await readView(ledger), { gitDir: ledger.repo.paths.gitDir }).refinery.target;
-        const submission = target !== undefined ? await submitForReview(ledger, target, options.reason) : undefined;
-        if (submission) {
-          if (!ledger.actor.isOverseer) await mergeAgentBranches(ledger, [ledger.actor.name]);
-          const report = await observe(ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir);
-          if (globalsOf(command).json) return printJson({ submitted: submission.requests, beads: submission.beads, superseded: submission.superseded, actions: report.actions });
+        // The settings are read with the problems reported, as every read command does.
+        await readView(ledger);
+        const done = await finishWork(ledger, options.reason);
+        if ('submission' in done) {
+          const submission = done.submission;
+          if (globalsOf(command).json) return printJson({ submitted: submission.requests, beads: submission.beads, superseded: submission.superseded, actions: done.actions });
           for (const mr of submission.requests) printLine(`⇢ submitted ${mr.bead} for review: ${mr.id} (${mr.branch} at ${mr.commit.slice(0, 12)} into ${mr.target}), queued for the refinery`);
           for (const old of submission.superseded) printLine(`  supersedes ${old.id}`);
-          for (const a of report.actions) printLine(a.line);
+          for (const a of done.actions) printLine(a.line);
           return;
         }
-        // Inside a polecat session: the bead it was started for, and only that one (see finishHookedWork).
-        const session = !ledger.actor.isOverseer && process.env.GT_AGENT === ledger.actor.name && process.env.GT_BEAD ? process.env.GT_BEAD : undefined;
-        const { result: closed, landed } = await writeAndLand(ledger, (tx) => {
-          const beads = finishHookedWork(tx, options.reason, session);
-          return { result: beads, message: `done ${beads.map((b) => b.id).join(', ')}: ${beads.map((b) => b.title).join('; ')}` };
-        });
-        // A session whose bead was closed already may have written nothing: no agent branch to merge then.
-        if (!ledger.actor.isOverseer && ledger.repo.refs.resolve(agentRef(ledger.actor.name)) !== null) await mergeAgentBranches(ledger, [ledger.actor.name]);
-        const report = await observe(ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir);
-        if (globalsOf(command).json) return printJson({ closed, landed, actions: report.actions });
-        for (const b of closed) printLine(`✓ closed ${b.id}: ${b.title}`);
-        if (closed.length === 0 && session !== undefined) printLine(`✓ ${session} was closed already (by its Closes: commit)`);
-        for (const c of landed) printLine(landedNotice(c));
-        for (const a of report.actions) printLine(a.line);
+        if (globalsOf(command).json) return printJson({ closed: done.closed, landed: done.landed, actions: done.actions });
+        for (const b of done.closed) printLine(`✓ closed ${b.id}: ${b.title}`);
+        if (done.closed.length === 0 && done.session !== undefined) printLine(`✓ ${done.session} was closed already (by its Closes: commit)`);
+        for (const c of done.landed) printLine(landedNotice(c));
+        for (const a of done.actions) printLine(a.line);
       });
     });
 
