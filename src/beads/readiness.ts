@@ -27,10 +27,11 @@ function parentOf(bead: Bead): string | undefined {
 }
 
 /**
- * The blockers of every bead that is not closed. A bead is blocked by each `blocks` dependency that is
- * not closed, and by a parent that is itself blocked or deferred, through any depth of parents.
+ * The blockers of every bead that is not closed (or only of `of`, and of their parents on the way). A
+ * bead is blocked by each `blocks` dependency that is not closed, and by a parent that is itself blocked
+ * or deferred, through any depth of parents.
  */
-export function computeBlockers(beads: ReadonlyMap<string, Bead>): Map<string, Blocker[]> {
+export function computeBlockers(beads: ReadonlyMap<string, Bead>, of?: readonly Bead[]): Map<string, Blocker[]> {
   const memo = new Map<string, Blocker[]>();
   const openParent = (bead: Bead): Bead | undefined => {
     const parentId = parentOf(bead);
@@ -68,7 +69,7 @@ export function computeBlockers(beads: ReadonlyMap<string, Bead>): Map<string, B
     }
     return memo.get(bead.id)!;
   };
-  for (const bead of beadsWithStatus(beads, notClosed)) blockersOf(bead);
+  for (const bead of of ?? beadsWithStatus(beads, notClosed)) if (notClosed(bead.status)) blockersOf(bead);
   return memo;
 }
 

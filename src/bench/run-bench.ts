@@ -9,8 +9,9 @@
  *   BENCH_OBSERVER=0         skip convoys and the observer
  *   BENCH_MOLECULES=0        skip molecules (pour and step done on a 1,000-step formula)
  *   BENCH_POLECATS=0         skip polecats (spawn, orchestration overhead, the witness's reaction)
- *   BENCH_SIZES=none         only convoys, the observer, molecules and polecats
- *   BENCH_ONLY=polecats      only the named sections (ledgers, observer, molecules, polecats; comma-separated)
+ *   BENCH_MCP=0              skip gt mcp (tool calls through the SDK client, 10,000 beads)
+ *   BENCH_SIZES=none         only convoys, the observer, molecules, polecats and gt mcp
+ *   BENCH_ONLY=polecats      only the named sections (ledgers, observer, molecules, polecats, mcp; comma-separated)
  *   BENCH_POLECAT_SPAWNS=20  spawns per start timing; BENCH_POLECAT_BEADS=50 and BENCH_POLECAT_COUNT=4 for
  *                            the overhead; BENCH_POLECAT_KILLS=10; BENCH_WITNESS_INTERVAL=1,5
  *                            (seconds, one reaction series each; the target applies to the first)
@@ -26,6 +27,7 @@ import { buildSection, formatSection, TARGET_SIZE, type SectionReport } from './
 import { formatObserverBench, runObserverBench } from './observer-bench.js';
 import { formatMoleculeBench, runMoleculeBench } from './molecule-bench.js';
 import { formatPolecatBench, runPolecatBench, type PolecatBenchOptions } from './polecat-bench.js';
+import { formatMcpBench, runMcpBench } from './mcp-bench.js';
 import { MERGE_AGENTS, MERGE_EDITS, prepareMergeState, runScenarios, transplantMergeState } from './scenarios.js';
 
 function parseSizes(text: string | undefined): number[] {
@@ -36,7 +38,7 @@ function parseSizes(text: string | undefined): number[] {
   return sizes;
 }
 
-const SECTIONS = ['ledgers', 'observer', 'molecules', 'polecats'] as const;
+const SECTIONS = ['ledgers', 'observer', 'molecules', 'polecats', 'mcp'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** BENCH_ONLY narrows to the named sections; else each section's own switch (BENCH_<SECTION>=0) applies. */
@@ -155,6 +157,8 @@ async function main(): Promise<void> {
   const moleculeReport = molecules ? formatMoleculeBench(molecules) : undefined;
   const polecats = wanted('polecats') ? await runPolecatBench(workDir, polecatOptions(), log) : undefined;
   const polecatReport = polecats ? formatPolecatBench(polecats) : undefined;
+  const mcp = wanted('mcp') ? await runMcpBench(fixturesDir, workDir, log) : undefined;
+  const mcpReport = mcp ? formatMcpBench(mcp) : undefined;
   rmSync(workDir, { recursive: true, force: true });
 
   const elapsedS = (performance.now() - started) / 1000;
@@ -163,6 +167,7 @@ async function main(): Promise<void> {
   if (observerReport) out.push(observerReport.text, '');
   if (moleculeReport) out.push(moleculeReport.text, '');
   if (polecatReport) out.push(polecatReport.text, '');
+  if (mcpReport) out.push(mcpReport.text, '');
   const failures = sections.flatMap((s) => [
     ...s.rows.filter((r) => r.pass === false).map((r) => `${s.repo === 'big' ? 'big repo: ' : ''}${r.command} ${r.medianMs.toFixed(0)} ms (${r.target})`),
     ...s.rows.filter((r) => r.ratioPass === false).map((r) => `big repo: ${r.command} is ${r.ratioToSmall!.toFixed(2)}x the small repository`),
@@ -171,7 +176,8 @@ async function main(): Promise<void> {
   if (observerReport) failures.push(...observerReport.failures);
   if (moleculeReport) failures.push(...moleculeReport.failures);
   if (polecatReport) failures.push(...polecatReport.failures);
-  const targeted = sections.some((s) => !s.informational) || observerReport !== undefined || moleculeReport !== undefined || polecatReport !== undefined;
+  if (mcpReport) failures.push(...mcpReport.failures);
+  const targeted = sections.some((s) => !s.informational) || observerReport !== undefined || moleculeReport !== undefined || polecatReport !== undefined || mcpReport !== undefined;
   out.push(!targeted ? 'no targets checked (they apply at 10,000 beads)' : failures.length === 0 ? 'all targets met' : `targets missed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
   out.push(`bench took ${elapsedS.toFixed(0)} s (${cpus().length} cores, node ${process.version})`);
   process.stdout.write(`${out.join('\n')}\n`);
@@ -195,6 +201,7 @@ async function main(): Promise<void> {
     observer: observer ?? null,
     molecules: molecules ?? null,
     polecats: polecats ?? null,
+    mcp: mcp ?? null,
     failures,
   };
   writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

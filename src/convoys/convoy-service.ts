@@ -89,11 +89,12 @@ export function convoysTracking(tables: ConvoyTables, beadId: string): Convoy[] 
  * urgent first, then by id (upstream's feeding order).
  */
 export function readyTracked(tables: ConvoyTables, convoy: Convoy): Bead[] {
-  const blockers = computeBlockers(tables.beads);
-  return (convoy.tracks ?? [])
+  const candidates = (convoy.tracks ?? [])
     .map((id) => tables.beads.get(id))
-    .filter((b): b is Bead => b !== undefined && b.status === 'open' && !b.assignee && b.type !== 'epic' && (blockers.get(b.id)?.length ?? 0) === 0)
-    .sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : 1));
+    .filter((b): b is Bead => b !== undefined && b.status === 'open' && !b.assignee && b.type !== 'epic');
+  // Only the candidates' blockers: a convoy's few beads, not the whole ledger's.
+  const blockers = computeBlockers(tables.beads, candidates);
+  return candidates.filter((b) => (blockers.get(b.id)?.length ?? 0) === 0).sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : 1));
 }
 
 export interface StrandedConvoy {

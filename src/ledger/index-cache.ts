@@ -40,6 +40,8 @@ const INDEX_VERSION = 7;
 /** Past this much log, the next save folds it into the base (and drops what no ref reaches). */
 const MAX_LOG_BYTES = 512 * 1024;
 const MAX_DELTA_CHAIN = 64;
+/** Trees resolved from deltas kept in memory. */
+const MAX_RESOLVED = 8;
 
 function emptyData(): IndexData {
   return { version: INDEX_VERSION, commits: {}, trees: {}, deltas: {}, files: {}, mergeBases: {} };
@@ -217,6 +219,9 @@ export class LedgerIndex {
     }
     const tuples = [...byName.values()];
     this.resolved.set(oid, tuples);
+    // Each write resolves its parent's directory trees: a long-lived process (gt mcp, gt watch) keeps
+    // only the latest, from which the next chain starts, not one whole tree per write.
+    if (this.resolved.size > MAX_RESOLVED) this.resolved.delete(this.resolved.keys().next().value!);
     return tuples;
   }
 
@@ -233,6 +238,22 @@ export class LedgerIndex {
 
   tree(oid: string): TreeEntry[] | undefined {
     return this.tuples(oid)?.map(([mode, name, entryOid]) => ({ mode, name, oid: entryOid }));
+  }
+
+  /**
+   * Whether this process can answer for a commit and its trees (root and directories) without reading
+   * the files: true after it wrote that commit itself, as a long-lived process's next write starts there.
+   */
+  knowsTreesOf(commit: string): boolean {
+    const previous = this.loadOnMiss;
+    this.loadOnMiss = false;
+    try {
+      const info = this.data.commits[commit];
+      const root = info ? this.tuples(info.tree) : undefined;
+      return root !== undefined && root.every(([mode, , oid]) => mode !== TREE_MODE || this.tuples(oid) !== undefined);
+    } finally {
+      this.loadOnMiss = previous;
+    }
   }
 
   /** Knows a tree or commit read from git for this process only: big trees would bloat the log. */

@@ -57,7 +57,7 @@ export class ObjectCache {
    * a cached view: asking git for a commit and a few trees costs less than parsing the whole index.
    */
   async primeTrees(commit: string): Promise<void> {
-    if (this.index.isLoaded) return;
+    if (this.index.isLoaded || this.index.knowsTreesOf(commit)) return;
     const info = await this.repo.readCommit(commit);
     this.index.rememberCommit(commit, info.tree, info.parents);
     const root = await this.repo.readTree(info.tree);
