@@ -54,11 +54,21 @@ export function encodeTree(entries: Iterable<TreeEntry>): Buffer {
     const kb = treeSortKey(b);
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
-  const parts: Buffer[] = [];
+  // One buffer written in place: a ledger directory tree has one entry per entity (10,000 and more),
+  // and two small buffers per entry cost more than the rest of a write.
+  let size = 0;
+  for (const e of sorted) size += e.mode.length + Buffer.byteLength(e.name, 'utf8') + 22;
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
   for (const e of sorted) {
-    parts.push(Buffer.from(`${e.mode} ${e.name}\0`, 'utf8'), Buffer.from(e.oid, 'hex'));
+    pos += out.write(e.mode, pos, 'latin1');
+    out[pos++] = 0x20;
+    pos += out.write(e.name, pos, 'utf8');
+    out[pos++] = 0;
+    if (out.write(e.oid, pos, 'hex') !== 20) throw new Error(`invalid object id '${e.oid}' in a tree entry`);
+    pos += 20;
   }
-  return Buffer.concat(parts);
+  return out;
 }
 
 export function decodeTree(content: Buffer): TreeEntry[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Bead, BeadStatus, Dep } from '../../src/beads/bead.js';
-import { blockedBeads, readyBeads } from '../../src/beads/readiness.js';
+import { blockedBeads, computeBlockers, readyBeads } from '../../src/beads/readiness.js';
 import { dependencyTree, findCycle } from '../../src/beads/graph.js';
 import { findAllCycles } from '../../src/beads/bead-doctor.js';
 
@@ -55,6 +55,27 @@ describe('ready and blocked', () => {
     const beads = map(bead('a', 'open', [{ type: 'blocks', id: 'ghost' }]), bead('x', 'open', [{ type: 'parent-child', id: 'y' }]), bead('y', 'open', [{ type: 'parent-child', id: 'x' }]));
     expect(blockedBeads(beads)[0]!.blockers).toEqual([{ id: 'ghost', reason: 'missing-dependency' }]);
     expect(readyBeads(beads).map((b) => b.id).sort()).toEqual(['x', 'y']);
+  });
+});
+
+describe('blockers of a few beads', () => {
+  it('are those the whole computation finds, parents through any depth included', () => {
+    const beads = map(
+      bead('blocker'),
+      bead('epic', 'open', [{ type: 'blocks', id: 'blocker' }]),
+      bead('child', 'open', [{ type: 'parent-child', id: 'epic' }]),
+      bead('grandchild', 'open', [{ type: 'parent-child', id: 'child' }]),
+      bead('frozen', 'deferred'),
+      bead('under-frozen', 'open', [{ type: 'parent-child', id: 'frozen' }]),
+      bead('gone', 'closed', [{ type: 'blocks', id: 'blocker' }]),
+      bead('free'),
+    );
+    const all = computeBlockers(beads);
+    for (const id of ['grandchild', 'under-frozen', 'free', 'epic']) {
+      expect(computeBlockers(beads, [beads.get(id)!]).get(id), id).toEqual(all.get(id));
+    }
+    // A closed bead has no blockers either way.
+    expect(computeBlockers(beads, [beads.get('gone')!]).has('gone')).toBe(all.has('gone'));
   });
 });
 
