@@ -4,6 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GIT_ENV, GT_BIN, makeRepo, type TestRepo } from '../helpers/repo.js';
 
 interface ToolResult {
@@ -213,5 +215,46 @@ describe('gt mcp', () => {
     expect(sent).toMatchObject({ from: 'mayor', to: 'overseer' });
     r.gtOk('merge');
     expect(r.gtJson<{ subject: string; from: string }[]>('mail', 'inbox')).toEqual([expect.objectContaining({ subject: 'Batch out', from: 'mayor' })]);
+  });
+
+  it('serves an agent its everyday work: hook, prime, molecule steps, comments, updates and done', async () => {
+    mkdirSync(join(r.dir, '.gt', 'formulas'), { recursive: true });
+    writeFileSync(join(r.dir, '.gt', 'formulas', 'pair.formula.toml'), 'formula = "pair"\nversion = 1\n[[steps]]\nid = "draft"\ntitle = "Draft it"\n[[steps]]\nid = "polish"\ntitle = "Polish it"\nneeds = ["draft"]\n');
+    const stepped = r.gtJson<{ id: string }>('create', 'Write the guide').id;
+    const slung = r.gtJson<{ convoy: { id: string } }>('sling', stepped, 'ann', '--formula', 'pair', '--create-agent');
+    const client = await connect('--as', 'ann');
+
+    expect((await ok<{ agent: string; hooked: { id: string }[] }>(client, 'gt_hook')).hooked.map((b) => b.id)).toEqual([stepped]);
+    const prime = await call(client, 'gt_prime');
+    expect(prime.structuredContent).toMatchObject({ agent: 'ann', role: 'polecat', hooked: [expect.objectContaining({ id: stepped })] });
+    expect(textOf(prime)).toContain(`### ${stepped}: Write the guide`);
+
+    const current = await ok<{ current: { title: string } }>(client, 'gt_mol_current');
+    expect(current.current.title).toBe('Draft it');
+    const first = await ok<{ claimed: { title: string } | null; closed_bead: string | null }>(client, 'gt_mol_step_done', { continue: true });
+    expect(first).toMatchObject({ claimed: expect.objectContaining({ title: 'Polish it' }), closed_bead: null });
+    const last = await ok<{ status: string; closed_bead: string | null; landed: string[] }>(client, 'gt_mol_step_done');
+    expect(last).toMatchObject({ status: 'done', closed_bead: stepped, landed: [slung.convoy.id] });
+
+    // Ann's work is on her branch until it is merged.
+    expect(r.gtJson<{ status: string }[]>('show', stepped)[0]!.status).toBe('hooked');
+    r.gtOk('merge');
+    expect(r.gtJson<{ status: string }[]>('show', stepped)[0]!.status).toBe('closed');
+
+    const plain = r.gtJson<{ id: string }>('create', 'Fix the footer').id;
+    r.gtOk('sling', plain, 'ann');
+    await ok(client, 'gt_comment', { id: plain, text: 'looking at it' });
+    const updated = await ok<{ changed: string[] }>(client, 'gt_update', { id: plain, append_notes: 'footer uses the old grid' });
+    expect(updated.changed).toEqual(['notes']);
+    // The CLI's message; the hint speaks of the tool's fields, not of options.
+    const nothing = textOf(await call(client, 'gt_update', { id: plain }));
+    expect(nothing.split('\n')[0]).toBe(r.gt(['update', plain]).stderr.split('\n')[0]);
+    expect(nothing).toContain('hint: name at least one field, e.g. status: in_progress');
+    const done = await ok<{ closed: { id: string }[] }>(client, 'gt_done', { reason: 'fixed' });
+    expect(done.closed.map((b) => b.id)).toEqual([plain]);
+    // gt done merged ann's branch: the overseer sees it all on the ledger.
+    const shown = r.gtJson<{ status: string; notes: string; comments: { author: string; text: string }[] }[]>('show', plain)[0]!;
+    expect(shown).toMatchObject({ status: 'closed', notes: 'footer uses the old grid' });
+    expect(shown.comments).toEqual([expect.objectContaining({ author: 'ann', text: 'looking at it' })]);
   });
 });
