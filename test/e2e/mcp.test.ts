@@ -7,6 +7,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GIT_ENV, GT_BIN, makeRepo, type TestRepo } from '../helpers/repo.js';
+import { killProcessesOf, killSessions, SCRIPTED_AGENT } from '../helpers/sessions.js';
+import { WAIT_LIMIT_MS } from '../helpers/wait.js';
 
 interface ToolResult {
   isError?: boolean;
@@ -35,6 +37,8 @@ const TOOLS = [
 
 let r: TestRepo;
 let clients: Client[] = [];
+/** Polecat loops a test started: killed (with their process groups) after it. */
+let pids: number[] = [];
 
 beforeEach(() => {
   r = makeRepo();
@@ -44,6 +48,9 @@ afterEach(async () => {
   // Closing the client ends the server: its stdin closes and it exits.
   for (const c of clients) await c.close();
   clients = [];
+  killSessions(pids);
+  pids = [];
+  killProcessesOf(r.dir);
   r.cleanup();
 });
 
@@ -71,6 +78,15 @@ async function ok<T = Record<string, unknown>>(client: Client, name: string, arg
   if (result.isError) throw new Error(`${name} failed: ${result.content.map((c) => c.text).join('\n')}`);
   expect(result.content[0]?.type).toBe('text');
   return result.structuredContent as T;
+}
+
+/** Polls an asynchronous condition (a tool call) until it holds; the limit is a safety net, not a measure. */
+async function untilTrue(what: string, check: () => Promise<boolean>): Promise<void> {
+  const started = performance.now();
+  while (!(await check())) {
+    if (performance.now() - started > WAIT_LIMIT_MS) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function textOf(result: ToolResult): string {
@@ -256,5 +272,32 @@ describe('gt mcp', () => {
     const shown = r.gtJson<{ status: string; notes: string; comments: { author: string; text: string }[] }[]>('show', plain)[0]!;
     expect(shown).toMatchObject({ status: 'closed', notes: 'footer uses the old grid' });
     expect(shown.comments).toEqual([expect.objectContaining({ author: 'ann', text: 'looking at it' })]);
+  });
+
+  it('spawns polecats for a batch, as gt convoy sling --spawn does, and follows the convoy until it lands', async () => {
+    r.gtOk('config', 'set', 'runtime.command', `sh '${SCRIPTED_AGENT}'`);
+    r.gtOk('config', 'set', 'polecats.backoff', '100ms');
+    const client = await connect();
+    const out = await ok<{ convoy: { id: string; feed: string[] }; beads: { id: string }[]; polecats: { polecat: string; bead: string; pid: number | null; queued: boolean }[] }>(client, 'gt_sling_batch', {
+      convoy_title: 'Two things',
+      tasks: [{ title: 'One' }, { title: 'Two' }],
+      spawn: 2,
+    });
+    for (const p of out.polecats) if (p.pid !== null) pids.push(p.pid);
+    expect(out.polecats.map((p) => p.polecat)).toEqual(['nux', 'furiosa']);
+    expect(out.polecats.every((p) => p.pid !== null && !p.queued)).toBe(true);
+    expect([...out.convoy.feed].sort()).toEqual(['furiosa', 'nux']);
+    // The polecats' work, merged by their gt done, reaches the server's next calls.
+    await untilTrue('the convoy landed', async () => (await ok<ConvoyStatus>(client, 'gt_convoy_status', { convoy_id: out.convoy.id })).status === 'closed');
+    const status = await ok<ConvoyStatus>(client, 'gt_convoy_status', { convoy_id: out.convoy.id });
+    expect(status.tracked.map((t) => t.status)).toEqual(['closed', 'closed']);
+    const inbox = await ok<{ messages: { subject: string }[] }>(client, 'gt_mail_inbox');
+    expect(inbox.messages.map((m) => m.subject)).toContain(`🚚 Convoy landed: Two things (${out.convoy.id})`);
+
+    // Spawning is the overseer's: a server acting as an agent refuses it, as the CLI does.
+    const mayor = await connect('--as', 'mayor');
+    const refused = await call(mayor, 'gt_sling_batch', { convoy_title: 'More', tasks: [{ title: 'Three' }], spawn: 1 });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toBe(r.gt(['--as', 'mayor', 'convoy', 'sling', 'More', '--task', 'Three', '--spawn', '1']).stderr.trimEnd());
   });
 });
