@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GIT_ENV, GT_BIN, makeRepo, type TestRepo } from '../helpers/repo.js';
 import { killProcessesOf, killSessions, SCRIPTED_AGENT } from '../helpers/sessions.js';
@@ -104,6 +104,14 @@ interface ConvoyStatus {
 }
 
 describe('gt mcp', () => {
+  it('is the only command that loads the MCP SDK and zod: the bundle imports them only with import()', () => {
+    const bundle = readFileSync(GT_BIN, 'utf8');
+    const sdk = /["'](@modelcontextprotocol\/sdk[^"']*|zod)["']/g;
+    const uses = [...bundle.matchAll(sdk)].map((m) => bundle.slice(Math.max(0, m.index - 7), m.index));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const before of uses) expect(before).toBe('import(');
+  });
+
   it('lists its tools, each with an input and an output schema, and tells the coordinator how to work', async () => {
     const client = await connect();
     const { tools } = await client.listTools();

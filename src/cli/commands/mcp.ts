@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { globalsOf, gtEntry } from '../context.js';
+import { runMcpServer } from '../../mcp/server.js';
 
 export function registerMcp(program: Command): void {
   program
@@ -9,8 +10,6 @@ export function registerMcp(program: Command): void {
     )
     .action(async (_options: unknown, command: Command) => {
       const globals = globalsOf(command);
-      // Loaded here only: the server, the MCP SDK and zod cost the other commands nothing.
-      const { runMcpServer } = await import('../../mcp/server.js');
       await runMcpServer({
         cwd: globals.cwd ?? process.cwd(),
         ...(globals.as !== undefined ? { actor: globals.as } : {}),
