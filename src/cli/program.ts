@@ -21,6 +21,7 @@ import { registerRefinery } from './commands/refinery.js';
 import { registerStatus } from './commands/status.js';
 import { registerReview } from './commands/review.js';
 import { registerMcp } from './commands/mcp.js';
+import { registerCompletion } from './commands/completion.js';
 
 export function buildProgram(): Command {
   const program = new Command('gt')
@@ -52,6 +53,8 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerReview(program);
   registerMcp(program);
+  // Last, as its scripts describe every command (the tree is read when a script is printed).
+  registerCompletion(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
