@@ -10,8 +10,9 @@
  *   BENCH_MOLECULES=0        skip molecules (pour and step done on a 1,000-step formula)
  *   BENCH_POLECATS=0         skip polecats (spawn, orchestration overhead, the witness's reaction)
  *   BENCH_MCP=0              skip gt mcp (tool calls through the SDK client, 10,000 beads)
+ *   BENCH_COMPLETION=0       skip shell completion (gt completion list beads at each of BENCH_SIZES)
  *   BENCH_SIZES=none         only convoys, the observer, molecules, polecats and gt mcp
- *   BENCH_ONLY=polecats      only the named sections (ledgers, observer, molecules, polecats, mcp; comma-separated)
+ *   BENCH_ONLY=polecats      only the named sections (ledgers, observer, molecules, polecats, mcp, completion; comma-separated)
  *   BENCH_POLECAT_SPAWNS=20  spawns per start timing; BENCH_POLECAT_BEADS=50 and BENCH_POLECAT_COUNT=4 for
  *                            the overhead; BENCH_POLECAT_KILLS=10; BENCH_WITNESS_INTERVAL=1,5
  *                            (seconds, one reaction series each; the target applies to the first)
@@ -28,6 +29,7 @@ import { formatObserverBench, runObserverBench } from './observer-bench.js';
 import { formatMoleculeBench, runMoleculeBench } from './molecule-bench.js';
 import { formatPolecatBench, runPolecatBench, type PolecatBenchOptions } from './polecat-bench.js';
 import { formatMcpBench, runMcpBench } from './mcp-bench.js';
+import { formatCompletionBench, runCompletionBench } from './completion-bench.js';
 import { MERGE_AGENTS, MERGE_EDITS, prepareMergeState, runScenarios, transplantMergeState } from './scenarios.js';
 
 function parseSizes(text: string | undefined): number[] {
@@ -38,7 +40,7 @@ function parseSizes(text: string | undefined): number[] {
   return sizes;
 }
 
-const SECTIONS = ['ledgers', 'observer', 'molecules', 'polecats', 'mcp'] as const;
+const SECTIONS = ['ledgers', 'observer', 'molecules', 'polecats', 'mcp', 'completion'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** BENCH_ONLY narrows to the named sections; else each section's own switch (BENCH_<SECTION>=0) applies. */
@@ -159,6 +161,9 @@ async function main(): Promise<void> {
   const polecatReport = polecats ? formatPolecatBench(polecats) : undefined;
   const mcp = wanted('mcp') ? await runMcpBench(fixturesDir, workDir, log) : undefined;
   const mcpReport = mcp ? formatMcpBench(mcp) : undefined;
+  // At the ledger sizes even when only completion is asked for (the fixtures are shared and kept).
+  const completion = wanted('completion') ? await runCompletionBench(fixturesDir, parseSizes(process.env.BENCH_SIZES), runs, log) : undefined;
+  const completionReport = completion && completion.length > 0 ? formatCompletionBench(completion) : undefined;
   rmSync(workDir, { recursive: true, force: true });
 
   const elapsedS = (performance.now() - started) / 1000;
@@ -168,6 +173,7 @@ async function main(): Promise<void> {
   if (moleculeReport) out.push(moleculeReport.text, '');
   if (polecatReport) out.push(polecatReport.text, '');
   if (mcpReport) out.push(mcpReport.text, '');
+  if (completionReport) out.push(completionReport.text, '');
   const failures = sections.flatMap((s) => [
     ...s.rows.filter((r) => r.pass === false).map((r) => `${s.repo === 'big' ? 'big repo: ' : ''}${r.command} ${r.medianMs.toFixed(0)} ms (${r.target})`),
     ...s.rows.filter((r) => r.ratioPass === false).map((r) => `big repo: ${r.command} is ${r.ratioToSmall!.toFixed(2)}x the small repository`),
@@ -177,7 +183,8 @@ async function main(): Promise<void> {
   if (moleculeReport) failures.push(...moleculeReport.failures);
   if (polecatReport) failures.push(...polecatReport.failures);
   if (mcpReport) failures.push(...mcpReport.failures);
-  const targeted = sections.some((s) => !s.informational) || observerReport !== undefined || moleculeReport !== undefined || polecatReport !== undefined || mcpReport !== undefined;
+  if (completionReport) failures.push(...completionReport.failures);
+  const targeted = sections.some((s) => !s.informational) || [observerReport, moleculeReport, polecatReport, mcpReport, completionReport].some((r) => r !== undefined);
   out.push(!targeted ? 'no targets checked (they apply at 10,000 beads)' : failures.length === 0 ? 'all targets met' : `targets missed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
   out.push(`bench took ${elapsedS.toFixed(0)} s (${cpus().length} cores, node ${process.version})`);
   process.stdout.write(`${out.join('\n')}\n`);
@@ -202,6 +209,7 @@ async function main(): Promise<void> {
     molecules: molecules ?? null,
     polecats: polecats ?? null,
     mcp: mcp ?? null,
+    completion: completion ?? null,
     failures,
   };
   writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

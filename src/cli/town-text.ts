@@ -1,7 +1,7 @@
 /** `gt status` as text: the town model (src/town/town.ts) for a terminal. Ledger text goes through terminalSafe. */
 import pc from 'picocolors';
 import type { Activity, Town } from '../town/town.js';
-import { shortTime, statusIcon, terminalSafe } from './output.js';
+import { formatTime, statusIcon, terminalSafe } from './output.js';
 import { LOOPS } from '../observer/running.js';
 
 const BAR_WIDTH = 20;
@@ -32,7 +32,7 @@ export function townText(town: Town, columns = 100): string {
   const safe = (text: string): string => terminalSafe(text);
   const titleRoom = Math.max(20, columns - 50);
   const lines: string[] = [];
-  lines.push(pc.bold(`Town at ${shortTime(town.now)}  (ledger ${town.head.slice(0, 10)})`));
+  lines.push(pc.bold(`Town at ${formatTime(town.now)}  (ledger ${town.head.slice(0, 10)})`));
 
   lines.push('');
   if (town.needs.length === 0) lines.push(`${pc.green('✓')} nothing needs you`);
@@ -57,7 +57,7 @@ export function townText(town: Town, columns = 100): string {
   for (const a of town.agents) {
     const colour = ACTIVITY_COLOUR[a.activity];
     const work = a.bead ? `${statusIcon('hooked')} ${a.bead}  ${safe(cut(a.title ?? '', titleRoom - 10))}${a.hooked.length > 1 ? pc.dim(` (+${a.hooked.length - 1})`) : ''}` : pc.dim('-');
-    const seen = a.last_activity ? pc.dim(`  active ${shortTime(a.last_activity)}`) : '';
+    const seen = a.last_activity ? pc.dim(`  active ${formatTime(a.last_activity)}`) : '';
     lines.push(`  ${colour('●')} ${safe(a.name.padEnd(nameWidth))}  ${a.role.padEnd(7)}  ${colour(a.state.padEnd(7))}  ${work}${seen}`);
   }
 

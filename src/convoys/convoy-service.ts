@@ -17,6 +17,7 @@ import { LANDED_REASON, convoyKind, type Convoy } from './convoy.js';
 import { sendMail } from '../mail/mail-service.js';
 import type { MergeRequest } from '../mrs/mr.js';
 import { latestRequest } from '../mrs/mr-service.js';
+import { plural } from '../ledger/wording.js';
 
 /** The tables a convoy query needs: a view or a transaction. */
 export interface ConvoyTables {
@@ -224,7 +225,7 @@ export function landingMail(tables: ConvoyTables & { readonly mrs?: ReadonlyMap<
 
 /** The line the observer prints (and writes in its commit message, without the icon) for a landing. */
 export function landedLine(convoy: Convoy): string {
-  return `🚚 landed ${convoy.id} "${convoy.title}" (${(convoy.tracks ?? []).length} beads)`;
+  return `🚚 landed ${convoy.id} "${convoy.title}" (${plural((convoy.tracks ?? []).length, 'bead')})`;
 }
 
 /**

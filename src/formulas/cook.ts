@@ -19,6 +19,7 @@ import { evaluateCondition, evaluateRange, matchGlob, substituteBraces, substitu
 import { stableTopoSort } from './topo.js';
 import { bindVars, defaultValues } from './vars.js';
 import { MAX_STEPS, stepsAtLeast, tooManySteps } from './step-budget.js';
+import { plural } from '../ledger/wording.js';
 
 export interface CookOptions {
   cwd: string;
@@ -340,7 +341,7 @@ class Lowering {
     const body = stepsAtLeast(loop.body, (inner) => this.knownIterations(inner, scope), (step) => expansionSteps(this.kitchen, step, 1));
     const total = this.produced + count * body;
     if (total > MAX_STEPS) {
-      throw tooManySteps(loop.origin, key, `the loop '${def.id}' (${count.toLocaleString('en-US')} iterations of ${body.toLocaleString('en-US')} steps)`, total, 'check the loop counts and ranges');
+      throw tooManySteps(loop.origin, key, `the loop '${def.id}' (${plural(count, 'iteration')} of ${plural(body, 'step')})`, total, 'check the loop counts and ranges');
     }
     return { values: loop.until !== undefined && loop.count === undefined ? [undefined] : Array.from({ length: count }, (_, i) => first + i), until: loop.until !== undefined && loop.count === undefined };
   }

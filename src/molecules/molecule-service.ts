@@ -22,6 +22,7 @@ import { OVERSEER, dirOf, idFromPath } from '../ledger/layout.js';
 import type { LedgerProblem } from '../ledger/view.js';
 import { agentKind } from '../agents/agent.js';
 import { hookedOn } from '../agents/hook.js';
+import { plural } from '../ledger/wording.js';
 
 
 /** What molecule queries need: a view or a transaction. */
@@ -267,7 +268,7 @@ export function digestOf(molecule: Molecule, summary?: string): { title: string;
   const progress = progressOf(molecule);
   const icons: Record<string, string> = { done: '✓', skipped: '⊖', in_progress: '◐', ready: '○', pending: '◌' };
   const lines = [
-    `Molecule ${molecule.id} from formula ${molecule.formula} v${molecule.formula_version}: ${progress.finished}/${progress.total} steps finished.`,
+    `Molecule ${molecule.id} from formula ${molecule.formula} v${molecule.formula_version}: ${progress.finished}/${plural(progress.total, 'step')} finished.`,
   ];
   if (molecule.bead) lines.push(`Worked on ${molecule.bead}.`);
   lines.push('');
@@ -293,5 +294,5 @@ export function recordDigest(tx: Transaction, molecule: Molecule, summary?: stri
     ...(molecule.bead && tx.beads.has(molecule.bead) ? { deps: [{ type: 'related' as const, id: molecule.bead }] } : {}),
   });
   const steps = progressOf(molecule).total;
-  return closeBead(tx, bead.id, { force: true, reason: `Squashed from ${isWispId(molecule.id) ? 'wisp' : 'molecule'} ${molecule.id} (${steps} steps)` }).bead;
+  return closeBead(tx, bead.id, { force: true, reason: `Squashed from ${isWispId(molecule.id) ? 'wisp' : 'molecule'} ${molecule.id} (${plural(steps, 'step')})` }).bead;
 }

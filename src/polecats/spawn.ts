@@ -27,6 +27,7 @@ import { bindCheckout } from '../agents/checkout.js';
 import { addWorktree, removeWorktree, resolveCommit } from '../git/sandboxes.js';
 import { mainWorkTree } from '../git/worktrees.js';
 import { LOGS_DIR_NAME, logPath, runSetupHooks, sandboxPath, sessionEnv, sessionLive, writeLauncher } from './sessions.js';
+import { plural } from '../ledger/wording.js';
 
 export interface SpawnOptions {
   /** The polecat to use (`--name`); default: an idle polecat with a sandbox, else the first unused name of polecats.names. */
@@ -285,7 +286,7 @@ export async function spawnConvoy(ledger: Ledger, input: Omit<BatchInput, 'agent
         for (const p of placed) recordPolecat(tx, p);
         return {
           result: r,
-          message: `convoy sling ${r.convoy.id}: ${r.convoy.title} (${r.beads.length} beads, spawned ${r.hooked.map((h) => `${h.agent} with ${h.bead}`).join(', ')})`,
+          message: `convoy sling ${r.convoy.id}: ${r.convoy.title} (${plural(r.beads.length, 'bead')}, spawned ${r.hooked.map((h) => `${h.agent} with ${h.bead}`).join(', ')})`,
         };
       }));
     } catch (error) {

@@ -15,6 +15,7 @@ import { activeMolecules, moleculesBoundTo } from '../molecules/molecule-service
 import { now as clockNow } from '../clock.js';
 import type { MergeRequest } from '../mrs/mr.js';
 import { latestRequest } from '../mrs/mr-service.js';
+import { plural } from '../ledger/wording.js';
 
 export interface PrimeInfo {
   agent: string;
@@ -108,7 +109,7 @@ function indent(text: string): string {
 
 /** A molecule's position for prime: progress, the current step in full, what comes next. */
 function moleculeText(m: MoleculeBrief): string[] {
-  const out = [`#### Molecule ${m.id}${m.wisp ? ' (wisp)' : ''}: ${m.title}`, `formula ${m.formula} v${m.formula_version} · ${m.finished}/${m.total} steps done`];
+  const out = [`#### Molecule ${m.id}${m.wisp ? ' (wisp)' : ''}: ${m.title}`, `formula ${m.formula} v${m.formula_version} · ${m.finished}/${plural(m.total, 'step')} done`];
   const vars = Object.entries(m.vars);
   if (vars.length > 0) out.push(`variables: ${vars.map(([k, v]) => `${k}=${v}`).join(', ')}`);
   const c = m.current;

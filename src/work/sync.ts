@@ -12,6 +12,7 @@ import type { MergeNote } from '../ledger/entity-kind.js';
 import { fetchBranches, pushIfUnchanged, remoteBranches, remoteNames, RemoteError, setUpstream, trackingRef, upstreamRemote } from '../git/remote.js';
 import { GtError, RepositoryError, UsageError } from '../errors.js';
 import { hasNativeGit } from '../git/native-reader.js';
+import { plural } from '../ledger/wording.js';
 
 const MAX_ATTEMPTS = 6;
 
@@ -112,7 +113,7 @@ export async function syncLedger(ledger: Ledger, options: SyncOptions = {}): Pro
       if (outcome.outcome === 'up-to-date') continue;
       report.merged.push({ from: label, outcome: outcome.outcome, changed: outcome.changed });
       report.notes.push(...outcome.notes);
-      say(`${outcome.outcome === 'merged' ? 'merged' : 'fast-forwarded to'} ${label}${outcome.changed.length > 0 ? ` (${outcome.changed.length <= 5 ? outcome.changed.join(', ') : `${outcome.changed.length} entities`})` : ''}`);
+      say(`${outcome.outcome === 'merged' ? 'merged' : 'fast-forwarded to'} ${label}${outcome.changed.length > 0 ? ` (${outcome.changed.length <= 5 ? outcome.changed.join(', ') : plural(outcome.changed.length, 'entity', 'entities')})` : ''}`);
     }
 
     const tip = ledger.requireLedgerTip();

@@ -80,7 +80,7 @@ describe('a convoy lands when its last bead closes, in the same command', () => 
     expect(out).toContain(`🚚 Convoy landed: Both (${cv})`);
     expect(out).not.toContain(`🚚 landed ${cv}`);
     // ann's commit closed the bead and landed the convoy; gt done then merged it into the ledger.
-    expect(landingsIn('gt/ledger', cv)).toEqual([`done ${a}: Left; landed ${cv} "Both" (1 beads)`]);
+    expect(landingsIn('gt/ledger', cv)).toEqual([`done ${a}: Left; landed ${cv} "Both" (1 bead)`]);
     expect(convoyOf(cv).status).toBe('closed');
     observerAddsNothing(cv);
   });

@@ -496,7 +496,7 @@ describe('a molecule on the hook', () => {
     expect(asJson<MoleculeJson>('ann', 'mol', 'show', mol)).toMatchObject({ status: 'done', finished: 5 });
     // The same commit landed the convoy tracking the bead; the observer merges it.
     expect(r.git('log', '-1', '--format=%s', 'gt/agents/ann').trim()).toBe(
-      `mol step done ${mol} submit: Submit Add audit log (molecule complete); close ${bead.id}; landed ${slung.convoy.id} "Work: Add audit log" (1 beads)`,
+      `mol step done ${mol} submit: Submit Add audit log (molecule complete); close ${bead.id}; landed ${slung.convoy.id} "Work: Add audit log" (1 bead)`,
     );
     r.gtOk('observe');
     expect(r.gtJson<{ status: string; close_reason?: string }[]>('show', bead.id)[0]).toMatchObject({ status: 'closed', close_reason: `molecule ${mol} (shiny) complete` });

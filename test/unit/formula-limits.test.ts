@@ -64,7 +64,7 @@ describe('the step limit', () => {
 
   it('refuses a loop count past the limit before building it, naming formula, key and limit', () => {
     const e = cookError({ big: loop('count = 100000000') }, 'big');
-    expect(e.message).toMatch(/big\.formula\.toml:6: steps\[0\]\.loop\.count: formula 'big': the loop 'l' \(100,000,000 iterations of 1 steps\) would make 100,000,000 steps, more than the limit of 100,000/);
+    expect(e.message).toMatch(/big\.formula\.toml:6: steps\[0\]\.loop\.count: formula 'big': the loop 'l' \(100,000,000 iterations of 1 step\) would make 100,000,000 steps, more than the limit of 100,000/);
   });
 
   it('counts nested loops and children: 1,000 × 1,000 is refused', () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { assigneeOption, checkOption, collect, labelList, parseLimit, priorityList, sortKeyOption, statusList } from '../options.js';
-import { beadLine, idWidthOf, printBeadList, printJson, printLine, shortTime, statusIcon } from '../output.js';
+import { beadLine, idWidthOf, printBeadList, printJson, printLine, printRow, formatTime, statusIcon, STATUS_LEGEND } from '../output.js';
 import { blockedBeads, dependentsOf, ledgerStats, listBeads, listBeadTexts, readyBeads, readyBeadTexts, SORT_KEYS } from '../../beads/queries.js';
 import { describeBlocker } from '../../beads/readiness.js';
 import { lookupBead } from '../../beads/bead-service.js';
@@ -9,6 +9,7 @@ import { knownTypes, splitList } from '../../beads/bead-input.js';
 import { UsageError } from '../../errors.js';
 import type { Bead, BeadStatus } from '../../beads/bead.js';
 import type { LedgerView } from '../../ledger/view.js';
+import { plural } from '../../ledger/wording.js';
 
 function lookup(view: LedgerView, query: string): Bead {
   return lookupBead(view.beads, view.broken.beads, query);
@@ -23,8 +24,8 @@ function printBead(view: LedgerView, bead: Bead): void {
   printLine(`  status: ${bead.status}   priority: P${bead.priority}   type: ${bead.type}${bead.assignee ? `   assignee: ${bead.assignee}` : ''}`);
   if (bead.labels.length > 0) printLine(`  labels: ${bead.labels.join(', ')}`);
   if (bead.external_ref) printLine(`  external: ${bead.external_ref}`);
-  printLine(`  created ${shortTime(bead.created_at)} by ${bead.created_by}, updated ${shortTime(bead.updated_at)}`);
-  if (bead.closed_at) printLine(`  closed ${shortTime(bead.closed_at)}${bead.close_reason ? `: ${bead.close_reason}` : ''}`);
+  printLine(`  created ${formatTime(bead.created_at)} by ${bead.created_by}, updated ${formatTime(bead.updated_at)}`);
+  if (bead.closed_at) printLine(`  closed ${formatTime(bead.closed_at)}${bead.close_reason ? `: ${bead.close_reason}` : ''}`);
   for (const [label, text] of [['Description', bead.description], ['Acceptance', bead.acceptance], ['Notes', bead.notes]] as const) {
     if (text) printLine(`\n  ${label}\n${indent(text)}`);
   }
@@ -42,7 +43,7 @@ function printBead(view: LedgerView, bead: Bead): void {
   }
   if (bead.comments.length > 0) {
     printLine('\n  Comments');
-    for (const c of bead.comments) printLine(`    ${c.author}, ${shortTime(c.at)}:\n${indent(indent(c.text))}`);
+    for (const c of bead.comments) printLine(`    ${c.author}, ${formatTime(c.at)}:\n${indent(indent(c.text))}`);
   }
 }
 
@@ -73,6 +74,7 @@ export function registerBeadReads(program: Command): void {
     .description('show beads in full: fields, dependencies, dependents, comments')
     .argument('<ids...>', 'bead ids (any unique prefixes)')
     .option('--json', 'print a JSON array of the beads, each with its dependents')
+    .addHelpText('after', STATUS_LEGEND)
     .action(async (ids: string[], _options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await ledger.view();
@@ -99,6 +101,7 @@ export function registerBeadReads(program: Command): void {
     .option('-r, --reverse', 'reverse the order')
     .option('-n, --limit <n>', 'show at most n beads', parseLimit)
     .option('--json', 'print a JSON array of beads')
+    .addHelpText('after', STATUS_LEGEND)
     .action(async (options: ListOptions, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
@@ -130,6 +133,7 @@ export function registerBeadReads(program: Command): void {
     .description('beads that can be started now: open, not deferred, nothing blocking them; most urgent and oldest first')
     .option('-n, --limit <n>', 'show at most n beads', parseLimit)
     .option('--json', 'print a JSON array of beads')
+    .addHelpText('after', STATUS_LEGEND)
     .action(async (options: { limit?: number }, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
@@ -145,6 +149,7 @@ export function registerBeadReads(program: Command): void {
     .command('blocked')
     .description('beads that cannot proceed, each with what blocks it')
     .option('--json', 'print a JSON array of beads, each with blocked_by')
+    .addHelpText('after', STATUS_LEGEND)
     .action(async (_options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
@@ -153,7 +158,7 @@ export function registerBeadReads(program: Command): void {
         if (blocked.length === 0) return printLine('nothing is blocked');
         const width = idWidthOf(blocked.map((b) => b.bead));
         for (const { bead, blockers } of blocked) {
-          printLine(beadLine(bead, width));
+          printRow(beadLine(bead, width));
           for (const b of blockers) printLine(`      ↳ ${describeBlocker(b)}`);
         }
       });
@@ -167,11 +172,11 @@ export function registerBeadReads(program: Command): void {
       await withLedger(command, async (ledger) => {
         const stats = ledgerStats(await readView(ledger));
         if (globalsOf(command).json) return printJson(stats);
-        printLine(`${stats.total} beads: ${stats.ready} ready, ${stats.blocked} blocked`);
+        printLine(`${plural(stats.total, 'bead')}: ${stats.ready} ready, ${stats.blocked} blocked`);
         printLine(`  by status:   ${Object.entries(stats.by_status).map(([k, v]) => `${k} ${v}`).join(', ')}`);
         printLine(`  by type:     ${Object.entries(stats.by_type).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`);
         printLine(`  by priority: ${Object.entries(stats.by_priority).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`);
-        if (stats.broken_files > 0) printLine(`  ${stats.broken_files} broken files (see gt doctor)`);
+        if (stats.broken_files > 0) printLine(`  ${plural(stats.broken_files, 'broken file')} (see gt doctor)`);
       });
     });
 }

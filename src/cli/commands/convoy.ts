@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { addressList, addressOption, collect, countOption, oneOf } from '../options.js';
-import { printJson, printLine, statusIcon } from '../output.js';
+import { CONVOY_LEGEND, printJson, printLine, printRow, statusIcon } from '../output.js';
+import { runConvoyView } from '../convoy-view.js';
 import {
   addToConvoy,
   closeConvoy,
@@ -21,6 +22,7 @@ import { realpathSync } from 'node:fs';
 import { splitList } from '../../beads/bead-input.js';
 import { UsageError } from '../../errors.js';
 import { yamlLibrary } from '../../ledger/yaml-library.js';
+import { plural } from '../../ledger/wording.js';
 
 function progressLine(p: ConvoyProgress): string {
   const icon = p.convoy.status === 'closed' ? '✓' : p.closed === p.total && p.total > 0 ? '●' : '▶';
@@ -36,7 +38,7 @@ function printProgress(p: ConvoyProgress): void {
   for (const t of p.tracked) {
     const icon = t.missing ? '?' : statusIcon(t.status);
     const request = t.request ? `  [${t.request.id} ${t.request.status}${t.request.waiting ? `: ${t.request.waiting}` : ''}]` : '';
-    printLine(`   ${icon} ${t.id.padEnd(width)}  ${t.status.padEnd(11)}  ${t.title ?? '(not on the ledger)'}${t.assignee ? `  @${t.assignee}` : ''}${request}`);
+    printRow(`   ${icon} ${t.id.padEnd(width)}  ${t.status.padEnd(11)}  ${t.title ?? '(not on the ledger)'}${t.assignee ? `  @${t.assignee}` : ''}${request}`);
   }
 }
 
@@ -85,10 +87,10 @@ export function registerConvoy(program: Command): void {
             feed: splitList(options.feed),
             ...(options.description !== undefined ? { description: options.description } : {}),
           });
-          return { result: c, message: `convoy create ${c.id}: ${c.title} (${(c.tracks ?? []).length} beads)` };
+          return { result: c, message: `convoy create ${c.id}: ${c.title} (${plural((c.tracks ?? []).length, 'bead')})` };
         });
         if (globalsOf(command).json) return printJson(result);
-        printLine(`🚚 created ${result.id}: ${result.title} (tracking ${(result.tracks ?? []).length} beads)`);
+        printLine(`🚚 created ${result.id}: ${result.title} (tracking ${plural((result.tracks ?? []).length, 'bead')})`);
       });
     });
 
@@ -128,6 +130,7 @@ export function registerConvoy(program: Command): void {
     .description('progress of a convoy: each tracked bead with its status and assignee (without an id: every open convoy)')
     .argument('[convoy]', 'convoy id (any unique prefix)')
     .option('--json', 'print the progress as JSON')
+    .addHelpText('after', CONVOY_LEGEND)
     .action(async (query: string | undefined, _options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
@@ -148,22 +151,29 @@ export function registerConvoy(program: Command): void {
     .option('--all', 'include closed convoys')
     .option('--status <status>', 'only convoys with this status (open or closed)', oneOf('--status', ['open', 'closed'], 'convoy status'))
     .option('--tree', 'show the tracked beads under each convoy')
+    .option('-i, --interactive', 'browse them on the terminal: arrow keys move, Enter shows a convoy\'s beads with status and assignee, q quits')
     .option('--json', 'print a JSON array of convoys with their progress')
-    .action(async (options: { all?: boolean; status?: string; tree?: boolean }, command: Command) => {
+    .addHelpText('after', CONVOY_LEGEND)
+    .action(async (options: { all?: boolean; status?: string; tree?: boolean; interactive?: boolean }, command: Command) => {
       if (options.status !== undefined && !['open', 'closed'].includes(options.status)) {
         throw new UsageError(`invalid convoy status '${options.status}'`, 'use --status open or --status closed');
+      }
+      if (options.interactive) {
+        if (globalsOf(command).json || options.tree) throw new UsageError(`-i is a view for a person: it does not go with ${globalsOf(command).json ? '--json' : '--tree'}`, 'drop one of them');
+        if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError('gt convoy list -i needs a terminal (stdin and stdout)', 'drop -i to print the list');
       }
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
         const progress = listConvoys(view.convoys, options).map((c) => progressOf(view, c));
         if (globalsOf(command).json) return printJson(progress.map(progressJson));
+        if (options.interactive && progress.length > 0) return runConvoyView(progress);
         if (progress.length === 0) return printLine(options.all || options.status ? 'no convoys' : 'no open convoys (see --all)');
         for (const p of progress) {
-          printLine(progressLine(p));
+          printRow(progressLine(p));
           if (!options.tree) continue;
           p.tracked.forEach((t, i) => {
             const branch = i === p.tracked.length - 1 ? '└─' : '├─';
-            printLine(`   ${branch} ${t.missing ? '?' : statusIcon(t.status)} ${t.id}  ${t.title ?? '(not on the ledger)'}${t.assignee ? `  @${t.assignee}` : ''}`);
+            printRow(`   ${branch} ${t.missing ? '?' : statusIcon(t.status)} ${t.id}  ${t.title ?? '(not on the ledger)'}${t.assignee ? `  @${t.assignee}` : ''}`);
           });
         }
       });
@@ -243,7 +253,7 @@ export function registerConvoy(program: Command): void {
             realpathSync(process.argv[1]!),
           );
           if (globalsOf(command).json) return printJson(result);
-          printLine(`🚚 ${result.convoy.id}: ${result.convoy.title} with ${result.beads.length} beads`);
+          printLine(`🚚 ${result.convoy.id}: ${result.convoy.title} with ${plural(result.beads.length, 'bead')}`);
           for (const b of result.beads) printLine(`   ○ ${b.id}  ${b.title}`);
           for (const p of result.polecats) {
             printLine(`   ⚓ ${p.bead} hooked on polecat ${p.polecat}${p.queued ? ' (queued: polecats.max loops run; gt witness starts it)' : `, loop ${p.pid}`}`);
@@ -261,10 +271,10 @@ export function registerConvoy(program: Command): void {
             ...(options.owner !== undefined ? { owner: options.owner } : {}),
             notify: splitList(options.notify),
           });
-          return { result: r, message: `convoy sling ${r.convoy.id}: ${r.convoy.title} (${r.beads.length} beads${r.hooked.length > 0 ? `, hooked ${r.hooked.map((h) => `${h.bead} on ${h.agent}`).join(', ')}` : ''})` };
+          return { result: r, message: `convoy sling ${r.convoy.id}: ${r.convoy.title} (${plural(r.beads.length, 'bead')}${r.hooked.length > 0 ? `, hooked ${r.hooked.map((h) => `${h.bead} on ${h.agent}`).join(', ')}` : ''})` };
         });
         if (globalsOf(command).json) return printJson(result);
-        printLine(`🚚 ${result.convoy.id}: ${result.convoy.title} with ${result.beads.length} beads`);
+        printLine(`🚚 ${result.convoy.id}: ${result.convoy.title} with ${plural(result.beads.length, 'bead')}`);
         for (const b of result.beads) printLine(`   ○ ${b.id}  ${b.title}`);
         for (const h of result.hooked) printLine(`   ⚓ ${h.bead} hooked on ${h.agent}`);
         for (const agent of result.busy) printLine(`   ${agent} is busy: it gets this convoy's work when its hook is free`);

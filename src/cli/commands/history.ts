@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf } from '../context.js';
-import { printJson, printLine, shortTime } from '../output.js';
+import { printJson, printLine, formatTime } from '../output.js';
 import { resolveId } from '../../beads/ids.js';
 import { changedFields } from '../../beads/bead-diff.js';
 import { fileHistory } from '../../ledger/file-history.js';
@@ -34,7 +34,7 @@ export function registerHistory(program: Command): void {
         const cut = cutAt ? { commit: cutAt, change: 'history-cut' as const, subject: 'earlier history is not in this shallow clone (git fetch --unshallow)' } : undefined;
         if (globalsOf(command).json) return printJson(cut ? [...entries, { ...cut, fields: [] }] : entries);
         for (const e of entries) {
-          printLine(`${e.commit.slice(0, 10)}  ${shortTime(e.at)}  ${e.author.padEnd(10)}  ${e.change}${e.fields.length > 0 && e.change !== 'created' ? `: ${e.fields.join(', ')}` : ''}${e.status ? `  [${e.status}]` : ''}`);
+          printLine(`${e.commit.slice(0, 10)}  ${formatTime(e.at)}  ${e.author.padEnd(10)}  ${e.change}${e.fields.length > 0 && e.change !== 'created' ? `: ${e.fields.join(', ')}` : ''}${e.status ? `  [${e.status}]` : ''}`);
           printLine(`            ${e.subject}`);
         }
         if (cut) printLine(`${cut.commit.slice(0, 10)}  … ${cut.subject}`);

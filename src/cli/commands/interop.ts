@@ -6,6 +6,7 @@ import { exportBeads, formatFromPath, planImport, type InteropFormat } from '../
 import { applyImport } from '../../beads/bead-import.js';
 import { UsageError } from '../../errors.js';
 import { oneOf } from '../options.js';
+import { plural } from '../../ledger/wording.js';
 
 const FORMATS: readonly InteropFormat[] = ['jsonl', 'json', 'yaml'];
 
@@ -61,7 +62,7 @@ export function registerInterop(program: Command): void {
         const text = exportBeads([...view.beads.values()], format);
         if (options.output) {
           writeFileSync(options.output, text);
-          process.stderr.write(`exported ${view.beads.size} beads to ${options.output}\n`);
+          process.stderr.write(`exported ${plural(view.beads.size, 'bead')} to ${options.output}\n`);
         } else process.stdout.write(text);
       });
     });

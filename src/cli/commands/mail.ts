@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { withLedger, globalsOf, readView } from '../context.js';
-import { printJson, printLine, shortTime, terminalSafe } from '../output.js';
+import { printJson, printLine, printRow, formatTime, terminalSafe } from '../output.js';
 import { inboxOf, lookupMail, readMail, replyTo, sendMail, unreadFor } from '../../mail/mail-service.js';
 import type { Mail } from '../../mail/mail.js';
 import { nudgeAgent } from '../../work/nudge.js';
@@ -77,7 +77,7 @@ export function registerMail(program: Command): void {
         const messages = inboxOf(await readView(ledger), ledger.actor.name, { unreadOnly: options.unread === true });
         if (globalsOf(command).json) return printJson(messages);
         if (messages.length === 0) return printLine(options.unread ? 'no unread mail' : 'no mail');
-        for (const m of messages) printLine(`${m.status === 'unread' ? '●' : ' '} ${m.id}  ${shortTime(m.created_at)}  ${m.from.padEnd(10)}  ${m.subject}`);
+        for (const m of messages) printRow(`${m.status === 'unread' ? '●' : ' '} ${m.id}  ${formatTime(m.created_at)}  ${m.from.padEnd(10)}  ${m.subject}`);
       });
     });
 
@@ -105,7 +105,7 @@ export function registerMail(program: Command): void {
         }
         if (unread === 0) return printLine('no unread mail');
         printLine(`${unread} unread${nudges.length > 0 ? ` (${nudges.length} nudge${nudges.length === 1 ? '' : 's'})` : ''}`);
-        for (const m of [...nudges, ...rest]) printLine(terminalSafe(`${m.kind === 'nudge' ? '⚠ nudge' : '● mail '}  ${m.id}  ${shortTime(m.created_at)}  ${m.from.padEnd(10)}  ${m.subject}`));
+        for (const m of [...nudges, ...rest]) printRow(`${m.kind === 'nudge' ? '⚠ nudge' : '● mail '}  ${m.id}  ${formatTime(m.created_at)}  ${m.from.padEnd(10)}  ${m.subject}`);
       });
     });
 
@@ -125,7 +125,7 @@ export function registerMail(program: Command): void {
         if (globalsOf(command).json) return printJson(shown);
         printLine(`From:    ${shown.from}`);
         printLine(`To:      ${shown.to}`);
-        printLine(`Date:    ${shortTime(shown.created_at)}`);
+        printLine(`Date:    ${formatTime(shown.created_at)}`);
         printLine(`Subject: ${shown.subject}`);
         if (shown.reply_to) printLine(`In reply to: ${shown.reply_to}`);
         if (shown.body) {

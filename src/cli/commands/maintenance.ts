@@ -15,6 +15,7 @@ import { checkAgentName } from '../../ledger/names.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { LedgerConfig } from '../../ledger/config.js';
 import { GtError, NotFoundError } from '../../errors.js';
+import { plural } from '../../ledger/wording.js';
 
 export function registerMaintenance(program: Command): void {
   program
@@ -43,7 +44,7 @@ export function registerMaintenance(program: Command): void {
           for (const r of await mergeAgentBranches(ledger, agents)) {
             reports.push(r);
             if (r.outcome === 'up-to-date') lines.push(`${r.agent}: nothing to merge`);
-            else lines.push(`${r.agent}: merged ${r.changed.length} entit${r.changed.length === 1 ? 'y' : 'ies'}${r.changed.length > 0 ? ` (${r.changed.join(', ')})` : ''}`);
+            else lines.push(`${r.agent}: merged ${plural(r.changed.length, 'entity', 'entities')}${r.changed.length > 0 ? ` (${r.changed.join(', ')})` : ''}`);
             for (const n of r.notes) lines.push(`  ${describeMergeNote(n)}`);
           }
         }
@@ -52,7 +53,7 @@ export function registerMaintenance(program: Command): void {
           const changed = r.outcome === 'up-to-date' ? [] : r.changed;
           const notes = r.outcome === 'up-to-date' ? [] : r.notes;
           reports.push({ ref: name, outcome: r.outcome, ...(r.outcome !== 'up-to-date' ? { commit: r.commit } : {}), changed, notes });
-          lines.push(r.outcome === 'up-to-date' ? `${name}: nothing to merge` : `${name}: ${r.outcome === 'merged' ? 'merged' : 'fast-forwarded'} ${changed.length} entit${changed.length === 1 ? 'y' : 'ies'}${changed.length > 0 && changed.length <= 10 ? ` (${changed.join(', ')})` : ''}`);
+          lines.push(r.outcome === 'up-to-date' ? `${name}: nothing to merge` : `${name}: ${r.outcome === 'merged' ? 'merged' : 'fast-forwarded'} ${plural(changed.length, 'entity', 'entities')}${changed.length > 0 && changed.length <= 10 ? ` (${changed.join(', ')})` : ''}`);
           for (const n of notes) lines.push(`  ${describeMergeNote(n)}`);
         }
         if (globalsOf(command).json) return printJson(reports);
@@ -78,7 +79,7 @@ export function registerMaintenance(program: Command): void {
         for (const line of driver) printLine(line);
         const prefix = report.dryRun ? 'would ' : '';
         if (report.adopted) printLine(`${prefix}adopt ${report.remote}'s ledger (gt/ledger follows ${report.remote}/gt/ledger)`);
-        for (const m of report.merged) printLine(`${report.dryRun ? 'would merge' : m.outcome === 'merged' ? 'merged' : 'fast-forwarded to'} ${m.from}${m.changed.length > 0 ? `: ${m.changed.length <= 10 ? m.changed.join(', ') : `${m.changed.length} entities`}` : ''}`);
+        for (const m of report.merged) printLine(`${report.dryRun ? 'would merge' : m.outcome === 'merged' ? 'merged' : 'fast-forwarded to'} ${m.from}${m.changed.length > 0 ? `: ${m.changed.length <= 10 ? m.changed.join(', ') : plural(m.changed.length, 'entity', 'entities')}` : ''}`);
         for (const n of report.notes) printLine(`  ${describeMergeNote(n)}`);
         if (report.pushed) printLine(report.dryRun ? `would push gt/ledger to ${report.remote}` : `pushed gt/ledger to ${report.remote}`);
         if (!report.pushed && report.merged.length === 0 && !report.adopted) printLine(`gt/ledger is the same here and on ${report.remote}`);

@@ -27,6 +27,7 @@ import { formatDuration } from '../../molecules/duration.js';
 import type { Convoy } from '../../convoys/convoy.js';
 import { landedNotice, writeAndLand } from '../../work/close-and-land.js';
 import { now as clockNow } from '../../clock.js';
+import { plural } from '../../ledger/wording.js';
 
 /**
  * Cooks a formula with variables bound. `offered` (sling's `issue` and `feature`, as upstream) go under
@@ -82,7 +83,7 @@ function stepNote(p: StepProgress, moleculeId: string, now: number): string {
 
 function printMolecule(m: Molecule, progress: MoleculeProgress, now: number): void {
   printLine(`${moleculeIcon(m)} ${m.id}${isWispId(m.id) ? ' (wisp)' : ''}: ${m.title}   [${m.status}]`);
-  const facts = [`formula ${m.formula} v${m.formula_version}`, `${progress.finished}/${progress.total} steps done`];
+  const facts = [`formula ${m.formula} v${m.formula_version}`, `${progress.finished}/${plural(progress.total, 'step')} done`];
   if (m.assignee) facts.push(`assignee ${m.assignee}`);
   if (m.bead) facts.push(`bead ${m.bead}`);
   printLine(`   ${facts.join(' · ')}`);
@@ -137,7 +138,7 @@ function printStepFull(s: StepBrief): void {
 }
 
 function printCurrent(b: MoleculeBrief, actor: string, progress: MoleculeProgress): void {
-  printLine(`${b.wisp ? '☁' : '⚗'} ${b.id}: ${b.title} (${b.finished}/${b.total} steps done)`);
+  printLine(`${b.wisp ? '☁' : '⚗'} ${b.id}: ${b.title} (${b.finished}/${plural(b.total, 'step')} done)`);
   if (b.status === 'done') return printLine('✓ complete');
   if (b.current) {
     const c = b.current;
@@ -181,7 +182,7 @@ export function registerMolecule(program: Command): void {
         const { proto, vars } = cookBound(formula, cwdOf(ledger), given, { pouring: true });
         const { result } = await ledger.write((tx) => {
           const m = pourMolecule(tx, proto, { vars, assignee, ...(options.title !== undefined ? { title: options.title } : {}) });
-          return { result: m, message: `mol pour ${m.id}: ${m.title} (${proto.formula} v${proto.version}, ${m.steps.length} steps)` };
+          return { result: m, message: `mol pour ${m.id}: ${m.title} (${proto.formula} v${proto.version}, ${plural(m.steps.length, 'step')})` };
         });
         reportPour(command, result, proto);
       });
@@ -409,7 +410,7 @@ export function registerMolecule(program: Command): void {
 function reportPour(command: Command, m: Molecule, proto: Protomolecule): void {
   const progress = progressOf(m);
   if (globalsOf(command).json) return printJson(showJson(m, progress));
-  printLine(`${moleculeIcon(m)} ${isWispId(m.id) ? 'wisp' : 'poured'} ${m.id}: ${m.title} (${progress.total} steps from ${proto.formula} v${proto.version})`);
+  printLine(`${moleculeIcon(m)} ${isWispId(m.id) ? 'wisp' : 'poured'} ${m.id}: ${m.title} (${plural(progress.total, 'step')} from ${proto.formula} v${proto.version})`);
   const ready = progress.steps.filter((p) => p.state === 'ready' && !p.container).map((p) => p.step.id);
   if (ready.length > 0) printLine(`ready: ${ready.slice(0, 8).join(', ')}${ready.length > 8 ? `, … (${ready.length})` : ''}`);
 }

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { realpathSync } from 'node:fs';
 import { globalsOf, withLedger } from '../context.js';
-import { printJson, printLine, terminalSafe } from '../output.js';
+import { printJson, printLine, terminalSafe, formatTime } from '../output.js';
 import { observe } from '../../observer/observe.js';
 import { watchRepository } from '../../observer/watch.js';
 import { runWitness } from '../../polecats/witness.js';
@@ -10,9 +10,8 @@ import { runRefinery } from '../../refinery/refinery.js';
 import { recordRunning, type LoopName } from '../../observer/running.js';
 import { settingsOf } from '../../settings/settings-service.js';
 
-function clock(): string {
-  return new Date().toTimeString().slice(0, 8);
-}
+/** Log lines of a long-running process start with the wall-clock time, in human output's one format. */
+const clock = (): string => formatTime(Date.now());
 
 export function registerObserver(program: Command): void {
   program

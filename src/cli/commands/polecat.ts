@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
-import { printJson, printLine, terminalSafe } from '../output.js';
+import { formatTime, printJson, printLine, terminalSafe } from '../output.js';
 import { peekPolecat, polecatList } from '../../polecats/list.js';
 import { UsageError } from '../../errors.js';
 import { settingsOf } from '../../settings/settings-service.js';
@@ -30,7 +30,7 @@ export function registerPolecat(program: Command): void {
         if (globalsOf(command).json) return printJson(list);
         if (list.length === 0) return printLine('no polecats yet (gt sling <bead> --spawn)');
         const width = list.reduce((w, p) => Math.max(w, p.name.length), 0);
-        const at = (iso: string | undefined): string => (iso ? iso.replace('T', ' ').slice(0, 16) : '-');
+        const at = (iso: string | undefined): string => formatTime(iso) || '-';
         for (const p of list) {
           printLine(
             terminalSafe(`${p.name.padEnd(width)}  ${p.state.padEnd(7)}  ${p.bead ?? '-'}  ${p.pid !== undefined ? `pid ${p.pid}` : '-'}  ${p.started ? `started ${at(p.started)}` : ''}  active ${at(p.last_activity)}  ${p.worktree ?? ''}`.trimEnd()),

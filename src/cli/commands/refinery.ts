@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { globalsOf, readView, withLedger } from '../context.js';
-import { printJson, printLine, shortTime, terminalSafe } from '../output.js';
+import { printJson, printLine, formatTime, terminalSafe } from '../output.js';
 import { runRefinery } from '../../refinery/refinery.js';
 import { secondsOption } from '../options.js';
 import type { MergeRequest } from '../../mrs/mr.js';
@@ -8,9 +8,8 @@ import { lookupMr, retryRequest } from '../../mrs/mr-service.js';
 import { queueOrder, rejectAndHandBack } from '../../work/merge-queue.js';
 import { recordRunning } from '../../observer/running.js';
 
-function clock(): string {
-  return new Date().toTimeString().slice(0, 8);
-}
+/** Log lines of a long-running process start with the wall-clock time, in human output's one format. */
+const clock = (): string => formatTime(Date.now());
 
 function requestLine(mr: MergeRequest, width: number): string {
   const why = mr.waiting ? `  (waiting: ${mr.waiting})` : mr.status === 'conflict' && mr.conflict_bead ? `  (resolve: ${mr.conflict_bead})` : '';
@@ -88,12 +87,12 @@ export function registerRefinery(program: Command): void {
         printLine(terminalSafe(`${mr.id}: ${mr.branch} → ${mr.target}  [${mr.status}]`));
         printLine(terminalSafe(`   bead ${mr.bead}${mr.convoy ? `   convoy ${mr.convoy}` : ''}   agent ${mr.agent}   priority P${mr.priority}   attempts ${mr.attempts}`));
         printLine(`   commit ${mr.commit}${mr.merge_commit ? `   merged as ${mr.merge_commit}` : ''}`);
-        printLine(`   created ${shortTime(mr.created_at)} by ${mr.created_by}   updated ${shortTime(mr.updated_at)}${mr.merged_at ? `   merged ${shortTime(mr.merged_at)}` : ''}`);
+        printLine(`   created ${formatTime(mr.created_at)} by ${mr.created_by}   updated ${formatTime(mr.updated_at)}${mr.merged_at ? `   merged ${formatTime(mr.merged_at)}` : ''}`);
         if (mr.waiting) printLine(terminalSafe(`   waiting: ${mr.waiting}`));
         if (mr.conflict_files?.length) printLine(terminalSafe(`   conflicting files: ${mr.conflict_files.join(', ')}${mr.conflict_bead ? `   (resolve: ${mr.conflict_bead})` : ''}`));
         if (mr.supersedes) printLine(`   supersedes ${mr.supersedes}`);
         if (mr.superseded_by) printLine(`   superseded by ${mr.superseded_by}`);
-        if (mr.escalated_at) printLine(`   escalated to the overseer ${shortTime(mr.escalated_at)}`);
+        if (mr.escalated_at) printLine(`   escalated to the overseer ${formatTime(mr.escalated_at)}`);
         if (mr.test_tail) {
           printLine('   test output (tail):');
           for (const line of mr.test_tail.split('\n')) printLine(terminalSafe(`     ${line}`));

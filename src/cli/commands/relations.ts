@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
-import { printJson, printLine, statusIcon } from '../output.js';
+import { formatTime, printJson, printLine, statusIcon } from '../output.js';
 import { addComment, addDependency, findBead, lookupBead, removeDependency, updateBead } from '../../beads/bead-service.js';
 import { dependencyTree, type DepTreeNode } from '../../beads/graph.js';
 import { splitList } from '../../beads/bead-input.js';
@@ -131,7 +131,7 @@ export function registerRelations(program: Command): void {
         const bead = lookupBead(view.beads, view.broken.beads, id);
         if (globalsOf(command).json) return printJson(bead.comments);
         if (bead.comments.length === 0) return printLine(`${bead.id} has no comments`);
-        for (const c of bead.comments) printLine(`${c.author}, ${c.at}:\n  ${c.text.split('\n').join('\n  ')}`);
+        for (const c of bead.comments) printLine(`${c.author}, ${formatTime(c.at)}:\n  ${c.text.split('\n').join('\n  ')}`);
       });
     });
 }

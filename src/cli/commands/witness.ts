@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { realpathSync } from 'node:fs';
 import { globalsOf, withLedger } from '../context.js';
-import { printJson, printLine, terminalSafe } from '../output.js';
+import { printJson, printLine, terminalSafe, formatTime } from '../output.js';
 import { runWitness, witnessPass } from '../../polecats/witness.js';
 import { secondsOption } from '../options.js';
 
-function clock(): string {
-  return new Date().toTimeString().slice(0, 8);
-}
+/** Log lines of a long-running process start with the wall-clock time, in human output's one format. */
+const clock = (): string => formatTime(Date.now());
 
 export function registerWitness(program: Command): void {
   program

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
-import { printJson, printLine, terminalSafe } from '../output.js';
+import { formatTime, printJson, printLine, terminalSafe } from '../output.js';
 import { parseRole, slingBead, touchAgent, unslingBead } from '../../work/hook-service.js';
 import { hookedOn } from '../../agents/hook.js';
 import { agentsOverview, knownAgents } from '../../agents/agent-overview.js';
@@ -18,6 +18,7 @@ import { loadFormula } from '../../formulas/cook.js';
 import { spawnPolecat } from '../../polecats/spawn.js';
 import { realpathSync } from 'node:fs';
 import { finishWork } from '../../refinery/done.js';
+import { plural } from '../../ledger/wording.js';
 
 export function registerWork(program: Command): void {
   program
@@ -79,7 +80,7 @@ export function registerWork(program: Command): void {
         for (const id of result.displaced) printLine(`↩ ${id} taken off ${result.agent}'s hook (back to open)`);
         if (!result.already) printLine(`⚓ ${result.bead.id} hooked on ${result.agent}: ${result.bead.title}`);
         if (result.convoy) printLine(`🚚 tracked by new convoy ${result.convoy.id}: ${result.convoy.title}`);
-        if (result.molecule) printLine(`⚗ molecule ${result.molecule.id} (${result.molecule.formula}, ${result.molecule.steps.length} steps) poured on ${result.bead.id}`);
+        if (result.molecule) printLine(`⚗ molecule ${result.molecule.id} (${result.molecule.formula}, ${plural(result.molecule.steps.length, 'step')}) poured on ${result.bead.id}`);
       });
     });
 
@@ -163,7 +164,7 @@ export function registerWork(program: Command): void {
         if (overview.length === 0) return printLine('no agents yet (gt agents add <name>, or gt sling <bead> <agent> --create-agent)');
         const width = overview.reduce((w, a) => Math.max(w, a.name.length), 0);
         for (const a of overview) {
-          printLine(`${a.name.padEnd(width)}  ${a.role.padEnd(8)}  ${a.state.padEnd(7)}  ${a.hooked.length > 0 ? a.hooked.join(', ') : '-'}  ${a.last_activity ? `last active ${a.last_activity.replace('T', ' ').slice(0, 16)}` : ''}`.trimEnd());
+          printLine(`${a.name.padEnd(width)}  ${a.role.padEnd(8)}  ${a.state.padEnd(7)}  ${a.hooked.length > 0 ? a.hooked.join(', ') : '-'}  ${a.last_activity ? `last active ${formatTime(a.last_activity)}` : ''}`.trimEnd());
         }
       });
     });
