@@ -155,3 +155,30 @@ export function headAndRefTimes(worktree: string, ref: string): number[] {
     return [];
   }
 }
+
+export interface WorktreeEntry {
+  path: string;
+  /** `refs/heads/…` it has checked out; undefined when detached or bare. */
+  branch?: string;
+  /** git would prune it: its folder is gone (git says why). */
+  prunable?: string;
+}
+
+/** The repository's worktrees as `git worktree list --porcelain` gives them (the main one first). */
+export function worktreeEntries(commonDir: string): WorktreeEntry[] {
+  const entries: WorktreeEntry[] = [];
+  let current: WorktreeEntry | undefined;
+  for (const line of inCommon(commonDir, ['worktree', 'list', '--porcelain']).split('\n')) {
+    if (line.startsWith('worktree ')) entries.push((current = { path: line.slice('worktree '.length) }));
+    else if (current && line.startsWith('branch ')) current.branch = line.slice('branch '.length);
+    else if (current && (line === 'prunable' || line.startsWith('prunable '))) current.prunable = line.slice('prunable'.length).trim() || 'its folder is gone';
+  }
+  // git before 2.31 does not say "prunable": a registered folder that is gone is.
+  for (const e of entries.slice(1)) if (e.prunable === undefined && !existsSync(e.path)) e.prunable = 'its folder is gone';
+  return entries;
+}
+
+/** `git worktree prune`: forgets worktrees whose folders are gone (their branches and commits stay). */
+export function pruneWorktrees(commonDir: string): void {
+  inCommon(commonDir, ['worktree', 'prune']);
+}

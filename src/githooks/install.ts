@@ -125,12 +125,12 @@ export function hooksStatus(cwd: string, launcher: GtLauncher = currentLauncher(
   return { hooksDir, hooks };
 }
 
-/** Installs gt's script for every hook; running it again changes nothing. */
-export function installHooks(cwd: string, launcher: GtLauncher = currentLauncher()): { hooksDir: string; changes: HookChange[] } {
+/** Installs gt's script for every hook (or only those named); running it again changes nothing. */
+export function installHooks(cwd: string, launcher: GtLauncher = currentLauncher(), only: readonly HookName[] = HOOK_NAMES): { hooksDir: string; changes: HookChange[] } {
   const hooksDir = hooksDirOf(cwd);
   const script = hookScript(launcher);
   mkdirSync(hooksDir, { recursive: true });
-  const changes = HOOK_NAMES.map((name): HookChange => {
+  const changes = only.map((name): HookChange => {
     const path = join(hooksDir, name);
     const chained = path + CHAINED_SUFFIX;
     const text = readText(path);
@@ -151,6 +151,25 @@ export function installHooks(cwd: string, launcher: GtLauncher = currentLauncher
     return { name, action: 'chained', detail: `your hook is kept as ${name}${CHAINED_SUFFIX} and runs first` };
   });
   return { hooksDir, changes };
+}
+
+/**
+ * What `gt doctor` says of the hooks, and what `--fix` may do. Only where gt's hooks were installed
+ * (at least one of them is there): a repository that never ran `gt hooks install` has not asked for
+ * them. Then a hook of gt's that is missing is put back, and one that runs another node or gt is
+ * rewritten; a hook of someone else's where gt's should be is left (it was put there after gt's) and
+ * reported: `gt hooks install` keeps it and chains it.
+ */
+export function hooksToRepair(cwd: string, launcher: GtLauncher = currentLauncher()): { missing: HookName[]; stale: HookName[]; foreign: HookName[]; hooksDir: string } {
+  const status = hooksStatus(cwd, launcher);
+  const none = { missing: [], stale: [], foreign: [], hooksDir: status.hooksDir };
+  if (!status.hooks.some((h) => h.state === 'installed' || h.state === 'chained')) return none;
+  return {
+    missing: status.hooks.filter((h) => h.state === 'not-installed').map((h) => h.name),
+    stale: status.hooks.filter((h) => h.current === false).map((h) => h.name),
+    foreign: status.hooks.filter((h) => h.state === 'foreign').map((h) => h.name),
+    hooksDir: status.hooksDir,
+  };
 }
 
 /** Removes gt's scripts and puts back the hooks they chained to. */

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ledger } from './ledger.js';
 import { staleLockMs } from './ledger.js';
@@ -15,26 +15,76 @@ export interface DoctorFinding {
   message: string;
 }
 
-function staleLocks(ledger: Ledger): DoctorFinding[] {
-  const findings: DoctorFinding[] = [];
+/** A git ref lock this much older than gt's stale time is nobody's: git holds one for milliseconds. */
+const REF_LOCK_GRACE_MS = 60_000;
+/**
+ * gt's other locks (witness, polecats, observer, history…) have stale times of their own, up to a
+ * minute, and are refreshed every third of it while held: one untouched for longer is nobody's.
+ */
+const STATE_LOCK_STALE_MS = 60_000;
+
+interface StaleLock {
+  path: string;
+  /** gt's own lock (a folder proper-lockfile refreshes while held), or a git ref lock file. */
+  kind: 'gt' | 'ref';
+  ageMs: number;
+}
+
+/**
+ * Locks left by killed processes: gt's in its state folder (`write.lock`, `observer.lock`, …, kept
+ * fresh while held, so one past the stale time is nobody's), and `.lock` files of gt's refs.
+ */
+function staleLocksOf(ledger: Ledger): StaleLock[] {
+  const found: StaleLock[] = [];
   const now = ledger.now();
-  const check = (path: string): void => {
-    if (existsSync(path) && now - statSync(path).mtimeMs > staleLockMs()) {
-      findings.push({ severity: 'warning', message: `stale lock ${path} (left by a killed process; the next write takes it over)` });
+  const check = (path: string, kind: StaleLock['kind'], staleMs = staleLockMs()): void => {
+    let mtime: number;
+    try {
+      mtime = statSync(path).mtimeMs;
+    } catch {
+      return;
     }
+    if (now - mtime > staleMs) found.push({ path, kind, ageMs: now - mtime });
   };
-  check(join(ledger.repo.stateDir, 'write.lock'));
+  if (existsSync(ledger.repo.stateDir)) {
+    for (const name of readdirSync(ledger.repo.stateDir)) {
+      if (name.endsWith('.lock')) check(join(ledger.repo.stateDir, name), 'gt', name === 'write.lock' ? staleLockMs() : STATE_LOCK_STALE_MS);
+    }
+  }
   const refsDir = join(ledger.repo.paths.commonDir, 'refs', 'heads', 'gt');
   const walk = (dir: string): void => {
     if (!existsSync(dir)) return;
     for (const name of readdirSync(dir)) {
       const full = join(dir, name);
       if (statSync(full).isDirectory()) walk(full);
-      else if (name.endsWith('.lock')) check(full);
+      else if (name.endsWith('.lock')) check(full, 'ref');
     }
   };
   walk(refsDir);
-  return findings;
+  return found;
+}
+
+function staleLocks(ledger: Ledger): DoctorFinding[] {
+  return staleLocksOf(ledger).map((l) => ({ severity: 'warning', message: `stale lock ${l.path} (left by a killed process; the next write takes it over; gt doctor --fix removes it)` }));
+}
+
+/**
+ * `gt doctor --fix`: removes stale locks. gt's own are past the time after which any gt would take
+ * them over anyway; a ref lock must also be a minute old, as a running git could hold one. Returns
+ * one line per lock removed, and one per lock left and why.
+ */
+export function fixStaleLocks(ledger: Ledger): { fixed: string[]; left: string[] } {
+  const fixed: string[] = [];
+  const left: string[] = [];
+  for (const lock of staleLocksOf(ledger)) {
+    if (lock.kind === 'ref' && lock.ageMs < staleLockMs() + REF_LOCK_GRACE_MS) {
+      left.push(`left ${lock.path}: a ref lock younger than a minute may belong to a running git`);
+      continue;
+    }
+    rmSync(lock.path, { recursive: true, force: true });
+    fixed.push(`removed stale lock ${lock.path} (${Math.round(lock.ageMs / 1000)} s old)`);
+  }
+  return { fixed, left };
 }
 
 /**

@@ -161,8 +161,8 @@ function whatWouldBeLost(a: Assessment): string | undefined {
   return parts.length > 0 ? parts.join(' and ') : undefined;
 }
 
-/** UTC time as 20261130T141500Z. */
-function stamp(ms: number): string {
+/** UTC time as 20261130T141500Z (rescue refs are named with it). */
+export function stamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
 }
 

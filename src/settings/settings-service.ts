@@ -5,9 +5,9 @@
  * overseer's: an agent's `config set` is refused, so settings never travel on agent branches from gt
  * (a ledger merged from another clone still merges them key by key, see settings-store.ts).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { LedgerConfig, SettingValue, SettingsMap } from '../ledger/config.js';
 import { decodeSettingsFile, encodeSettingsFile } from '../ledger/config-codec.js';
 import { splitSettingKey, storedSetting, withSetting, withoutSetting } from '../ledger/settings-store.js';
@@ -71,7 +71,48 @@ export function readLocalSettings(gitDir: string): SettingsMap {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw error;
   }
-  return decodeSettingsFile(text, path);
+  try {
+    return decodeSettingsFile(text, path);
+  } catch (error) {
+    // The file is this machine's, not the ledger's: say so, and how to put it right.
+    if (error instanceof LedgerFileError) throw new LedgerFileError(error.path, error.line, error.problem, `fix or remove ${path}, this machine's settings file (gt config set --local writes it)`);
+    throw error;
+  }
+}
+
+/**
+ * Temporary files of `gt config set --local` runs killed between writing and renaming
+ * (`config.yaml.<pid>.<hex>.tmp`): their process is gone, and the file they were to replace is whole.
+ */
+export function leftoverLocalTemps(gitDir: string): string[] {
+  const path = localSettingsPath(gitDir);
+  const dir = dirname(path);
+  if (!existsSync(dir)) return [];
+  const prefix = `${basename(path)}.`;
+  return readdirSync(dir)
+    .filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'))
+    .filter((name) => {
+      const pid = Number(name.slice(prefix.length).split('.')[0]);
+      return Number.isSafeInteger(pid) && pid > 0 && !processAlive(pid);
+    })
+    .map((name) => join(dir, name));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** `gt doctor --fix`: removes leftoverLocalTemps; one line per file. */
+export function removeLeftoverLocalTemps(gitDir: string): string[] {
+  return leftoverLocalTemps(gitDir).map((file) => {
+    rmSync(file, { force: true });
+    return `removed ${file} (left by a gt config set --local that was killed)`;
+  });
 }
 
 function localValue(local: SettingsMap, key: string): SettingValue | undefined {
@@ -262,6 +303,15 @@ function unknownKeys(map: SettingsMap | undefined): string[] {
  */
 export function settingFindings(config: LedgerConfig | undefined, context: SettingsContext): DoctorFinding[] {
   const findings: DoctorFinding[] = [];
+  for (const file of leftoverLocalTemps(context.gitDir)) findings.push({ severity: 'warning', message: `${file} was left by a gt config set --local that was killed (fix: gt doctor --fix removes it)` });
+  try {
+    readLocalSettings(context.gitDir);
+  } catch (error) {
+    if (!(error instanceof GtError)) throw error;
+    // Not repaired by --fix: moving it aside would run gt on settings other than the ones written there.
+    findings.push({ severity: 'error', message: `${error.message} (commands that need settings refuse to run; ${error.hint ?? 'fix it'})` });
+    return findings;
+  }
   for (const row of resolveSettings(config, context)) {
     for (const problem of row.problems ?? []) {
       findings.push({ severity: 'warning', ...(problem.source === 'ledger' ? { path: 'gt.yaml' } : {}), message: `${describeSettingProblem(problem)} (ignored)` });

@@ -9,11 +9,14 @@ import { describeMergeNote, mergeAgentBranches, mergeLedgerCommit } from '../../
 import { syncLedger } from '../../work/sync.js';
 import { resolveCommit } from '../../git/sandboxes.js';
 import { closestIds } from '../../ledger/closest-ids.js';
-import { runDoctor } from '../../ledger/doctor.js';
-import { settingFindings } from '../../settings/settings-service.js';
+import { fixStaleLocks, runDoctor, type DoctorFinding } from '../../ledger/doctor.js';
+import { fixOrphans, orphanFindings } from '../../polecats/orphans.js';
+import { currentLauncher, hooksToRepair, installHooks } from '../../githooks/install.js';
+import type { LedgerView } from '../../ledger/view.js';
+import { hasNativeGit } from '../../git/native-reader.js';
+import { removeLeftoverLocalTemps, settingFindings } from '../../settings/settings-service.js';
 import { checkAgentName } from '../../ledger/names.js';
 import type { Ledger } from '../../ledger/ledger.js';
-import type { LedgerConfig } from '../../ledger/config.js';
 import { GtError, NotFoundError } from '../../errors.js';
 import { plural } from '../../ledger/wording.js';
 
@@ -108,19 +111,62 @@ export function registerMaintenance(program: Command): void {
 
   program
     .command('doctor')
-    .description('check the ledger: unreadable files (with path and line), dangling dependencies, cycles, stale locks, settings gt refuses or does not know')
-    .option('--json', 'print the findings as JSON (with --fix: {fixed, findings})')
-    .option('--fix', "put right what gt can: the ledger's .gitattributes and git's merge driver for ledger files")
+    .description('check the ledger and this clone: unreadable files (with path and line), dangling dependencies, cycles, stale locks, settings gt refuses or does not know, git hooks and merge driver, sandboxes no polecat owns')
+    .option('--json', 'print the findings as JSON (with --fix: {fixed, left, findings})')
+    .option(
+      '--fix',
+      "put right what is safe to, and say what was done: the ledger's .gitattributes and git's merge driver; stale locks (gt's, and git ref locks over a minute old); " +
+        'temporary files of killed gt config set --local runs; gt\'s git hooks, only where they were installed (a missing one put back, one running another gt rewritten; a hook of yours is never moved); ' +
+        'worktrees whose folders are gone (git worktree prune); sandboxes of no polecat on the ledger, after saving their uncommitted changes and commits to refs/gt/rescue/<name>/<time>. ' +
+        'Never fixed: ledger files, settings gt refuses (fix them with gt config)',
+    )
     .action(async (options: { fix?: boolean }, command: Command) => {
       await withLedger(command, async (ledger) => {
-        const fixed = options.fix ? await setUpMergeDriver(ledger, thisMergeDriver()) : [];
-        if (!globalsOf(command).json) for (const line of fixed) printLine(`fixed: ${line}`);
+        const json = globalsOf(command).json;
+        const cwd = ledger.repo.paths.workTree ?? globalsOf(command).cwd ?? process.cwd();
+        const gitDir = ledger.repo.paths.commonDir;
+        const fixed: string[] = [];
+        const left: string[] = [];
+        // Hooks, worktrees and sandboxes are git's: where no git is installed there are none to check.
+        const git = hasNativeGit();
+        if (options.fix) {
+          // Locks first: the merge driver's setup takes the write lock, which would take a stale one over unsaid.
+          const locks = fixStaleLocks(ledger);
+          fixed.push(...locks.fixed);
+          left.push(...locks.left);
+          fixed.push(...(await setUpMergeDriver(ledger, thisMergeDriver())));
+          fixed.push(...removeLeftoverLocalTemps(gitDir));
+          const hooks = git ? hooksToRepair(cwd) : { missing: [], stale: [], foreign: [], hooksDir: '' };
+          const repair = [...new Set([...hooks.missing, ...hooks.stale])];
+          if (repair.length > 0) {
+            for (const c of installHooks(cwd, currentLauncher(), repair).changes) {
+              if (c.action !== 'unchanged') fixed.push(`${c.action} gt's ${c.name} hook in ${hooks.hooksDir}${c.detail ? ` (${c.detail})` : ''}`);
+            }
+          }
+          for (const name of hooks.foreign) left.push(`left your ${name} hook in ${hooks.hooksDir}: gt hooks install keeps it and runs it before gt's`);
+          const view = git ? await viewQuietly(ledger) : undefined;
+          if (view) {
+            if (ledger.actor.isOverseer) {
+              const orphans = fixOrphans(ledger, view);
+              fixed.push(...orphans.fixed);
+              left.push(...orphans.left);
+            } else if (orphanFindings(ledger, view).length > 0) {
+              left.push('left the sandboxes no polecat owns: only the overseer removes sandboxes (run gt doctor --fix outside any agent)');
+            }
+          }
+        }
+        if (!json) {
+          for (const line of fixed) printLine(`fixed: ${line}`);
+          for (const line of left) printLine(`not fixed: ${line}`);
+        }
         const findings = await runDoctor(ledger);
         findings.push(...(await mergeDriverFindings(ledger, thisMergeDriver())));
+        if (git) findings.push(...hookFindings(cwd));
         // A ledger too broken to read has no settings to check; runDoctor has said why.
-        const config = ledger.ledgerTip() ? await readConfigQuietly(ledger) : undefined;
-        if (config) findings.push(...settingFindings(config, { gitDir: ledger.repo.paths.commonDir }));
-        if (globalsOf(command).json) printJson(options.fix ? { fixed, findings } : findings);
+        const view = ledger.ledgerTip() ? await viewQuietly(ledger) : undefined;
+        findings.push(...settingFindings(view?.config, { gitDir: ledger.repo.paths.commonDir }));
+        if (view && git) findings.push(...orphanFindings(ledger, view));
+        if (json) printJson(options.fix ? { fixed, left, findings } : findings);
         else if (findings.length === 0) printLine('ledger is healthy');
         else {
           for (const f of findings) {
@@ -132,9 +178,20 @@ export function registerMaintenance(program: Command): void {
     });
 }
 
-async function readConfigQuietly(ledger: Ledger): Promise<LedgerConfig | undefined> {
+/** What doctor says of gt's git hooks where they were installed (see hooksToRepair). */
+function hookFindings(cwd: string): DoctorFinding[] {
+  const h = hooksToRepair(cwd);
+  return [
+    ...h.missing.map((name): DoctorFinding => ({ severity: 'warning', message: `gt's ${name} hook is missing from ${h.hooksDir} though its others are there (fix: gt doctor --fix)` })),
+    ...h.stale.map((name): DoctorFinding => ({ severity: 'warning', message: `gt's ${name} hook runs another node or gt than this one (fix: gt doctor --fix)` })),
+    ...h.foreign.map((name): DoctorFinding => ({ severity: 'warning', message: `${name} in ${h.hooksDir} is not gt's, so commits made there do not reach the ledger (fix: gt hooks install, which keeps yours and runs it first)` })),
+  ];
+}
+
+async function viewQuietly(ledger: Ledger): Promise<LedgerView | undefined> {
+  if (!ledger.ledgerTip()) return undefined;
   try {
-    return (await ledger.view()).config;
+    return await ledger.view();
   } catch (error) {
     if (error instanceof GtError) return undefined;
     throw error;
