@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { addressOption, varList } from '../options.js';
-import { printJson, printLine, warn, warnProblems } from '../output.js';
+import { printJson, printLine, printRow, warn, warnProblems } from '../output.js';
 import { cookLoaded, loadFormula } from '../../formulas/cook.js';
 import { checkVarNames } from '../../formulas/var-names.js';
 import type { Protomolecule } from '../../formulas/protomolecule.js';
@@ -111,7 +111,7 @@ function printMolecule(m: Molecule, progress: MoleculeProgress, now: number): vo
   for (const { p, depth } of rows) {
     const pad = '  '.repeat(depth);
     const note = stepNote(p, m.id, now);
-    printLine(`   ${pad}${stepIcon(p)} ${p.step.id.padEnd(width - pad.length)}  ${p.step.title}${note ? `  (${note})` : ''}`.trimEnd());
+    printRow(`   ${pad}${stepIcon(p)} ${p.step.id.padEnd(width - pad.length)}  ${p.step.title}${note ? `  (${note})` : ''}`.trimEnd());
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
-import { formatTime, printJson, printLine, statusIcon } from '../output.js';
+import { formatTime, printJson, printLine, printRow, statusIcon, STATUS_LEGEND } from '../output.js';
 import { addComment, addDependency, findBead, lookupBead, removeDependency, updateBead } from '../../beads/bead-service.js';
 import { dependencyTree, type DepTreeNode } from '../../beads/graph.js';
 import { splitList } from '../../beads/bead-input.js';
@@ -10,7 +10,7 @@ import { depTypeOption } from '../options.js';
 function printTree(node: DepTreeNode, prefix = '', last = true, root = true): void {
   const head = root ? '' : `${prefix}${last ? '└─ ' : '├─ '}`;
   const detail = node.missing ? '(missing)' : `${node.title} (${node.status})${node.repeated ? ' (shown above)' : ''}`;
-  printLine(`${head}${node.missing ? '?' : statusIcon(node.status)} ${node.type ? `${node.type} ` : ''}${node.id}  ${detail}`);
+  printRow(`${head}${node.missing ? '?' : statusIcon(node.status)} ${node.type ? `${node.type} ` : ''}${node.id}  ${detail}`);
   const childPrefix = root ? '' : `${prefix}${last ? '   ' : '│  '}`;
   node.children.forEach((child, i) => printTree(child, childPrefix, i === node.children.length - 1, false));
 }
@@ -58,6 +58,7 @@ export function registerRelations(program: Command): void {
     .description('what a bead depends on, recursively')
     .argument('<id>', 'bead id (any unique prefix)')
     .option('--json', 'print the tree as JSON')
+    .addHelpText('after', STATUS_LEGEND)
     .action(async (id: string, _options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);

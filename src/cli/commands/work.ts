@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
-import { formatTime, printJson, printLine, terminalSafe } from '../output.js';
+import { formatTime, printJson, printLine, printRow, terminalSafe } from '../output.js';
 import { parseRole, slingBead, touchAgent, unslingBead } from '../../work/hook-service.js';
 import { hookedOn } from '../../agents/hook.js';
 import { agentsOverview, knownAgents } from '../../agents/agent-overview.js';
@@ -109,7 +109,7 @@ export function registerWork(program: Command): void {
         const work = hookedOn((await readView(ledger)).beads, agent);
         if (globalsOf(command).json) return printJson({ agent, hooked: work });
         if (work.length === 0) return printLine(`${agent}'s hook is empty`);
-        for (const b of work) printLine(`⚓ ${agent}: ${b.id}  ${b.title}  [${b.status}, P${b.priority}]`);
+        for (const b of work) printRow(`⚓ ${agent}: ${b.id}  ${b.title}  [${b.status}, P${b.priority}]`);
       });
     });
 
