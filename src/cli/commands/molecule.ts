@@ -458,7 +458,7 @@ async function finishCommand(command: Command, query: string | undefined, option
         printLine(ready.length > 0 ? `ready: ${ready.slice(0, 8).join(', ')}` : `nothing else is ready yet (gt mol show ${m.id})`);
       }
     }
-    if (m.status === 'done') printLine(`⚗ molecule ${m.id} complete (${m.steps.length} steps)`);
+    if (m.status === 'done') printLine(`⚗ molecule ${m.id} complete (${plural(m.steps.length, 'step')})`);
     if (applied.closedBead) printLine(`✓ closed ${applied.closedBead.id}: ${applied.closedBead.title}`);
     if (applied.digest) printLine(`squashed into ${applied.digest.id}: ${applied.digest.title}`);
     for (const c of landed) printLine(landedNotice(c));
