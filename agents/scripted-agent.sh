@@ -2,14 +2,21 @@
 # gt's scripted agent: a polecat session without an AI, for tests and the demo.
 #   gt config set runtime.command 'sh /path/to/agents/scripted-agent.sh'
 # It reads its hook (the `gt prime` text in $GT_PRIME_FILE, else on standard input), checks that the
-# bead $GT_BEAD is on it, appends a line to scripted-work.txt in its worktree, commits it with
-# `Closes: $GT_BEAD`, runs `gt done` and exits 0. Any step failing fails the session (exit non-zero).
+# bead $GT_BEAD is on it, appends a line to scripted-work.txt in its worktree (SCRIPTED_FILE=<path>
+# names another file), commits it with `Closes: $GT_BEAD`, runs `gt done` and exits 0. Any step
+# failing fails the session (exit non-zero).
+#
+# A bead "Resolve conflict merging <branch> into <target>" (the refinery's) is worked as a person would:
+# `git merge <target>` in the sandbox, each conflicted file resolved by keeping both sides' lines,
+# the merge committed, `gt done`.
 #
 # Misbehaviour on purpose, chosen by environment variables set in runtime.command (each happens in the
 # first session for a bead only, remembered by a marker file in the sandbox's git dir):
 #   SCRIPTED_CRASH_ONCE=1      exit 3 before committing anything (the loop restarts the session);
 #   SCRIPTED_KILL_LOOP_ONCE=1  SIGKILL its own loop, then itself, as a machine crash would (the witness restarts it);
-#   SCRIPTED_HANDOFF_ONCE=1    run `gt handoff -m ...`; the next session checks its prime shows that message.
+#   SCRIPTED_HANDOFF_ONCE=1    run `gt handoff -m ...`; the next session checks its prime shows that message;
+#   SCRIPTED_BREAK_ONCE=1      write its line with BROKEN in it (for a test command to fail on); a later
+#                              session for the bead (the refinery bounced it) rewrites that line fixed.
 set -eu
 # Stall mode (SCRIPTED_STALL=1 sh scripted-agent.sh): one line, then nothing at all for a day (no
 # output, no commit, no gt write), for testing how the witness treats a stalled session.
@@ -60,11 +67,45 @@ if [ -n "${SCRIPTED_HANDOFF_ONCE:-}" ]; then
     *) echo "scripted agent $GT_AGENT: the handoff message is not in my prime" >&2; exit 1 ;;
   esac
 fi
-echo "scripted agent $GT_AGENT: working on $GT_BEAD ($title)"
-printf '%s %s: %s\n' "$GT_AGENT" "$GT_BEAD" "$title" >> scripted-work.txt
-git add scripted-work.txt
-GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-$GT_AGENT} GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-$GT_AGENT@gt.local} \
-GIT_COMMITTER_NAME=${GIT_COMMITTER_NAME:-$GT_AGENT} GIT_COMMITTER_EMAIL=${GIT_COMMITTER_EMAIL:-$GT_AGENT@gt.local} \
-  git commit -q -m "$GT_BEAD: $title" -m "Closes: $GT_BEAD"
+export GIT_AUTHOR_NAME="${GIT_AUTHOR_NAME:-$GT_AGENT}" GIT_AUTHOR_EMAIL="${GIT_AUTHOR_EMAIL:-$GT_AGENT@gt.local}"
+export GIT_COMMITTER_NAME="${GIT_COMMITTER_NAME:-$GT_AGENT}" GIT_COMMITTER_EMAIL="${GIT_COMMITTER_EMAIL:-$GT_AGENT@gt.local}"
+case "$title" in
+  "Resolve conflict merging "*" into "*)
+    target=${title##* into }
+    echo "scripted agent $GT_AGENT: resolving $GT_BEAD: git merge $target, keeping both sides"
+    if ! git merge -q --no-edit "$target" >/dev/null 2>&1; then
+      conflicted=$(git diff --name-only --diff-filter=U)
+      [ -n "$conflicted" ] || { echo "scripted agent $GT_AGENT: git merge $target failed without a conflict" >&2; exit 1; }
+      for file in $conflicted; do
+        sed -e '/^<<<<<<< /d' -e '/^=======$/d' -e '/^>>>>>>> /d' "$file" > "$file.resolved" && mv "$file.resolved" "$file"
+        git add -- "$file"
+        echo "scripted agent $GT_AGENT: kept both sides in $file"
+      done
+      git commit -q --no-edit
+    fi
+    gt done
+    echo "scripted agent $GT_AGENT: done with $GT_BEAD"
+    exit 0
+    ;;
+esac
+file=${SCRIPTED_FILE:-scripted-work.txt}
+line="$GT_AGENT $GT_BEAD: $title"
+if [ -n "${SCRIPTED_BREAK_ONCE:-}" ]; then
+  if once break; then
+    echo "scripted agent $GT_AGENT: working on $GT_BEAD ($title), and breaking the tests (once)"
+    printf '%s BROKEN\n' "$line" >> "$file"
+    message="$GT_BEAD: $title"
+  else
+    echo "scripted agent $GT_AGENT: $GT_BEAD came back from the refinery; fixing $file"
+    sed "s/ BROKEN\$/ (fixed)/" "$file" > "$file.fixed" && mv "$file.fixed" "$file"
+    message="$GT_BEAD: fix $title"
+  fi
+else
+  echo "scripted agent $GT_AGENT: working on $GT_BEAD ($title)"
+  printf '%s\n' "$line" >> "$file"
+  message="$GT_BEAD: $title"
+fi
+git add -- "$file"
+git commit -q -m "$message" -m "Closes: $GT_BEAD"
 gt done
 echo "scripted agent $GT_AGENT: done with $GT_BEAD"

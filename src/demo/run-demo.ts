@@ -238,7 +238,71 @@ try {
   const restarted = /↻ restarted (\S+) /.exec(witnessOut.join(''))![1]!;
   gt('peek', restarted, '-n', '40');
 
-  say('Native git agrees: the repository is sound, and your own branch and working tree were never touched');
+  say('The refinery: the polecats closed their beads, yet none of their commits is on main. With refinery.target set, gt done submits the branch instead, and the bead closes only once the refinery has merged it and the tests passed');
+  git('log', '--oneline', 'main');
+  writeFileSync(join(repo, 'test.sh'), '#!/bin/sh\n# The webshop\'s tests: no page may say BROKEN.\nif grep -n BROKEN *.txt; then echo "FAIL: a page is broken"; exit 1; fi\necho "all tests passed"\n');
+  writeFileSync(join(repo, 'home.txt'), 'Welcome to the webshop\n');
+  git('add', 'test.sh', 'home.txt');
+  git('commit', '-q', '-m', 'Add the tests and the home page');
+  gt('config', 'set', 'refinery.target', 'main');
+  gt('config', 'set', 'refinery.test_command', 'sh test.sh');
+
+  say('Five beads for five new polecats, each branching from main. The scripted agent writes each one\'s line to a file chosen by its title: two different files, two lines at the end of home.txt (they will conflict), and one line that breaks the tests the first time');
+  // The two announcements append to home.txt at the same place: whichever merges second conflicts.
+  gt(
+    'config',
+    'set',
+    'runtime.command',
+    `case "$(sed -n "s/^### $GT_BEAD: //p" "$GT_PRIME_FILE" | head -n 1)" in "List bestsellers") export SCRIPTED_FILE=bestsellers.txt;; "Add a wishlist") export SCRIPTED_FILE=wishlist.txt;; Announce*) export SCRIPTED_FILE=home.txt;; "Show prices with VAT") export SCRIPTED_FILE=prices.txt SCRIPTED_BREAK_ONCE=1;; esac; sh ${shown(SCRIPTED_AGENT)}`,
+  );
+  // The loops wait for work that comes back from the refinery (a conflict, a failure) instead of exiting.
+  gt('config', 'set', 'polecats.idle_exit', '10m');
+  gt('config', 'set', 'polecats.max', '5');
+  const summer = ['List bestsellers', 'Add a wishlist', 'Announce the summer sale', 'Announce free shipping', 'Show prices with VAT'].map((title) => createId(title));
+  const summerConvoy = (JSON.parse(gtQuiet('convoy', 'create', 'Summer sale', ...summer, '--json')) as { id: string }).id;
+  show(`gt convoy create 'Summer sale' ${summer.join(' ')}`, `created ${summerConvoy}`);
+  for (const id of summer) gt('sling', id, '--spawn', '--base', 'main');
+
+  interface MrRow {
+    id: string;
+    status: string;
+    bead: string;
+    agent: string;
+  }
+  const requests = (): MrRow[] => JSON.parse(gtQuiet('mq', 'list', '--all', '--json')) as MrRow[];
+  const queued = (): number => requests().filter((m) => m.status === 'queued').length;
+  await until('the five polecats to submit their work', () => queued() === 5);
+  say('Each polecat ran gt done: its bead is in review, its branch in the merge queue');
+  gt('mq', 'list');
+
+  say('gt refinery run --once: the five are merged and tested together in the refinery\'s own worktree; the batch fails, so it is split until each bad request stands alone');
+  const firstRun = gt('refinery', 'run', '--once');
+  const conflicted = /^✗ (\S+) \(polecat\/\S+\) conflicts with/m.exec(firstRun)![1]!;
+  const failed = /^✗ (\S+) \(polecat\/\S+\): the tests failed/m.exec(firstRun)![1]!;
+  const agentOf = (id: string): string => requests().find((m) => m.id === id)!.agent;
+
+  say('The convoy has not landed: three beads are merged; the conflict (with a new bead to resolve it) and the failure (with the tests\' tail in its notes) went back to their polecats, whose loops are already at them');
+  gt('convoy', 'status', summerConvoy);
+  gt('mq', 'show', failed);
+
+  say('One polecat merged main into its branch keeping both lines, the other fixed its page; both ran gt done again');
+  await until('the conflict and the failure to come back as new requests', () => queued() === 3);
+  gt('mq', 'list');
+  gt('peek', agentOf(conflicted), '-n', '15');
+  gt('peek', agentOf(failed), '-n', '15');
+
+  say('The refinery merges them: the last merge lands the convoy, in the same ledger commit');
+  gt('refinery', 'run', '--once');
+  gt('convoy', 'status', summerConvoy);
+  const summerMail = (JSON.parse(gtQuiet('mail', 'inbox', '--json')) as { id: string; subject: string }[]).find((m) => m.subject.includes('Summer sale'))!;
+  gt('mail', 'read', summerMail.id);
+
+  say('main has every change, each merged (and tested) by the refinery; your checkout of main followed it');
+  git('log', '--graph', '--oneline', 'main');
+  git('show', 'main:home.txt');
+  for (const row of JSON.parse(gtQuiet('polecat', 'list', '--json')) as PolecatRow[]) if (row.pid !== undefined) gtQuiet('polecat', 'stop', row.name);
+
+  say('Native git agrees: the repository is sound, and your checkout of main is clean at its new tip: the refinery moved it only as a push with receive.denyCurrentBranch=updateInstead would');
   git('fsck', '--strict');
   git('status', '--short', '--branch');
 

@@ -50,8 +50,6 @@ export interface RefineryOptions {
   ifConfigured?: boolean;
 }
 
-/** At most this many requests are tested together in one merge. */
-export const BATCH_MAX = 8;
 /** Lines of test output kept on a failed request and in the bead's notes. */
 export const TAIL_LINES = 20;
 /** A killed refinery's lock is taken over after this long (proper-lockfile refreshes it meanwhile). */
@@ -179,7 +177,7 @@ class Refinery {
       let waiting = false;
       if (queue.length > 0) {
         const target = queue[0]!.target;
-        const batch = queue.filter((m) => m.target === target).slice(0, BATCH_MAX);
+        const batch = queue.filter((m) => m.target === target).slice(0, settings.refinery.batchMax);
         const claimed = await this.claim(batch);
         if (claimed.length > 0) waiting = (await this.process(settings, claimed)) === 'waiting';
         if (!waiting) continue;

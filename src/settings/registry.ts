@@ -46,6 +46,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'refinery.test_command', type: { kind: 'string' }, description: 'the command the refinery runs before moving the target, e.g. `npm test`' },
   { key: 'refinery.test_timeout', type: { kind: 'duration' }, default: '10m', description: 'the refinery stops the tests after this long and refuses the merge' },
   { key: 'refinery.max_attempts', type: { kind: 'int', min: 1 }, default: 3, description: 'failed or conflicting merges of one bead before the overseer gets an escalation mail' },
+  { key: 'refinery.batch_max', type: { kind: 'int', min: 1 }, default: 8, description: 'at most this many queued requests tested together in one merge (1: one by one)' },
   { key: 'refinery.remote', type: { kind: 'string' }, description: 'the remote the refinery pushes the target to (none: the target moves locally)' },
 ];
 

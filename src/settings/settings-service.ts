@@ -38,7 +38,7 @@ export interface Settings {
   runtime: { command: string | undefined };
   polecats: { max: number; names: string[]; idleExitMs: number; backoffMs: number };
   witness: { stallAfterMs: number; maxRestarts: number };
-  refinery: { target: string | undefined; strategy: 'merge' | 'rebase'; testCommand: string | undefined; testTimeoutMs: number; maxAttempts: number; remote: string | undefined };
+  refinery: { target: string | undefined; strategy: 'merge' | 'rebase'; testCommand: string | undefined; testTimeoutMs: number; maxAttempts: number; batchMax: number; remote: string | undefined };
 }
 
 export interface SettingProblem {
@@ -199,6 +199,7 @@ export function settingsOf(view: { config: LedgerConfig } | undefined, context: 
       testCommand: text('refinery.test_command'),
       testTimeoutMs: ms('refinery.test_timeout'),
       maxAttempts: value('refinery.max_attempts') as number,
+      batchMax: value('refinery.batch_max') as number,
       remote: text('refinery.remote'),
     },
   };

@@ -88,7 +88,7 @@ describe('gt config', () => {
     const typo = r.gt(['config', 'set', 'polecat.max', '3']);
     expect(typo.status).toBe(2);
     expect(typo.stderr).toBe(
-      "gt: unknown setting 'polecat.max' (did you mean polecats.max?); known keys: runtime.command, polecats.max, polecats.names, polecats.idle_exit, polecats.backoff, witness.stall_after, witness.max_restarts, refinery.target, refinery.strategy, refinery.test_command, refinery.test_timeout, refinery.max_attempts, refinery.remote\n",
+      "gt: unknown setting 'polecat.max' (did you mean polecats.max?); known keys: runtime.command, polecats.max, polecats.names, polecats.idle_exit, polecats.backoff, witness.stall_after, witness.max_restarts, refinery.target, refinery.strategy, refinery.test_command, refinery.test_timeout, refinery.max_attempts, refinery.batch_max, refinery.remote\n",
     );
     expect(r.gt(['config', 'get', 'witness.stal_after']).stderr).toContain('did you mean witness.stall_after?');
     for (const [key, value, message] of [
