@@ -18,7 +18,7 @@ function processesUnder(dir: string): string[] {
 }
 
 describe('npm run demo', () => {
-  it('tells the whole story and cleans up after itself, polecats included', () => {
+  it('tells the whole story and cleans up after itself, polecats and refinery included', () => {
     const out = execFileSync(process.execPath, [resolve(import.meta.dirname, '../../dist/demo/run-demo.js')], { encoding: 'utf8' });
     expect(out).toContain('initialized ledger gt/ledger (prefix shop)');
     expect(out).toMatch(/cannot be claimed: it is in_progress, assigned to alice on gt\/agents\/alice/);
@@ -43,6 +43,28 @@ describe('npm run demo', () => {
     expect(name).toBeDefined();
     expect(peek).toContain(`loop of ${name} started (witness restart 1/3)`);
     expect(peek.split(`loop of ${name} started (witness restart 1/3)`)[1]).toContain(`scripted agent ${name}: working on ${bead} (Cache product images)`);
+    // The refinery chapter: 5 requests tested as one batch, bisected; 3 merged, 1 conflict (its bead slung back), 1 bounced by the tests.
+    const [, firstRun, secondRun] = out.split('\n$ gt refinery run --once\n').map((part) => part.split('\n$ ')[0]!);
+    expect(firstRun).toMatch(/^… batch (shop-mr-\w+, ){4}shop-mr-\w+ failed together/);
+    expect(firstRun!.match(/^✓ merged shop-mr-\w+ \(polecat\/\w+\) into main at \w+: shop-\w+ closed$/gm)).toHaveLength(3);
+    expect(firstRun).toMatch(/^✗ shop-mr-\w+ \(polecat\/\w+\) conflicts with main in home\.txt: shop-\w+ slung to \w+$/m);
+    expect(firstRun).toMatch(/^✗ shop-mr-\w+ \(polecat\/\w+\): the tests failed \(exit 1\): sh test\.sh; shop-\w+ back to \w+$/m);
+    expect(firstRun).not.toContain('🚚 landed');
+    // Before the last merge the convoy is open; the bounced request keeps the tests' tail.
+    expect(out).toMatch(/🚚 shop-cv-\w+: Summer sale\n {3}status: open {3}progress: 3\/6\n/);
+    expect(out).toMatch(/Resolve conflict merging polecat\/\w+ into main/);
+    expect(out).toMatch(/test output \(tail\):\n {5}prices\.txt:1:\w+ shop-\w+: Show prices with VAT BROKEN\n {5}FAIL: a page is broken\n/);
+    expect(out).toMatch(/scripted agent \w+: kept both sides in home\.txt/);
+    expect(out).toMatch(/scripted agent \w+: shop-\w+ came back from the refinery; fixing prices\.txt/);
+    // The last run merges the resolution and the fix, and the convoy lands only then, after its last merge.
+    expect(secondRun!.match(/^✓ merged /gm)).toHaveLength(3);
+    expect(secondRun).toMatch(/^(✓ merged [^\n]*\n){3}🚚 landed shop-cv-\w+ "Summer sale" \(6 beads\)$/m);
+    expect(out).toMatch(/🚚 shop-cv-\w+: Summer sale\n {3}status: closed \(All tracked beads closed\) {3}progress: 6\/6\n/);
+    expect(out).toContain('Subject: 🚚 Convoy landed: Summer sale');
+    const graph = out.split('$ git log --graph --oneline main\n')[1]!.split('\n$ ')[0]!;
+    expect(graph.match(/Merge polecat\/\w+ into main \(shop-mr-/g)).toHaveLength(5);
+    expect(out).toMatch(/\$ git show main:home\.txt\nWelcome to the webshop\n(\w+ shop-\w+: Announce [^\n]+\n){2}/);
+    expect(out).toMatch(/\$ git status --short --branch\n## main\n/);
     // It ends with the town at a glance; without --keep it leaves no dashboard address (and no server).
     expect(out).toMatch(/\$ gt status\nTown at [^\n]+\n\n✓ nothing needs you\n/);
     expect(out).not.toContain('Look around in a browser');
