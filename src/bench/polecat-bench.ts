@@ -77,12 +77,12 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-function distribution(samples: readonly number[]): Distribution {
+export function distribution(samples: readonly number[]): Distribution {
   return { samplesMs: samples.map((v) => Math.round(v * 10) / 10), p50Ms: percentile(samples, 50), p95Ms: percentile(samples, 95), maxMs: Math.max(...samples) };
 }
 
-function gt(args: string[], cwd: string): string {
-  const out = spawnSync(process.execPath, [GT_MAIN, ...args], { cwd, env: CHILD_ENV, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+export function gt(args: string[], cwd: string, env: NodeJS.ProcessEnv = CHILD_ENV): string {
+  const out = spawnSync(process.execPath, [GT_MAIN, ...args], { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (out.status !== 0) throw new Error(`gt ${args.join(' ')} failed in ${cwd}:\n${out.stderr}`);
   return out.stdout;
 }
@@ -92,12 +92,12 @@ async function sleep(ms: number): Promise<void> {
 }
 
 /** The wall clock in ms, as precise as performance.now() (agents' stamps are epoch nanoseconds). */
-const nowMs = (): number => performance.timeOrigin + performance.now();
+export const nowMs = (): number => performance.timeOrigin + performance.now();
 
 const readStampMs = (file: string): number => Number(readFileSync(file, 'utf8').trim()) / 1e6;
 
 /** Polls until `probe` returns a value (a safety limit, not a measure: this is setup or a wait between samples). */
-async function poll<T>(what: string, probe: () => T | undefined, limitMs = 120_000, intervalMs = 2): Promise<T> {
+export async function poll<T>(what: string, probe: () => T | undefined, limitMs = 120_000, intervalMs = 2): Promise<T> {
   const started = performance.now();
   for (;;) {
     const value = probe();

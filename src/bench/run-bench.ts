@@ -11,11 +11,14 @@
  *   BENCH_POLECATS=0         skip polecats (spawn, orchestration overhead, the witness's reaction)
  *   BENCH_MCP=0              skip gt mcp (tool calls through the SDK client, 10,000 beads)
  *   BENCH_COMPLETION=0       skip shell completion (gt completion list beads at each of BENCH_SIZES)
- *   BENCH_SIZES=none         only convoys, the observer, molecules, polecats and gt mcp
- *   BENCH_ONLY=polecats      only the named sections (ledgers, observer, molecules, polecats, mcp, completion; comma-separated)
+ *   BENCH_REFINERY=0         skip the refinery (gt done → merged; merges per minute, batched and one by one)
+ *   BENCH_SIZES=none         only convoys, the observer, molecules, polecats, gt mcp and the refinery
+ *   BENCH_ONLY=polecats      only the named sections (ledgers, observer, molecules, polecats, mcp, completion, refinery; comma-separated)
  *   BENCH_POLECAT_SPAWNS=20  spawns per start timing; BENCH_POLECAT_BEADS=50 and BENCH_POLECAT_COUNT=4 for
  *                            the overhead; BENCH_POLECAT_KILLS=10; BENCH_WITNESS_INTERVAL=1,5
  *                            (seconds, one reaction series each; the target applies to the first)
+ *   BENCH_REFINERY_REQUESTS=10 requests timed one at a time; BENCH_REFINERY_QUEUED=20 for merges per minute;
+ *                            BENCH_REFINERY_INTERVAL=2,0.5 (gt refinery run --interval, one latency series each)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +33,7 @@ import { formatMoleculeBench, runMoleculeBench } from './molecule-bench.js';
 import { formatPolecatBench, runPolecatBench, type PolecatBenchOptions } from './polecat-bench.js';
 import { formatMcpBench, runMcpBench } from './mcp-bench.js';
 import { formatCompletionBench, runCompletionBench } from './completion-bench.js';
+import { formatRefineryBench, runRefineryBench, type RefineryBenchOptions } from './refinery-bench.js';
 import { MERGE_AGENTS, MERGE_EDITS, prepareMergeState, runScenarios, transplantMergeState } from './scenarios.js';
 
 function parseSizes(text: string | undefined): number[] {
@@ -40,7 +44,7 @@ function parseSizes(text: string | undefined): number[] {
   return sizes;
 }
 
-const SECTIONS = ['ledgers', 'observer', 'molecules', 'polecats', 'mcp', 'completion'] as const;
+const SECTIONS = ['ledgers', 'observer', 'molecules', 'polecats', 'mcp', 'completion', 'refinery'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** BENCH_ONLY narrows to the named sections; else each section's own switch (BENCH_<SECTION>=0) applies. */
@@ -74,6 +78,13 @@ function polecatOptions(): PolecatBenchOptions {
     kills: parseCount('BENCH_POLECAT_KILLS', 10, 2, 100),
     witnessIntervalsS,
   };
+}
+
+function refineryOptions(): RefineryBenchOptions {
+  const interval = process.env.BENCH_REFINERY_INTERVAL;
+  const intervalsS = interval === undefined || interval.trim() === '' ? [2, 0.5] : interval.split(',').map((v) => Number(v.trim()));
+  if (intervalsS.some((v) => !Number.isFinite(v) || v <= 0)) throw new Error(`BENCH_REFINERY_INTERVAL must be seconds above 0 (comma-separated), got '${interval}'`);
+  return { latencyRequests: parseCount('BENCH_REFINERY_REQUESTS', 10, 2, 200), queued: parseCount('BENCH_REFINERY_QUEUED', 20, 2, 200), intervalsS };
 }
 
 function parseRuns(text: string | undefined): number {
@@ -164,6 +175,7 @@ async function main(): Promise<void> {
   // At the ledger sizes even when only completion is asked for (the fixtures are shared and kept).
   const completion = wanted('completion') ? await runCompletionBench(fixturesDir, parseSizes(process.env.BENCH_SIZES), runs, log) : undefined;
   const completionReport = completion && completion.length > 0 ? formatCompletionBench(completion) : undefined;
+  const refinery = wanted('refinery') ? await runRefineryBench(workDir, refineryOptions(), log) : undefined;
   rmSync(workDir, { recursive: true, force: true });
 
   const elapsedS = (performance.now() - started) / 1000;
@@ -174,6 +186,7 @@ async function main(): Promise<void> {
   if (polecatReport) out.push(polecatReport.text, '');
   if (mcpReport) out.push(mcpReport.text, '');
   if (completionReport) out.push(completionReport.text, '');
+  if (refinery) out.push(formatRefineryBench(refinery), '');
   const failures = sections.flatMap((s) => [
     ...s.rows.filter((r) => r.pass === false).map((r) => `${s.repo === 'big' ? 'big repo: ' : ''}${r.command} ${r.medianMs.toFixed(0)} ms (${r.target})`),
     ...s.rows.filter((r) => r.ratioPass === false).map((r) => `big repo: ${r.command} is ${r.ratioToSmall!.toFixed(2)}x the small repository`),
@@ -210,6 +223,7 @@ async function main(): Promise<void> {
     polecats: polecats ?? null,
     mcp: mcp ?? null,
     completion: completion ?? null,
+    refinery: refinery ?? null,
     failures,
   };
   writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
