@@ -296,6 +296,80 @@ describe('gt refinery run', () => {
     expect(bead(id).status).toBe('closed');
   });
 
+  it('killed after the target moved and before the merge was recorded: a restarted refinery records it merged and merges nothing twice', async () => {
+    // A remote whose post-receive hook holds the push: the target has moved, the refinery has not heard back.
+    const remote = join(dirname(r.dir), 'remote.git');
+    r.git('clone', '-q', '--bare', r.dir, remote);
+    r.git('remote', 'add', 'origin', remote);
+    r.gtOk('config', 'set', 'refinery.remote', 'origin');
+    const hold = join(dirname(r.dir), 'hold');
+    writeFileSync(join(remote, 'hooks', 'post-receive'), `#!/bin/sh\ntouch ${hold}.moved\nwhile [ ! -f ${hold}.release ]; do sleep 0.05; done\n`, { mode: 0o755 });
+    const remoteTip = (): string => r.git('--git-dir', remote, 'rev-parse', 'main').trim();
+    const id = work('nux', 'Add a', { 'a.txt': 'a\n' });
+    const before = remoteTip();
+    const child = spawnGt(['refinery', 'run', '--once'], r.dir, r.env);
+    children.push(child);
+    try {
+      await until('the push to move the remote target', () => existsSync(`${hold}.moved`));
+      child.kill('SIGKILL');
+      await until('the refinery to die', () => child.exitCode !== null || child.signalCode !== null);
+    } finally {
+      writeFileSync(`${hold}.release`, '');
+    }
+    const moved = remoteTip();
+    expect(moved).not.toBe(before);
+    const interrupted = mrOf(id);
+    expect(interrupted).toMatchObject({ status: 'merging', merge_commit: moved });
+    expect(bead(id).status).toBe('blocked');
+    const actions = refinery();
+    expect(actions.find((a) => a.kind === 'merged')!.line).toContain(`${interrupted.id} was merged into main at ${moved.slice(0, 12)} before its run was interrupted`);
+    expect(actions.map((a) => a.kind)).not.toContain('resumed');
+    expect(mrOf(id)).toMatchObject({ status: 'merged', merge_commit: moved, attempts: '1' });
+    expect(bead(id)).toMatchObject({ status: 'closed', close_reason: `Merged in ${interrupted.id}` });
+    expect(remoteTip()).toBe(moved);
+    expect(r.git('--git-dir', remote, 'rev-list', '--merges', '--count', 'main').trim()).toBe('1');
+  });
+
+  it('refinery.batch_max 1: queued requests are merged and tested one by one', () => {
+    const runs = join(dirname(r.dir), 'test-runs');
+    r.gtOk('config', 'set', 'refinery.test_command', `echo run >> ${runs}`);
+    expect(runGt(['config', 'set', 'refinery.batch_max', '0'], r.dir, r.env).status).toBe(2);
+    r.gtOk('config', 'set', 'refinery.batch_max', '1');
+    const ids = [work('nux', 'One', { one: '1\n' }), work('slit', 'Two', { two: '2\n' }), work('rictus', 'Three', { three: '3\n' })];
+    const actions = refinery();
+    expect(actions.filter((a) => a.kind === 'merged')).toHaveLength(3);
+    expect(actions.filter((a) => a.line.includes('batch'))).toEqual([]);
+    for (const id of ids) expect(mrOf(id).status).toBe('merged');
+    expect(new Set(ids.map((id) => mrOf(id).merge_commit)).size).toBe(3);
+    expect(readFileSync(runs, 'utf8')).toBe('run\nrun\nrun\n');
+    const moves = r.git('reflog', 'show', '--format=%gs', 'refs/heads/main').split('\n').filter((l) => l.startsWith('refinery:'));
+    expect(moves).toHaveLength(3);
+  });
+
+  it('target checked out in a linked worktree: updated with it when clean, the request waiting while it has changes', () => {
+    const other = join(dirname(r.dir), 'main-checkout');
+    r.git('checkout', '-q', '--detach');
+    r.git('worktree', 'add', '-q', other, 'main');
+    const a = work('nux', 'Add a', { 'a.txt': 'a\n' });
+    refinery();
+    expect(mrOf(a).status).toBe('merged');
+    expect(r.git('-C', other, 'rev-parse', 'HEAD').trim()).toBe(mainTip());
+    expect(readFileSync(join(other, 'a.txt'), 'utf8')).toBe('a\n');
+    expect(r.git('-C', other, 'status', '--porcelain').trim()).toBe('');
+    writeFileSync(join(other, 'README'), 'edited there\n');
+    const b = work('slit', 'Add b', { 'b.txt': 'b\n' });
+    const before = mainTip();
+    expect(refinery().map((x) => x.kind)).toEqual(['waiting']);
+    expect(mainTip()).toBe(before);
+    expect(mrOf(b)).toMatchObject({ status: 'queued' });
+    expect(mrOf(b).waiting).toContain(`main is checked out in ${other} with uncommitted changes`);
+    expect(readFileSync(join(other, 'README'), 'utf8')).toBe('edited there\n');
+    r.git('-C', other, 'checkout', '--', 'README');
+    refinery();
+    expect(mrOf(b).status).toBe('merged');
+    expect(existsSync(join(other, 'b.txt'))).toBe(true);
+  });
+
   it('two refineries at once merge each request once', async () => {
     const ids = [work('nux', 'One', { one: '1\n' }), work('slit', 'Two', { two: '2\n' }), work('rictus', 'Three', { three: '3\n' })];
     const before = mainTip();
