@@ -141,7 +141,7 @@ describe('effective settings', () => {
     const s = settingsOf({ config: plain }, { gitDir: gitDir(), env: {} });
     expect(s.polecats).toEqual({ max: 4, names: ['nux', 'furiosa', 'slit', 'rictus', 'dag', 'toast', 'capable', 'cheedo', 'ace', 'morsov'], idleExitMs: 300_000, backoffMs: 2000 });
     expect(s.witness).toEqual({ stallAfterMs: 300_000, maxRestarts: 3 });
-    expect(s.refinery).toEqual({ target: undefined, strategy: 'merge', testCommand: undefined, testTimeoutMs: 600_000, maxAttempts: 3, remote: undefined });
+    expect(s.refinery).toEqual({ target: undefined, strategy: 'merge', testCommand: undefined, testTimeoutMs: 600_000, maxAttempts: 3, batchMax: 8, remote: undefined });
     expect(s.runtime.command).toBeUndefined();
   });
 
