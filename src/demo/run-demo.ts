@@ -278,12 +278,13 @@ try {
   say('gt refinery run --once: the five are merged and tested together in the refinery\'s own worktree; the batch fails, so it is split until each bad request stands alone');
   const firstRun = gt('refinery', 'run', '--once');
   const conflicted = /^✗ (\S+) \(polecat\/\S+\) conflicts with/m.exec(firstRun)![1]!;
-  const failed = /^✗ (\S+) \(polecat\/\S+\): the tests failed/m.exec(firstRun)![1]!;
-  const agentOf = (id: string): string => requests().find((m) => m.id === id)!.agent;
+  const [, failed, bounced] = /^✗ (\S+) \(polecat\/\S+\): the tests failed.*; (\S+) back to \S+$/m.exec(firstRun)!;
+  const agentOf = (id: string | undefined): string => requests().find((m) => m.id === id)!.agent;
 
   say('The convoy has not landed: three beads are merged; the conflict (with a new bead to resolve it) and the failure (with the tests\' tail in its notes) went back to their polecats, whose loops are already at them');
   gt('convoy', 'status', summerConvoy);
-  gt('mq', 'show', failed);
+  gt('mq', 'show', failed!);
+  gt('show', bounced!);
 
   say('One polecat merged main into its branch keeping both lines, the other fixed its page; both ran gt done again');
   await until('the conflict and the failure to come back as new requests', () => queued() === 3);

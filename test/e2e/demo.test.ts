@@ -54,6 +54,7 @@ describe('npm run demo', () => {
     expect(out).toMatch(/🚚 shop-cv-\w+: Summer sale\n {3}status: open {3}progress: 3\/6\n/);
     expect(out).toMatch(/Resolve conflict merging polecat\/\w+ into main/);
     expect(out).toMatch(/test output \(tail\):\n {5}prices\.txt:1:\w+ shop-\w+: Show prices with VAT BROKEN\n {5}FAIL: a page is broken\n/);
+    expect(out).toMatch(/\n {2}Notes\n\s+shop-mr-\w+: the tests failed \(exit 1\): sh test\.sh\. Last lines of the output:\n\s+prices\.txt:1:[^\n]* BROKEN\n\s+FAIL: a page is broken\n/);
     expect(out).toMatch(/scripted agent \w+: kept both sides in home\.txt/);
     expect(out).toMatch(/scripted agent \w+: shop-\w+ came back from the refinery; fixing prices\.txt/);
     // The last run merges the resolution and the fix, and the convoy lands only then, after its last merge.
