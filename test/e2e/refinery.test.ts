@@ -370,6 +370,27 @@ describe('gt refinery run', () => {
     expect(existsSync(join(other, 'b.txt'))).toBe(true);
   });
 
+  it('takes the queue by priority, then convoy age, then request age: the merge commits on main are in that order', () => {
+    // B's convoy is the oldest, A's request the oldest, C the most urgent (P0) and the last submitted.
+    const b = create('B, older convoy');
+    r.gtOk('sling', b, 'slit', '--create-agent');
+    const a = create('A, first request');
+    r.gtOk('sling', a, 'nux', '--create-agent');
+    commit('nux', { a: 'a\n' });
+    gtIn(sandbox('nux'), 'done');
+    commit('slit', { b: 'b\n' });
+    gtIn(sandbox('slit'), 'done');
+    const c = r.gtJson<{ id: string }>('create', 'C, urgent', '-p', '0').id;
+    r.gtOk('sling', c, 'rictus', '--create-agent');
+    commit('rictus', { c: 'c\n' });
+    gtIn(sandbox('rictus'), 'done');
+    expect(r.gtJson<Mr[]>('mq', 'list').map((m) => m.bead)).toEqual([c, b, a]);
+    const before = mainTip();
+    refinery();
+    const merged = r.git('log', '--reverse', '--first-parent', '--format=%s', `${before}..main`).trim().split('\n');
+    expect(merged.map((subject) => /: (gt-\w+) /.exec(subject)![1])).toEqual([c, b, a]);
+  });
+
   it('two refineries at once merge each request once', async () => {
     const ids = [work('nux', 'One', { one: '1\n' }), work('slit', 'Two', { two: '2\n' }), work('rictus', 'Three', { three: '3\n' })];
     const before = mainTip();
