@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { Ledger, Transaction } from '../ledger/ledger.js';
 import { mergeAgentBranches } from '../ledger/agent-merge.js';
+import { AGENT_REF_PREFIX } from '../ledger/layout.js';
 import { withStateLock } from '../ledger/write-lock.js';
 import { signatureOf } from '../ledger/actor.js';
 import { openLedger } from '../kinds.js';
@@ -166,11 +167,31 @@ class Refinery {
     }
   }
 
+  /** The ledger tip and agent branches as the last merge of agent branches found them (see mergeAgentWork). */
+  private mergedAt = '';
+
+  /**
+   * Brings agents' ledger writes (their gt done) onto the ledger, unless nothing moved since the last
+   * time: the merge holds the ledger's write lock while it looks at every agent branch, and a loop
+   * polling an idle queue made each agent's gt done wait for it (the refinery bench: gt done took
+   * 1.9 s instead of 0.8 s beside a refinery polling every 0.5 s with 11 agents).
+   */
+  private async mergeAgentWork(): Promise<void> {
+    const refs = this.ledger.repo.refs;
+    const state = (): string => `${this.ledger.ledgerTip() ?? ''}\n${[...refs.list(AGENT_REF_PREFIX)].map(([ref, oid]) => `${oid} ${ref}`).sort().join('\n')}`;
+    // Taken before merging: a branch that moves during the merge is looked at again next time (and a
+    // merge that moved something costs one more pass that finds nothing).
+    const before = state();
+    if (before === this.mergedAt) return;
+    await mergeAgentBranches(this.ledger);
+    this.mergedAt = before;
+  }
+
   async run(): Promise<void> {
     const pollMs = this.options.pollMs ?? 2000;
     for (;;) {
       if (this.options.stopped?.()) return;
-      await mergeAgentBranches(this.ledger);
+      await this.mergeAgentWork();
       const settings = await this.settings();
       await this.resumeInterrupted(settings);
       const queue = queueOrder(await this.ledger.view());
