@@ -96,7 +96,7 @@ export { planBatch, slingBatch, parseTaskSpec, type TaskInput, type BatchInput, 
 export { planConvoyRun, runConvoyPlan } from './work/convoy-run.js';
 export { primeInfo, primeText, MAYOR, MAYOR_GUIDE, type PrimeInfo } from './work/prime.js';
 export { nudgeAgent } from './work/nudge.js';
-export { writeAndLand, landConvoysClosedIn, beadsClosedIn, landedNotice } from './work/close-and-land.js';
+export { writeAndLand, landConvoysClosedIn, beadsClosedIn, landedNotice, markStepDone } from './work/close-and-land.js';
 export { submitWork, queueOrder, recordMerged, recordConflict, recordFailed, escalateIfDue, rejectAndHandBack, refineryCloseRule, closeRuleOf, IN_REVIEW_LABEL, type SubmitResult } from './work/merge-queue.js';
 
 // The merge queue

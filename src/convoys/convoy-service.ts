@@ -11,7 +11,7 @@ import { computeBlockers, statusOf } from '../beads/readiness.js';
 import { isOnHook } from '../agents/hook.js';
 import { generateId, resolveId } from '../beads/ids.js';
 import { parseTitle } from '../beads/bead-input.js';
-import { RuleError, UsageError } from '../errors.js';
+import { RuleError } from '../errors.js';
 import { checkAgentName } from '../ledger/names.js';
 import { LANDED_REASON, convoyKind, type Convoy } from './convoy.js';
 import { sendMail } from '../mail/mail-service.js';

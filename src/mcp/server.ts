@@ -16,7 +16,6 @@ import {
   UsageError,
   MAYOR_GUIDE,
   addComment,
-  changeMolecule,
   claimBead,
   closeBead,
   createBead,
@@ -42,12 +41,11 @@ import {
   slingBatch,
   spawnConvoy,
   stepBrief,
-  stepDone,
   updateBead,
   writeAndLand,
+  markStepDone,
   WispStore,
   type Bead,
-  type Convoy,
   type ConvoyProgress,
   type Ledger,
   type Mail,
@@ -472,17 +470,7 @@ export async function buildServer(ledger: Ledger, options: McpServerOptions): Pr
     },
     { molecule: z.string(), status: z.string(), finished: z.string().nullable(), claimed: z.looseObject({ id: z.string(), title: z.string() }).nullable(), closed_bead: z.string().nullable(), landed: z.array(z.string()) },
     async (args) => {
-      let landed: Convoy[] = [];
-      const applied = await changeMolecule(
-        ledger,
-        args.mol,
-        (m, ctx) => stepDone(m, args.step, ctx, { continue: args.continue === true, force: args.force === true }),
-        async (mutate) => {
-          const out = await writeAndLand(ledger, mutate);
-          landed = out.landed;
-          return out;
-        },
-      );
+      const { applied, landed } = await markStepDone(ledger, args.mol, args.step, { continue: args.continue === true, force: args.force === true });
       const m = applied.molecule;
       const finish = applied.result.finish;
       const progress = finish?.progress ?? moleculeProgress(m);

@@ -4,7 +4,7 @@
  * so either can be ended without the other (`gt handoff` ends the session; the loop starts the next).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { AgentRecord } from '../agents/agent.js';

@@ -12,6 +12,7 @@ import type { Convoy } from '../convoys/convoy.js';
 import { convoysTracking, landedLine, landIfComplete } from '../convoys/convoy-service.js';
 import { beadKind } from '../beads/bead-kind.js';
 import { dirOf, idFromPath } from '../ledger/layout.js';
+import { changeMolecule, stepDone, type AppliedChange, type StepDoneResult } from '../molecules/molecule-service.js';
 
 /** Ids of the beads this transaction closed: closed now, not closed in the view it started from. */
 export function beadsClosedIn(tx: Transaction): string[] {
@@ -57,4 +58,28 @@ export async function writeAndLand<T>(
     return { result: { result: out.result, landed }, message: [`${subject}; ${landings}`, ...rest].join('\n') };
   });
   return { ...result, commit };
+}
+
+/**
+ * `gt mol step done` (the CLI's and the MCP tool's): finishes a step of a molecule and, when that closes
+ * its bead, lands what it completes in the same commit.
+ */
+export async function markStepDone(
+  ledger: Ledger,
+  molecule: string | undefined,
+  step: string | undefined,
+  options: { continue?: boolean; force?: boolean; skip?: boolean },
+): Promise<{ applied: AppliedChange<StepDoneResult>; landed: Convoy[] }> {
+  let landed: Convoy[] = [];
+  const applied = await changeMolecule(
+    ledger,
+    molecule,
+    (m, ctx) => stepDone(m, step, ctx, { continue: options.continue === true, force: options.force === true, ...(options.skip ? { skip: true } : {}) }),
+    async (mutate) => {
+      const out = await writeAndLand(ledger, mutate);
+      landed = out.landed;
+      return out;
+    },
+  );
+  return { applied, landed };
 }

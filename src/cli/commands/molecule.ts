@@ -20,12 +20,10 @@ import {
   pourMolecule,
   pourWisp,
   recordDigest,
-  stepDone,
 } from '../../molecules/molecule-service.js';
 import { parseAddress } from '../../convoys/convoy-service.js';
 import { formatDuration } from '../../molecules/duration.js';
-import type { Convoy } from '../../convoys/convoy.js';
-import { landedNotice, writeAndLand } from '../../work/close-and-land.js';
+import { landedNotice, markStepDone } from '../../work/close-and-land.js';
 import { now as clockNow } from '../../clock.js';
 import { plural } from '../../ledger/wording.js';
 
@@ -417,17 +415,7 @@ function reportPour(command: Command, m: Molecule, proto: Protomolecule): void {
 
 async function finishCommand(command: Command, query: string | undefined, options: { mol?: string; continue?: boolean; force?: boolean }, skip: boolean): Promise<void> {
   await withLedger(command, async (ledger) => {
-    let landed: Convoy[] = [];
-    const applied = await changeMolecule(
-      ledger,
-      options.mol,
-      (m, ctx) => stepDone(m, query, ctx, { continue: options.continue === true, force: options.force === true, skip }),
-      async (mutate) => {
-        const out = await writeAndLand(ledger, mutate);
-        landed = out.landed;
-        return out;
-      },
-    );
+    const { applied, landed } = await markStepDone(ledger, options.mol, query, { continue: options.continue === true, force: options.force === true, skip });
     const m = applied.molecule;
     const finish = applied.result.finish;
     if (globalsOf(command).json) {
