@@ -10,7 +10,7 @@ import { makeTempDir, runGt } from '../helpers/repo.js';
 import { bareRemote, cloneOf, gitIn as git, gtIn as gt, gtJsonIn as json } from '../helpers/clones.js';
 import { sized } from '../helpers/stress.js';
 
-const NUM_RUNS = Number(process.env.GT_PROPERTY_RUNS) || sized(1, 25);
+const NUM_RUNS = Number(process.env.GT_PROPERTY_RUNS) || sized(1, 10);
 const CLONES = 3;
 
 type Step =
