@@ -3,6 +3,7 @@
  * tracked bead closed) and only ever turns an open convoy closed, so running it again, from any
  * process, never lands twice: the write lock serialises the check and the landing.
  */
+import { createHash } from 'node:crypto';
 import type { Transaction } from '../ledger/ledger.js';
 import type { LedgerView } from '../ledger/view.js';
 import type { Bead } from '../beads/bead.js';
@@ -239,9 +240,24 @@ export function landIfComplete(tx: Transaction, convoyId: string): Convoy | unde
   const { subject, body } = landingMail(tx, convoy, tx.now);
   const recipients = [...new Set([convoy.owner, ...(convoy.notify ?? [])].filter((a): a is string => a !== undefined && a !== OBSERVER_ADDRESS))];
   // Every clone that sees this convoy complete lands it; the mail of one landing is one message everywhere.
-  const episode = convoy.reopened_at ?? convoy.created_at;
+  // A landing is known by what it landed: work added afterwards makes another landing, and another mail.
+  const episode = createHash('sha1').update((convoy.tracks ?? []).join('\n')).digest('hex').slice(0, 12);
   for (const to of recipients) sendMail(tx, { to, subject, body, from: OBSERVER_ADDRESS, effect: `landing:${convoy.id}:${episode}:${to}` });
   return convoy;
+}
+
+/**
+ * Reopens landed convoys that track open work again: a bead added on one clone while another clone
+ * landed the convoy comes back, after a merge, to a landed convoy. State-based, so any number of
+ * clones doing it agree. A convoy closed by hand (`convoy close --force`) is left closed.
+ */
+export function reopenLandedWithWork(tx: Transaction): Convoy[] {
+  const reopenedNow: Convoy[] = [];
+  for (const convoy of [...tx.convoys.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    if (convoy.status !== 'closed' || convoy.landed_at === undefined || isComplete(tx, convoy)) continue;
+    reopenedNow.push(tx.put(convoyKind, reopened(convoy, tx.now)));
+  }
+  return reopenedNow;
 }
 
 /** `gt convoy check`: lands every complete open convoy (or just one). */

@@ -18,7 +18,7 @@ import type { Molecule } from '../molecules/molecule.js';
 import type { Convoy } from '../convoys/convoy.js';
 import type { Bead } from '../beads/bead.js';
 import type { Transaction } from '../ledger/ledger.js';
-import { convoysTracking, hasWorkInHand, landComplete, landedLine, landIfComplete, readyTracked, OBSERVER_ADDRESS } from '../convoys/convoy-service.js';
+import { convoysTracking, hasWorkInHand, landComplete, landedLine, landIfComplete, readyTracked, reopenLandedWithWork, OBSERVER_ADDRESS } from '../convoys/convoy-service.js';
 import { slingBead } from '../work/hook-service.js';
 import { hookedOn } from '../agents/hook.js';
 import { codeBranches, recordBranchCommits } from './branch-scan.js';
@@ -26,7 +26,7 @@ import { recordBacklog } from './hook-backlog.js';
 import { loadCheckpoint, saveCheckpoint, writeRefsFingerprint, type Checkpoint } from './checkpoint.js';
 
 export interface ObserveAction {
-  kind: 'merged' | 'landed' | 'fed' | 'recorded' | 'completed';
+  kind: 'merged' | 'landed' | 'reopened' | 'fed' | 'recorded' | 'completed';
   /** One line for people, as `gt watch` prints it. */
   line: string;
 }
@@ -126,6 +126,7 @@ export function reactToClosure(tx: Transaction, closure: Closure, actions: Obser
 
 /** Lands complete convoys and feeds stranded ones that have an idle feed target: the periodic sweep. */
 export function sweep(tx: Transaction, actions: ObserveAction[]): void {
+  for (const convoy of reopenLandedWithWork(tx)) actions.push({ kind: 'reopened', line: `↺ reopened ${convoy.id} "${convoy.title}": it landed while work was added to it elsewhere` });
   for (const landed of landComplete(tx)) actions.push(landedAction(landed));
   for (const convoy of [...tx.convoys.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     if (convoy.status !== 'open' || hasWorkInHand(tx, convoy)) continue;

@@ -58,6 +58,33 @@ describe('effects seen by several clones happen once', () => {
     expect(gt(a, 'doctor')).toContain('ledger is healthy');
   });
 
+  it('work added on one clone while another landed the convoy reopens it after syncing; its next landing mails again', () => {
+    const remote = bareRemote(root);
+    const a = cloneOf(root, remote, 'lander');
+    gt(a, 'init', '--prefix', 'gt');
+    const x = json<{ id: string }>(a, 'create', 'Last one').id;
+    const convoy = json<ConvoyJson>(a, 'convoy', 'create', 'Release', x).id;
+    gt(a, 'sync');
+    const b = cloneOf(root, remote, 'adder');
+    gt(b, 'init');
+    gt(a, 'close', x);
+    expect(json<ConvoyJson>(a, 'convoy', 'status', convoy).status).toBe('closed');
+    const y = json<{ id: string }>(b, 'create', 'One more').id;
+    gt(b, 'convoy', 'add', convoy, y);
+    gt(a, 'sync');
+    gt(b, 'sync');
+    // The merge keeps the landing and the added bead: the sweep sees a landed convoy with open work.
+    expect(json<{ status: string; tracked: unknown[] }>(b, 'convoy', 'status', convoy)).toMatchObject({ status: 'closed' });
+    expect(gt(b, 'observe', '--sweep')).toContain(`reopened ${convoy}`);
+    expect(json<ConvoyJson>(b, 'convoy', 'status', convoy).status).toBe('open');
+    gt(b, 'close', y);
+    gt(b, 'sync');
+    gt(a, 'sync');
+    const landings = json<MailJson[]>(a, 'mail', 'inbox').filter((m) => m.subject.startsWith('🚚'));
+    expect(landings).toHaveLength(2);
+    expect(json<ConvoyJson>(a, 'convoy', 'status', convoy).status).toBe('closed');
+  });
+
   it('a convoy reopened and landed again sends a new landing mail', () => {
     const r = join(root, 'solo');
     git(root, 'init', '-q', '-b', 'main', r);
