@@ -4,6 +4,11 @@
  */
 import { execFileSync } from 'node:child_process';
 
+/** `text` as one word for `sh`: in single quotes, its own single quotes spelled '\''. */
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Runs git in `cwd` and returns what it printed; throws when git fails (its stderr in the error unless `quiet`). */
 export function runGit(cwd: string, args: string[], options: { quiet?: boolean } = {}): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', options.quiet ? 'ignore' : 'pipe'], maxBuffer: 64 * 1024 * 1024 });

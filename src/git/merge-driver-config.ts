@@ -4,13 +4,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runGit } from './git-command.js';
+import { runGit, shellQuote } from './git-command.js';
 
 export const MERGE_DRIVER_NAME = 'gt';
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The driver command git runs: this node and this gt, with git's placeholders for the three versions and the path. */
 export function mergeDriverCommand(nodePath: string, gtEntry: string): string {

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSyn
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RepositoryError } from '../errors.js';
-import { runGit } from '../git/git-command.js';
+import { runGit, shellQuote } from '../git/git-command.js';
 
 export const HOOK_NAMES = ['prepare-commit-msg', 'post-commit', 'post-merge', 'post-checkout', 'post-rewrite'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
@@ -66,10 +66,6 @@ function templatePath(): string {
     if (existsSync(candidate)) return candidate;
   }
   throw new RepositoryError(`the hook script template hooks/gt-hook.sh is missing next to ${here}`, 'reinstall gt');
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The script every hook gets, with the paths of node and gt filled in. */

@@ -8,6 +8,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, rea
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentRecord } from '../agents/agent.js';
+import { shellQuote } from '../git/git-command.js';
 
 /** `<git common dir>/gt/polecats`: sandboxes by name, and `logs/` (so no polecat is named `logs`). */
 export function polecatsDir(commonDir: string): string {
@@ -63,10 +64,6 @@ export function processOfPolecat(pid: number, name: string, what: 'loop' | 'sess
 /** The agent's propulsion loop (recorded as its session pid) is running on this machine. */
 export function sessionLive(agent: AgentRecord): boolean {
   return agent.session_pid !== undefined && agent.session_host === hostname() && processOfPolecat(Number(agent.session_pid), agent.id, 'loop');
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
