@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { withLedger, globalsOf, readView } from '../context.js';
+import { withLedger, globalsOf, readView, gtEntry } from '../context.js';
 import { addressList, addressOption, collect, countOption, oneOf } from '../options.js';
 import { CONVOY_LEGEND, printJson, printLine, printRow, statusIcon } from '../output.js';
 import { runConvoyView } from '../convoy-view.js';
@@ -18,7 +18,6 @@ import {
 } from '../../convoys/convoy-service.js';
 import { planBatch, slingBatch, type TaskInput } from '../../work/convoy-sling.js';
 import { spawnConvoy } from '../../polecats/spawn.js';
-import { realpathSync } from 'node:fs';
 import { splitList } from '../../beads/bead-input.js';
 import { UsageError } from '../../errors.js';
 import { yamlLibrary } from '../../ledger/yaml-library.js';
@@ -250,7 +249,7 @@ export function registerConvoy(program: Command): void {
             ledger,
             { title, tasks, ...(options.owner !== undefined ? { owner: options.owner } : {}), notify: splitList(options.notify) },
             count,
-            realpathSync(process.argv[1]!),
+            gtEntry(),
           );
           if (globalsOf(command).json) return printJson(result);
           printLine(`🚚 ${result.convoy.id}: ${result.convoy.title} with ${plural(result.beads.length, 'bead')}`);

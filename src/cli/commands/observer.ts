@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
-import { realpathSync } from 'node:fs';
-import { globalsOf, withLedger } from '../context.js';
+import { globalsOf, withLedger, gtEntry } from '../context.js';
 import { printJson, printLine, terminalSafe, formatTime } from '../output.js';
 import { observe } from '../../observer/observe.js';
 import { watchRepository } from '../../observer/watch.js';
@@ -83,7 +82,7 @@ export function registerObserver(program: Command): void {
                 throw error;
               }),
               runWitness(ledger, {
-                gtEntry: realpathSync(process.argv[1]!),
+                gtEntry: gtEntry(),
                 intervalMs: options.witnessInterval,
                 signal: stop.signal,
                 onAction: (action) => printLine(terminalSafe(`${clock()} ${action.line}`)),

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withLedger, globalsOf, readView } from '../context.js';
+import { withLedger, globalsOf, readView, gtEntry } from '../context.js';
 import { formatTime, printJson, printLine, terminalSafe } from '../output.js';
 import { peekPolecat, polecatList } from '../../polecats/list.js';
 import { UsageError } from '../../errors.js';
@@ -7,7 +7,6 @@ import { settingsOf } from '../../settings/settings-service.js';
 import { gcPolecats, removePolecat, stopPolecat } from '../../polecats/remove.js';
 import { runPolecatLoop } from '../../polecats/loop.js';
 import { requestHandoff } from '../../polecats/handoff.js';
-import { realpathSync } from 'node:fs';
 
 function lineCount(raw: string): number {
   if (!/^\d+$/.test(raw)) throw new UsageError(`-n takes a whole number of lines, got '${raw}'`);
@@ -48,14 +47,14 @@ export function registerPolecat(program: Command): void {
     .option('--json', 'print {polecat, reason, sessions} when the loop ends')
     .action(async (name: string, _options: unknown, command: Command) => {
       const json = globalsOf(command).json === true;
-      const gtEntry = realpathSync(process.argv[1]!);
+      const entry = gtEntry();
       await withLedger(command, async (ledger) => {
         const stop = new AbortController();
         const onSignal = (): void => stop.abort();
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         const stamp = (): string => new Date().toISOString();
-        const exit = await runPolecatLoop(ledger, name, { gtEntry, signal: stop.signal, say: (line) => (json ? undefined : printLine(terminalSafe(`${stamp()} ${line}`))) });
+        const exit = await runPolecatLoop(ledger, name, { gtEntry: entry, signal: stop.signal, say: (line) => (json ? undefined : printLine(terminalSafe(`${stamp()} ${line}`))) });
         if (json) printJson(exit);
       });
     });

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { realpathSync } from 'node:fs';
-import { globalsOf, withLedger } from '../context.js';
+import { globalsOf, withLedger, gtEntry } from '../context.js';
 import { printJson, printLine, terminalSafe, formatTime } from '../output.js';
 import { runWitness, witnessPass } from '../../polecats/witness.js';
 import { secondsOption } from '../options.js';
@@ -17,10 +16,10 @@ export function registerWitness(program: Command): void {
     .option('--json', 'print the actions as JSON (an array with --once, else one object per line)')
     .action(async (options: { once?: boolean; interval: number }, command: Command) => {
       const json = globalsOf(command).json === true;
-      const gtEntry = realpathSync(process.argv[1]!);
+      const entry = gtEntry();
       await withLedger(command, async (ledger) => {
         if (options.once) {
-          const report = await witnessPass(ledger, { gtEntry });
+          const report = await witnessPass(ledger, { gtEntry: entry });
           if (json) return printJson(report.actions);
           if (report.actions.length === 0) return printLine('nothing to do');
           for (const a of report.actions) printLine(terminalSafe(a.line));
@@ -33,7 +32,7 @@ export function registerWitness(program: Command): void {
         const intervalMs = Math.round(options.interval * 1000);
         if (!json) printLine(`${clock()} witness: a pass every ${intervalMs / 1000} s; Ctrl-C stops`);
         await runWitness(ledger, {
-          gtEntry,
+          gtEntry: entry,
           intervalMs,
           signal: stop.signal,
           onAction: (action) => (json ? process.stdout.write(`${JSON.stringify(action)}\n`) : printLine(terminalSafe(`${clock()} ${action.line}`))),

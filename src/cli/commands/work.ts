@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withLedger, globalsOf, readView } from '../context.js';
+import { withLedger, globalsOf, readView, gtEntry } from '../context.js';
 import { formatTime, printJson, printLine, printRow, terminalSafe } from '../output.js';
 import { parseRole, slingBead, touchAgent, unslingBead } from '../../work/hook-service.js';
 import { hookedOn } from '../../agents/hook.js';
@@ -16,7 +16,6 @@ import { WispStore } from '../../molecules/wisp-store.js';
 import { landedNotice } from '../../work/close-and-land.js';
 import { loadFormula } from '../../formulas/cook.js';
 import { spawnPolecat } from '../../polecats/spawn.js';
-import { realpathSync } from 'node:fs';
 import { finishWork } from '../../refinery/done.js';
 import { plural } from '../../ledger/wording.js';
 
@@ -43,7 +42,7 @@ export function registerWork(program: Command): void {
         if (refused.length > 0) throw new UsageError(`${refused.join(', ')} cannot go with --spawn yet`, 'sling with --spawn alone, then pour a formula on the bead');
         await withLedger(command, async (ledger) => {
           const result = await spawnPolecat(ledger, query, {
-            gtEntry: realpathSync(process.argv[1]!),
+            gtEntry: gtEntry(),
             ...(options.name !== undefined ? { name: options.name } : {}),
             ...(options.base !== undefined ? { base: options.base } : {}),
             ...(options.force ? { force: true } : {}),
