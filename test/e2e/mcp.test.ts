@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GIT_ENV, GT_BIN, makeRepo, type TestRepo } from '../helpers/repo.js';
 import { killProcessesOf, killSessions, SCRIPTED_AGENT } from '../helpers/sessions.js';
-import { WAIT_LIMIT_MS } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface ToolResult {
   isError?: boolean;
@@ -80,13 +80,9 @@ async function ok<T = Record<string, unknown>>(client: Client, name: string, arg
   return result.structuredContent as T;
 }
 
-/** Polls an asynchronous condition (a tool call) until it holds; the limit is a safety net, not a measure. */
+/** Polls an asynchronous condition (a tool call) until it holds, with the suite's shared limit. */
 async function untilTrue(what: string, check: () => Promise<boolean>): Promise<void> {
-  const started = performance.now();
-  while (!(await check())) {
-    if (performance.now() - started > WAIT_LIMIT_MS) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitFor(what, async () => ((await check()) ? true : undefined), { intervalMs: 100 });
 }
 
 function textOf(result: ToolResult): string {
