@@ -178,8 +178,11 @@ describe('the loop and the witness', () => {
     const started = witness();
     // Oldest first: furiosa was queued before slit; one slot.
     expect(started).toMatchObject([{ kind: 'started', polecat: 'furiosa', bead: b }]);
+    // The witness recorded that loop; with idle_exit at 100 ms it may already have done the bead and
+    // exited on a loaded machine (idle, no pid), so the list shows that pid only while it still runs.
+    expect(ledgerLog()).toContain(`started furiosa (loop ${started[0]!.pid})`);
     const furiosa = polecat('furiosa');
-    expect(furiosa.pid).toBe(started[0]!.pid);
+    if (furiosa.state === 'working') expect(furiosa.pid).toBe(started[0]!.pid);
     expect(['working', 'idle']).toContain(furiosa.state);
     expect(polecat('slit').state).toBe('queued');
     await until(`${b} closed`, () => statusOf(b) === 'closed');
