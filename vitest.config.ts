@@ -9,6 +9,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Refuses a missing or stale dist/gt.mjs: the e2e tests run the built CLI.
     globalSetup: ['test/global-setup.ts'],
+    // A clean environment for every test file (colour and GT_* settings from the caller's shell).
+    setupFiles: ['test/setup-env.ts'],
     // Safety nets against a hang, not assertions: generous enough for a heavily loaded 2-core machine.
     testTimeout: 300_000,
     hookTimeout: 300_000,

@@ -11,6 +11,8 @@ export default defineConfig({
     include: ['test/e2e/reliability.test.ts', 'test/e2e/*.property.test.ts', 'test/e2e/nothing-lost.test.ts', 'test/unit/*.property.test.ts'],
     env: { GT_STRESS: '1' },
     globalSetup: ['test/global-setup.ts'],
+    // A clean environment for every test file (colour and GT_* settings from the caller's shell).
+    setupFiles: ['test/setup-env.ts'],
     // Safety nets against a hang only: a full-size run takes many minutes on a loaded machine.
     testTimeout: 4 * 3600_000,
     hookTimeout: 300_000,
