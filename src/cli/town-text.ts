@@ -1,7 +1,7 @@
 /** `gt status` as text: the town model (src/town/town.ts) for a terminal. Ledger text goes through terminalSafe. */
-import pc from 'picocolors';
 import type { Activity, Town } from '../town/town.js';
-import { formatTime, statusIcon, terminalSafe } from './output.js';
+import { colors, formatTime, statusIcon, terminalSafe } from './output.js';
+import { plural } from '../ledger/wording.js';
 import { LOOPS } from '../observer/running.js';
 
 const BAR_WIDTH = 20;
@@ -11,24 +11,20 @@ export function progressBar(done: number, total: number, width = BAR_WIDTH): str
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 function cut(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
-const ACTIVITY_COLOUR: Record<Activity, (s: string) => string> = {
-  active: pc.green,
-  complete: pc.green,
-  stale: pc.yellow,
-  stuck: pc.red,
-  waiting: pc.gray,
-};
+/** Activity coloured as upstream's dashboard does; no colour where colorEnabled says no (a pipe, NO_COLOR). */
+function activityColour(activity: Activity): (s: string) => string {
+  const pc = colors();
+  return { active: pc.green, complete: pc.green, stale: pc.yellow, stuck: pc.red, waiting: pc.gray }[activity];
+}
 
 /** The whole town, one string, lines ending in newlines. `columns` cuts long titles. */
 export function townText(town: Town, columns = 100): string {
+  const pc = colors();
   const safe = (text: string): string => terminalSafe(text);
   const titleRoom = Math.max(20, columns - 50);
   const lines: string[] = [];
@@ -55,7 +51,7 @@ export function townText(town: Town, columns = 100): string {
   if (town.agents.length === 0) lines.push(pc.dim('  no agents yet'));
   const nameWidth = town.agents.reduce((w, a) => Math.max(w, a.name.length), 0);
   for (const a of town.agents) {
-    const colour = ACTIVITY_COLOUR[a.activity];
+    const colour = activityColour(a.activity);
     const work = a.bead ? `${statusIcon('hooked')} ${a.bead}  ${safe(cut(a.title ?? '', titleRoom - 10))}${a.hooked.length > 1 ? pc.dim(` (+${a.hooked.length - 1})`) : ''}` : pc.dim('-');
     const seen = a.last_activity ? pc.dim(`  active ${formatTime(a.last_activity)}`) : '';
     lines.push(`  ${colour('●')} ${safe(a.name.padEnd(nameWidth))}  ${a.role.padEnd(7)}  ${colour(a.state.padEnd(7))}  ${work}${seen}`);

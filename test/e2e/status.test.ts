@@ -66,6 +66,8 @@ describe('gt status', () => {
     r.gtOk('--as', 'witness', 'mail', 'send', 'overseer', '-s', evil);
     r.gtOk('merge');
     expect(r.gtOk('status')).not.toMatch(/[\x07\x1b]/);
+    // CI runners set CI (picocolors alone would colour a pipe then); a pipe is still a pipe.
+    expect(r.gt(['status'], { env: { CI: '1' } }).stdout).not.toMatch(/[\x07\x1b]/);
     const coloured = r.gt(['status'], { env: { FORCE_COLOR: '1' } }).stdout;
     expect(coloured).toContain('\x1b[');
     // Colour codes only (SGR: ESC [ digits m); the title's own escapes are shown as text.
