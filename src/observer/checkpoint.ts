@@ -7,8 +7,13 @@ export interface Checkpoint {
   ledger: string;
   /** Closures already handled (`<bead id>@<closed_at>`), newest last. */
   handled: string[];
-  /** Code branch tips as of the last pass, for commits that name beads. */
+  /** Code branch tips as of the last pass (watched or not), for commits that name beads. */
   branches: Record<string, string>;
+  /**
+   * `branches` holds remote-tracking branches too. A checkpoint written before they were code branches
+   * lacks them: the first pass takes their tips as seen instead of recording what they hold.
+   */
+  remotes?: boolean;
 }
 
 /** Enough to recognise any closure a pass could see twice (they are only seen again across racing passes). */
@@ -25,7 +30,7 @@ export function loadCheckpoint(stateDir: string): Checkpoint | undefined {
     const value = JSON.parse(readFileSync(join(stateDir, 'observer.json'), 'utf8')) as Partial<Checkpoint>;
     if (typeof value.ledger !== 'string' || !Array.isArray(value.handled)) return undefined;
     const branches = value.branches && typeof value.branches === 'object' ? value.branches : {};
-    return { ledger: value.ledger, handled: value.handled.filter((k): k is string => typeof k === 'string'), branches };
+    return { ledger: value.ledger, handled: value.handled.filter((k): k is string => typeof k === 'string'), branches, ...(value.remotes === true ? { remotes: true } : {}) };
   } catch {
     return undefined;
   }
@@ -33,7 +38,7 @@ export function loadCheckpoint(stateDir: string): Checkpoint | undefined {
 
 export function saveCheckpoint(stateDir: string, checkpoint: Checkpoint): void {
   mkdirSync(stateDir, { recursive: true });
-  writeAtomically(join(stateDir, 'observer.json'), `${JSON.stringify({ ledger: checkpoint.ledger, handled: checkpoint.handled.slice(-KEEP_HANDLED), branches: checkpoint.branches })}\n`);
+  writeAtomically(join(stateDir, 'observer.json'), `${JSON.stringify({ ledger: checkpoint.ledger, handled: checkpoint.handled.slice(-KEEP_HANDLED), branches: checkpoint.branches, remotes: true })}\n`);
 }
 
 /**

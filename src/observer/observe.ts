@@ -21,7 +21,7 @@ import type { Transaction } from '../ledger/ledger.js';
 import { convoysTracking, hasWorkInHand, landComplete, landedLine, landIfComplete, readyTracked, reopenLandedWithWork, OBSERVER_ADDRESS } from '../convoys/convoy-service.js';
 import { slingBead } from '../work/hook-service.js';
 import { hookedOn } from '../agents/hook.js';
-import { codeBranches, recordBranchCommits } from './branch-scan.js';
+import { codeBranches, recordBranchCommits, watchedPatterns } from './branch-scan.js';
 import { recordBacklog } from './hook-backlog.js';
 import { loadCheckpoint, saveCheckpoint, writeRefsFingerprint, type Checkpoint } from './checkpoint.js';
 
@@ -143,6 +143,13 @@ export interface ObserveOptions {
   sweep?: boolean;
 }
 
+/** The code branch tips the last pass saw; remote-tracking ones as they are now if it did not look at them. */
+function seenBranches(saved: Checkpoint | undefined, tips: ReadonlyMap<string, string>): Record<string, string> {
+  if (!saved || saved.remotes) return saved?.branches ?? {};
+  const tracking = [...tips].filter(([ref]) => ref.startsWith('refs/remotes/'));
+  return { ...Object.fromEntries(tracking), ...saved.branches };
+}
+
 export async function observe(cwd: string, options: ObserveOptions = {}): Promise<ObserveReport> {
   const ledger = openLedger({ cwd, systemActor: OBSERVER_ADDRESS });
   try {
@@ -163,7 +170,7 @@ async function pass(ledger: Ledger, options: ObserveOptions): Promise<ObserveRep
   for (const line of await recordBacklog(ledger)) actions.push({ kind: 'recorded', line });
   const saved = loadCheckpoint(stateDir);
   const branchTips = codeBranches(ledger);
-  for (const line of await recordBranchCommits(ledger, saved?.branches ?? {}, branchTips)) actions.push({ kind: 'recorded', line });
+  for (const line of await recordBranchCommits(ledger, seenBranches(saved, branchTips), branchTips, await watchedPatterns(ledger))) actions.push({ kind: 'recorded', line });
   const tip = ledger.requireLedgerTip();
   // The first pass has no history to diff: it starts from now, and sweeps once.
   const firstPass = saved === undefined;

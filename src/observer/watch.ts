@@ -4,10 +4,20 @@
  * say "something moved": every pass re-reads the refs, so a missed or duplicated event costs nothing.
  * The ref watching itself (watchRefs) is shared with `gt status --watch` and `gt dashboard`.
  */
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { findRepository } from '../git/repo-paths.js';
 import { RefStore } from '../git/refs.js';
 import { observe, type ObserveAction } from './observe.js';
+
+/** The directories under refs/ whose refs are branches: local ones and remote-tracking ones. */
+const WATCHED_REFS = ['heads', 'remotes'];
+
+/** A path under refs/ but in none of WATCHED_REFS (tags, stash, notes): its changes start no pass. */
+function outsideWatchedRefs(refsDir: string, path: string): boolean {
+  const rel = relative(refsDir, path);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return false;
+  return !WATCHED_REFS.includes(rel.split(sep)[0]!);
+}
 
 export interface RefWatchOptions {
   /** Quiet time after the last event before a pass starts. */
@@ -23,8 +33,9 @@ export interface RefWatchOptions {
 
 /**
  * Runs `pass` once at the start (full), then whenever a branch moves (debounced), until `signal` aborts.
- * Nothing polls the ledger: file events on refs/heads and packed-refs drive it, with a cheap local
- * check of the branch tips each second as a safety net for an event the watcher folded or dropped.
+ * Nothing polls the ledger: file events on refs/heads, refs/remotes (a fetch or pull moves the
+ * remote-tracking branches) and packed-refs drive it, with a cheap local check of the branch tips
+ * each second as a safety net for an event the watcher folded or dropped.
  */
 export async function watchRefs(cwd: string, options: RefWatchOptions): Promise<void> {
   const paths = findRepository(cwd);
@@ -38,7 +49,11 @@ export async function watchRefs(cwd: string, options: RefWatchOptions): Promise<
   // What the branches pointed at when the last pass started: a pass that ends with them moved runs
   // again, whatever the file events said (editors and git replace ref files fast enough for a
   // watcher to fold two changes into one, or to drop one).
-  const fingerprint = (): string => [...refs.list('refs/heads/')].map(([ref, oid]) => `${oid} ${ref}`).sort().join('\n');
+  const fingerprint = (): string =>
+    WATCHED_REFS.flatMap((prefix) => [...refs.list(`refs/${prefix}/`)])
+      .map(([ref, oid]) => `${oid} ${ref}`)
+      .sort()
+      .join('\n');
   let seen = '';
 
   const run = (full: boolean): void => {
@@ -66,10 +81,12 @@ export async function watchRefs(cwd: string, options: RefWatchOptions): Promise<
     timer = setTimeout(() => run(false), debounceMs);
   };
 
-  const watcher = watch([join(paths.commonDir, 'refs', 'heads'), join(paths.commonDir, 'packed-refs')], {
+  // refs/ itself is watched, not refs/remotes: a repository gets refs/remotes with its first fetch.
+  const refsDir = join(paths.commonDir, 'refs');
+  const watcher = watch([refsDir, join(paths.commonDir, 'packed-refs')], {
     ignoreInitial: true,
     // Lock files come and go around every ref update; the rename that follows is the event that matters.
-    ignored: (path: string) => path.endsWith('.lock'),
+    ignored: (path: string) => path.endsWith('.lock') || outsideWatchedRefs(refsDir, path),
   });
   watcher.on('all', schedule);
   watcher.on('error', (error) => options.onError(error as Error));

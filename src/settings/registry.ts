@@ -19,7 +19,9 @@ export type SettingType =
   | { kind: 'names' }
   | { kind: 'enum'; values: readonly string[] }
   /** A branch name git accepts (`refs/heads/<name>` well formed). */
-  | { kind: 'branch' };
+  | { kind: 'branch' }
+  /** A list of full ref names where `*` stands for any run of characters (`refs/remotes/*`); typed as `a,b`. */
+  | { kind: 'ref-patterns' };
 
 export interface SettingSpec {
   key: string;
@@ -41,6 +43,12 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'polecats.backoff', type: { kind: 'duration' }, default: '2s', description: 'the wait before a polecat loop restarts a session that made no progress; doubles each time, at most 1m' },
   { key: 'witness.stall_after', type: { kind: 'duration' }, default: '5m', description: 'a session with no sign of activity for this long is stalled' },
   { key: 'witness.max_restarts', type: { kind: 'int', min: 0 }, default: 3, description: 'restarts without progress before an agent is marked stuck' },
+  {
+    key: 'observer.branches',
+    type: { kind: 'ref-patterns' },
+    default: ['refs/heads/*', 'refs/remotes/*'],
+    description: "ref patterns of the code branches whose new commits the observer records on the beads they name (`Closes: gt-abc`): local and remote-tracking branches (fetched by git fetch or pull); `refs/heads/*` alone ignores fetched commits. gt's own branches never count",
+  },
   { key: 'refinery.target', type: { kind: 'branch' }, description: 'the branch the refinery merges finished work onto, e.g. main' },
   { key: 'refinery.strategy', type: { kind: 'enum', values: ['merge', 'rebase'] }, default: 'merge', description: 'how the refinery brings a branch onto the target: merge or rebase' },
   { key: 'refinery.test_command', type: { kind: 'string' }, description: 'the command the refinery runs before moving the target, e.g. `npm test`' },
@@ -77,6 +85,8 @@ export function acceptedForm(type: SettingType): string {
       return `one of ${type.values.join(', ')}`;
     case 'branch':
       return 'a branch name, e.g. main';
+    case 'ref-patterns':
+      return 'a comma-separated list of ref patterns, e.g. refs/heads/*,refs/remotes/origin/*';
   }
 }
 
@@ -98,6 +108,14 @@ export function settingValueProblem(spec: SettingSpec, value: SettingValue): str
     const dup = value.find((name, i) => value.indexOf(name) !== i);
     return dup === undefined ? undefined : `${spec.key}: ${shownName(dup)} is named twice`;
   }
+  if (type.kind === 'ref-patterns') {
+    if (!Array.isArray(value) || value.length === 0) return bad;
+    for (const pattern of value) {
+      const problem = refPatternProblem(pattern);
+      if (problem !== undefined) return `${spec.key}: ${shownName(pattern)} is not a ref pattern: ${problem}`;
+    }
+    return undefined;
+  }
   if (typeof value !== 'string') return bad;
   switch (type.kind) {
     case 'string':
@@ -111,6 +129,31 @@ export function settingValueProblem(spec: SettingSpec, value: SettingValue): str
   }
 }
 
+/** What makes `pattern` unfit for a list of ref patterns, or undefined when it is fit. */
+function refPatternProblem(pattern: string): string | undefined {
+  if (!pattern.startsWith('refs/')) return 'it must be a full ref name starting with refs/, e.g. refs/remotes/origin/*';
+  // git has no rule for `*` in a name; anywhere else the pattern must be a name git accepts.
+  if (!isWellFormedRef(pattern.replace(/\*/g, 'x'))) return 'git refuses it as a ref name';
+  return undefined;
+}
+
+/** Whether full ref name `ref` matches `pattern` (each `*` any run of characters, `/` included). */
+export function refPatternMatches(pattern: string, ref: string): boolean {
+  const parts = pattern.split('*');
+  if (parts.length === 1) return pattern === ref;
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  if (ref.length < first.length + last.length || !ref.startsWith(first) || !ref.endsWith(last)) return false;
+  let at = first.length;
+  const end = ref.length - last.length;
+  for (const middle of parts.slice(1, -1)) {
+    const found = ref.indexOf(middle, at);
+    if (found < 0 || found + middle.length > end) return false;
+    at = found + middle.length;
+  }
+  return true;
+}
+
 /** A value typed on the command line or in the environment, as it is stored; UsageError (exit 2) when it does not fit. */
 export function parseSettingText(spec: SettingSpec, raw: string): SettingValue {
   let value: SettingValue;
@@ -120,6 +163,7 @@ export function parseSettingText(spec: SettingSpec, raw: string): SettingValue {
       if (Number.isNaN(value)) throw new UsageError(`${spec.key} takes ${acceptedForm(spec.type)}, not ${shownName(raw)}`);
       break;
     case 'names':
+    case 'ref-patterns':
       value = raw.split(/[\s,]+/).filter((n) => n !== '');
       break;
     case 'duration':

@@ -38,6 +38,7 @@ export interface Settings {
   runtime: { command: string | undefined };
   polecats: { max: number; names: string[]; idleExitMs: number; backoffMs: number };
   witness: { stallAfterMs: number; maxRestarts: number };
+  observer: { branches: string[] };
   refinery: { target: string | undefined; strategy: 'merge' | 'rebase'; testCommand: string | undefined; testTimeoutMs: number; maxAttempts: number; batchMax: number; remote: string | undefined };
 }
 
@@ -193,6 +194,7 @@ export function settingsOf(view: { config: LedgerConfig } | undefined, context: 
     runtime: { command: text('runtime.command') },
     polecats: { max: value('polecats.max') as number, names: [...(value('polecats.names') as string[])], idleExitMs: ms('polecats.idle_exit'), backoffMs: ms('polecats.backoff') },
     witness: { stallAfterMs: ms('witness.stall_after'), maxRestarts: value('witness.max_restarts') as number },
+    observer: { branches: [...(value('observer.branches') as string[])] },
     refinery: {
       target: text('refinery.target'),
       strategy: value('refinery.strategy') as 'merge' | 'rebase',

@@ -88,7 +88,7 @@ describe('gt config', () => {
     const typo = r.gt(['config', 'set', 'polecat.max', '3']);
     expect(typo.status).toBe(2);
     expect(typo.stderr).toBe(
-      "gt: unknown setting 'polecat.max' (did you mean polecats.max?); known keys: runtime.command, polecats.max, polecats.names, polecats.idle_exit, polecats.backoff, witness.stall_after, witness.max_restarts, refinery.target, refinery.strategy, refinery.test_command, refinery.test_timeout, refinery.max_attempts, refinery.batch_max, refinery.remote\n",
+      "gt: unknown setting 'polecat.max' (did you mean polecats.max?); known keys: runtime.command, polecats.max, polecats.names, polecats.idle_exit, polecats.backoff, witness.stall_after, witness.max_restarts, observer.branches, refinery.target, refinery.strategy, refinery.test_command, refinery.test_timeout, refinery.max_attempts, refinery.batch_max, refinery.remote\n",
     );
     expect(r.gt(['config', 'get', 'witness.stal_after']).stderr).toContain('did you mean witness.stall_after?');
     for (const [key, value, message] of [
@@ -99,6 +99,7 @@ describe('gt config', () => {
       ['polecats.names', 'nux,Furiosa', "polecats.names: 'Furiosa' is not an agent name"],
       ['refinery.strategy', 'squash', "refinery.strategy takes one of merge, rebase, not 'squash'"],
       ['refinery.target', 'bad..branch', "refinery.target takes a branch name, e.g. main, not 'bad..branch'"],
+      ['observer.branches', 'refs/heads/*,origin/*', "observer.branches: 'origin/*' is not a ref pattern: it must be a full ref name starting with refs/"],
     ]) {
       for (const local of [[], ['--local']]) {
         const result = r.gt(['config', 'set', ...local, key!, value!]);

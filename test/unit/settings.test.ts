@@ -6,7 +6,7 @@ import { decodeConfig, encodeConfig } from '../../src/ledger/config-codec.js';
 import type { LedgerConfig } from '../../src/ledger/config.js';
 import { mergeSettings, storedSetting, withSetting, withoutSetting } from '../../src/ledger/settings-store.js';
 import { mergeConfig } from '../../src/ledger/merge/tree-merge.js';
-import { envNameOf, parseSettingText, settingSpec } from '../../src/settings/registry.js';
+import { envNameOf, parseSettingText, refPatternMatches, settingSpec } from '../../src/settings/registry.js';
 import { localSettingsPath, resolveSettings, settingsOf } from '../../src/settings/settings-service.js';
 import { GtError, UsageError } from '../../src/errors.js';
 
@@ -119,6 +119,22 @@ describe('the registry', () => {
     expect(() => parseSettingText(settingSpec('refinery.strategy'), 'squash')).toThrow('refinery.strategy takes one of merge, rebase');
     expect(() => parseSettingText(settingSpec('refinery.target'), 'a..b')).toThrow(/takes a branch name/);
     expect(() => parseSettingText(settingSpec('runtime.command'), '')).toThrow(UsageError);
+    expect(parseSettingText(settingSpec('observer.branches'), 'refs/heads/*, refs/remotes/origin/*')).toEqual(['refs/heads/*', 'refs/remotes/origin/*']);
+    expect(() => parseSettingText(settingSpec('observer.branches'), 'main')).toThrow(/'main' is not a ref pattern: it must be a full ref name starting with refs\//);
+    expect(() => parseSettingText(settingSpec('observer.branches'), 'refs/heads/a..b')).toThrow(/git refuses it as a ref name/);
+    expect(() => parseSettingText(settingSpec('observer.branches'), ',')).toThrow(/observer.branches takes a comma-separated list of ref patterns/);
+  });
+
+  it('matches ref patterns: each * any run of characters, slashes included', () => {
+    expect(refPatternMatches('refs/remotes/*', 'refs/remotes/origin/feature/x')).toBe(true);
+    expect(refPatternMatches('refs/heads/*', 'refs/remotes/origin/main')).toBe(false);
+    expect(refPatternMatches('refs/remotes/origin/main', 'refs/remotes/origin/main')).toBe(true);
+    expect(refPatternMatches('refs/remotes/origin/main', 'refs/remotes/origin/main2')).toBe(false);
+    expect(refPatternMatches('refs/heads/release-*', 'refs/heads/release-1.2')).toBe(true);
+    expect(refPatternMatches('refs/remotes/*/main', 'refs/remotes/upstream/main')).toBe(true);
+    expect(refPatternMatches('refs/remotes/*/main', 'refs/remotes/upstream/maint')).toBe(false);
+    expect(refPatternMatches('refs/*/x*x', 'refs/a/x')).toBe(false);
+    expect(refPatternMatches('refs/*/x*x', 'refs/a/xx')).toBe(true);
   });
 
   it('refuses an unknown key naming the closest and listing every key', () => {

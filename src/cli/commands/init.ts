@@ -18,7 +18,8 @@ export function registerInit(program: Command): void {
         const offline = fetchRemoteLedgerForInit(ledger);
         const { created, config, repaired, adopted } = await ledger.init(options.prefix);
         if (offline !== undefined && created) process.stderr.write(`gt: warning: ${offline}; made a new ledger here (if the remote has one, gt sync will refuse to mix them)\n`);
-        if (created) startObserving(ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir);
+        // An adopting clone observes from now on too: what it fetches later is new, what it cloned is not.
+        if (created || adopted !== undefined) startObserving(ledger.repo.paths.workTree ?? ledger.repo.paths.gitDir);
         // The new ledger already has its .gitattributes; this also registers the driver, or repairs either.
         const driver = await setUpMergeDriver(ledger, thisMergeDriver());
         if (globalsOf(command).json) return printJson({ created, branch: LEDGER_BRANCH, ...config, ...(repaired !== undefined ? { repaired } : {}), ...(adopted !== undefined ? { adopted } : {}), merge_driver: driver });

@@ -28,7 +28,7 @@ export function registerObserver(program: Command): void {
   program
     .command('watch')
     .description(
-      'run the observer whenever the ledger or an agent branch moves, sweep stranded convoys every 30 s, and run the witness (gt witness: restart dead polecat sessions, nudge then restart stalled ones, start queued ones, escalate stuck ones) every 5 s, and with refinery.target set the refinery (gt refinery run); one line per action; stop with Ctrl-C',
+      'run the observer whenever a branch moves (the ledger, an agent branch, a code branch, a remote-tracking branch after git fetch), sweep stranded convoys every 30 s, and run the witness (gt witness: restart dead polecat sessions, nudge then restart stalled ones, start queued ones, escalate stuck ones) every 5 s, and with refinery.target set the refinery (gt refinery run); one line per action; stop with Ctrl-C',
     )
     .option('--sweep-every <seconds>', 'seconds between sweeps for stranded convoys', secondsOption('--sweep-every'), 30)
     .option('--debounce <seconds>', 'quiet time after a ref moves before a pass starts', secondsOption('--debounce'), 0.03)
