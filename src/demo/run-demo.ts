@@ -2,7 +2,7 @@
  * `npm run demo`: the whole flow in a throwaway repository, with the real `gt` binary and native git,
  * narrated step by step. Pass --keep to leave the repository behind for a look around.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess, type ExecFileSyncOptionsWithStringEncoding } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -83,6 +83,85 @@ async function until(what: string, check: () => boolean, limitMs = 180_000): Pro
   while (!check()) {
     if (performance.now() - t0 > limitMs) throw new Error(`the demo gave up waiting for ${what} after ${limitMs / 1000} s`);
     await new Promise((done) => setTimeout(done, 250));
+  }
+}
+
+/** A command in one of the many-clones chapter's clones, shown with the clone's name. */
+function inClone(where: string, cwd: string, command: 'git' | 'gt', ...args: string[]): string {
+  // git's progress on stderr (a fetch's ref updates) would print out of order: stdout says what matters.
+  const options: ExecFileSyncOptionsWithStringEncoding = { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] };
+  const out = command === 'git' ? execFileSync('git', args, options) : execFileSync(process.execPath, [GT, ...args], options);
+  show(`(${where}) ${command} ${args.map(shown).join(' ')}`, out);
+  return out;
+}
+
+/**
+ * Many clones: the demo repository (the office) and a fresh clone (a laptop) share one ledger through
+ * a bare remote: gt sync, a native git pull of the ledger, a pull-request diff, and one landing.
+ */
+async function manyClones(): Promise<void> {
+  const remote = join(root, 'webshop.git');
+  const laptop = join(root, 'webshop-laptop');
+  const office = (command: 'git' | 'gt', ...args: string[]): string => inClone('office', repo, command, ...args);
+  const onLaptop = (command: 'git' | 'gt', ...args: string[]): string => inClone('laptop', laptop, command, ...args);
+  const created = (out: string): string => /created (\S+):/.exec(out)![1]!;
+
+  say('Many clones: a bare remote carries the ledger between machines. gt sync publishes it; in a fresh clone, gt init adopts it');
+  execFileSync('git', ['init', '-q', '--bare', '-b', 'main', remote], { env });
+  show(`git init --bare ${remote}`, '');
+  const gift = created(office('gt', 'create', 'Sell gift cards'));
+  const giftConvoy = created(office('gt', 'convoy', 'create', 'Gift cards', gift));
+  office('git', 'remote', 'add', 'origin', remote);
+  office('git', 'push', '-q', 'origin', 'main');
+  office('gt', 'sync');
+  execFileSync('git', ['clone', '-q', remote, laptop], { env });
+  show(`git clone ${remote} ${laptop}`, '');
+  onLaptop('gt', 'init');
+
+  say('Both write, each on its own ledger: the office raises the priority of the gift cards, the laptop labels and describes them, and each files a bead');
+  office('gt', 'update', gift, '-p', '0');
+  office('gt', 'create', 'Write the gift card terms');
+  onLaptop('gt', 'update', gift, '--add-label', 'payments', '-d', 'Cards of 25, 50 and 100 EUR');
+  onLaptop('gt', 'create', 'Translate the checkout');
+  office('gt', 'sync');
+
+  say("The laptop takes the office's work with a native git pull, in a checkout of the ledger branch: gt's merge driver merges each file field by field, so nothing conflicts");
+  const checkout = join(root, 'webshop-laptop-ledger');
+  onLaptop('git', 'worktree', 'add', '-q', checkout, 'gt/ledger');
+  inClone('laptop, gt/ledger checked out', checkout, 'git', 'pull', '--no-rebase', '--no-edit');
+  const markers = spawnSync('git', ['grep', '-l', '-e', '^<<<<<<<', '-e', '^>>>>>>>', 'HEAD'], { cwd: checkout, env, encoding: 'utf8' });
+  if (markers.status !== 1) throw new Error(`conflict markers after the pull: ${markers.stdout}${markers.stderr}`);
+  show("(laptop, gt/ledger checked out) git grep -l -e '^<<<<<<<' -e '^>>>>>>>' HEAD", 'no conflict markers in any file');
+  inClone('laptop, gt/ledger checked out', checkout, 'git', 'status', '--short', '--branch');
+  onLaptop('git', 'worktree', 'remove', checkout);
+  onLaptop('gt', 'show', gift);
+  onLaptop('gt', 'sync');
+
+  say('What came in, as a reviewer would read it in a pull-request comment: gt diff --markdown');
+  const before = execFileSync('git', ['rev-parse', '--short', 'gt/ledger'], { cwd: repo, env, encoding: 'utf8' }).trim();
+  office('gt', 'sync');
+  office('gt', 'diff', '--markdown', `${before}..gt/ledger`);
+
+  say('One landing, whoever sees it: the laptop commits "Closes:" on main and pushes; its observer lands the convoy, and so does the office\'s once git fetch brings origin/main');
+  writeFileSync(join(laptop, 'gift-cards.txt'), 'Gift cards: 25, 50 and 100 EUR\n');
+  onLaptop('git', 'add', 'gift-cards.txt');
+  onLaptop('git', 'commit', '-q', '-m', `Sell gift cards\n\nCloses: ${gift}`);
+  onLaptop('git', 'push', '-q', 'origin', 'main');
+  onLaptop('gt', 'observe');
+  office('git', 'fetch', '-q', 'origin');
+  office('gt', 'observe');
+
+  say('After both sync, the two clones hold the very same ledger: one landing, one mail');
+  onLaptop('gt', 'sync');
+  office('gt', 'sync');
+  onLaptop('gt', 'sync');
+  office('git', 'rev-parse', 'gt/ledger');
+  onLaptop('git', 'rev-parse', 'gt/ledger');
+  office('gt', 'convoy', 'status', giftConvoy);
+  for (const [where, cwd] of [['office', repo], ['laptop', laptop]] as const) {
+    const mails = JSON.parse(execFileSync(process.execPath, [GT, 'mail', 'inbox', '--json'], { cwd, env, encoding: 'utf8' })) as { id: string; subject: string }[];
+    const landings = mails.filter((m) => m.subject.includes('Gift cards'));
+    show(`(${where}) gt mail inbox --json   (the Gift cards landing mails)`, landings.map((m) => `${m.id}  ${m.subject}`).join('\n'));
   }
 }
 
@@ -306,6 +385,8 @@ try {
   say('Native git agrees: the repository is sound, and your checkout of main is clean at its new tip: the refinery moved it only as a push with receive.denyCurrentBranch=updateInstead would');
   git('fsck', '--strict');
   git('status', '--short', '--branch');
+
+  await manyClones();
 
   say('The town at a glance: gt status (--watch redraws it whenever a branch moves; gt dashboard serves it to a browser)');
   gt('status');

@@ -18,7 +18,7 @@ function processesUnder(dir: string): string[] {
 }
 
 describe('npm run demo', () => {
-  it('tells the whole story and cleans up after itself, polecats and refinery included', () => {
+  it('tells the whole story and cleans up after itself, polecats, refinery and many clones included', () => {
     const out = execFileSync(process.execPath, [resolve(import.meta.dirname, '../../dist/demo/run-demo.js')], { encoding: 'utf8' });
     expect(out).toContain('initialized ledger gt/ledger (prefix shop)');
     expect(out).toMatch(/cannot be claimed: it is in_progress, assigned to alice on gt\/agents\/alice/);
@@ -66,6 +66,24 @@ describe('npm run demo', () => {
     expect(graph.match(/Merge polecat\/\w+ into main \(shop-mr-/g)).toHaveLength(5);
     expect(out).toMatch(/\$ git show main:home\.txt\nWelcome to the webshop\n(\w+ shop-\w+: Announce [^\n]+\n){2}/);
     expect(out).toMatch(/\$ git status --short --branch\n## main\n/);
+    // Many clones: the laptop adopts the ledger, pulls the office's work natively with no conflict, the
+    // office reviews what came in, both observers land the convoy, and after syncing there is one landing mail.
+    const clones = out.split('\n── Many clones')[1]!.split('\n── The town at a glance')[0]!;
+    expect(clones).toContain("$ (laptop) gt init\nadopted origin's ledger: gt/ledger follows origin/gt/ledger (prefix shop)");
+    expect(clones).toMatch(/\$ \(laptop, gt\/ledger checked out\) git pull --no-rebase --no-edit\n(Auto-merging [^\n]+\n)+Merge made by the 'ort' strategy\.\n/);
+    expect(clones).toContain('no conflict markers in any file');
+    expect(clones).not.toMatch(/^(<<<<<<<|>>>>>>>)/m);
+    expect(clones).toMatch(/\n {2}status: open {3}priority: P0 {3}type: task\n {2}labels: payments\n/);
+    expect(clones).toMatch(/\$ \(office\) gt diff --markdown \w+\.\.gt\/ledger\n### Ledger changes `\w+\.\.gt\/ledger`\n\n\*\*1 bead created, 1 bead changed\*\*/);
+    expect(clones).toContain('  - labels: +payments');
+    expect(clones.match(/^🚚 landed shop-cv-\w+ "Gift cards" \(1 bead\)$/gm)).toHaveLength(2);
+    expect(clones).toMatch(/\$ \(office\) gt observe\nrecorded commit (\w+) on (shop-\w+)\nclosed \2 \(commit \1\)\n/);
+    expect(clones).toMatch(/\$ \(office\) git rev-parse gt\/ledger\n(\w{40})\n\$ \(laptop\) git rev-parse gt\/ledger\n\1\n/);
+    const landingMails = [...clones.matchAll(/\(the Gift cards landing mails\)\n((?:[^\n$][^\n]*\n)*)/g)].map((m) => m[1]!.trim().split('\n'));
+    expect(landingMails).toHaveLength(2);
+    expect(landingMails[0]).toHaveLength(1);
+    expect(landingMails[0]![0]).toMatch(/^shop-m-\w+ {2}🚚 Convoy landed: Gift cards \(shop-cv-\w+\)$/);
+    expect(landingMails[1]).toEqual(landingMails[0]);
     // It ends with the town at a glance; without --keep it leaves no dashboard address (and no server).
     expect(out).toMatch(/\$ gt status\nTown at [^\n]+\n\n✓ nothing needs you\n/);
     expect(out).not.toContain('Look around in a browser');
