@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { makeTempDir, runGt, spawnGt, GIT_ENV } from '../helpers/repo.js';
 import { bareRemote, cloneOf, gitIn as git, gtIn as gt, gtJsonIn as json } from '../helpers/clones.js';
 import { until } from '../helpers/sessions.js';
@@ -105,6 +107,31 @@ describe('the observer reads the code branches fetched from the remote', () => {
     git(b, 'merge', '-q', '--ff-only', 'origin/main');
     gt(b, 'observe');
     expect(bead(b, x).status).toBe('closed');
+  });
+
+  it('a checkpoint from before remote-tracking branches counted takes them as they are: what they held is not replayed, what comes next is recorded', () => {
+    const { a, b, x } = twoClones();
+    const y = json<{ id: string }>(a, 'create', 'Then this').id;
+    gt(a, 'sync');
+    gt(b, 'sync');
+    git(a, 'commit', '-q', '--allow-empty', '-m', 'old work', '-m', `Closes: ${x}`);
+    git(a, 'push', '-q', 'origin', 'main');
+    git(b, 'fetch', '-q', 'origin');
+    // The checkpoint as an older gt wrote it: local branches only, no remotes flag.
+    const file = join(b, '.git', 'gt', 'observer.json');
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { branches: Record<string, string>; remotes?: boolean };
+    delete saved.remotes;
+    saved.branches = Object.fromEntries(Object.entries(saved.branches).filter(([ref]) => ref.startsWith('refs/heads/')));
+    writeFileSync(file, JSON.stringify(saved));
+    gt(b, 'observe');
+    expect(bead(b, x).status).toBe('open');
+
+    git(a, 'commit', '-q', '--allow-empty', '-m', 'new work', '-m', `Closes: ${y}`);
+    git(a, 'push', '-q', 'origin', 'main');
+    git(b, 'fetch', '-q', 'origin');
+    gt(b, 'observe');
+    expect(bead(b, y).status).toBe('closed');
+    expect(bead(b, x).status).toBe('open');
   });
 
   it('records every commit of a fetched branch, however many (300 Closes: commits close 300 beads)', () => {
