@@ -74,6 +74,9 @@ $gt_input
 EOF
         # shellcheck disable=SC2086
         gt_message=$(git log --no-walk --format=%B $gt_commits --)
+      elif [ "$gt_hook" = post-merge ] && git rev-parse -q --verify ORIG_HEAD >/dev/null; then
+        # What the merge (or pull) brought in, not only the merge commit, whose own message rarely names a bead.
+        gt_message=$(git log --format=%B ORIG_HEAD..HEAD --)
       else
         gt_message=$(git log -1 --format=%B HEAD --)
       fi

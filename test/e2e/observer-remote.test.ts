@@ -155,4 +155,16 @@ describe('the observer reads the code branches fetched from the remote', () => {
     expect(json<unknown[]>(b, 'list', '--status', 'closed')).toHaveLength(count);
     expect(commitRecords(b, ids[count - 1]!)[0]!.text).toBe(`Commit ${git(a, 'rev-parse', '--short=7', 'feature').trim()} on feature: work on ${ids[count - 1]}`);
   });
+  it('a git pull that makes a merge commit runs the observer through the hook: the pulled Closes: commit closes its bead without gt observe', () => {
+    const { a, b, x } = twoClones();
+    gt(b, 'hooks', 'install');
+    gt(b, 'observe');
+    git(a, 'commit', '-q', '--allow-empty', '-m', 'ship it', '-m', `Closes: ${x}`);
+    git(a, 'push', '-q', 'origin', 'main');
+    // b has a commit of its own, so the pull merges (the merge commit's own message names no bead).
+    git(b, 'commit', '-q', '--allow-empty', '-m', 'local work');
+    git(b, 'pull', '-q', '--no-rebase', '--no-edit', 'origin', 'main');
+    expect(git(b, 'log', '-1', '--format=%P', 'HEAD').trim().split(' ')).toHaveLength(2);
+    expect(bead(b, x).status).toBe('closed');
+  });
 });
