@@ -12,10 +12,12 @@ import { generateId } from '../beads/ids.js';
 import { FastImport, git, initRepo } from './git-tools.js';
 import { CHILD_ENV, GT_MAIN } from './measure.js';
 import { Rng } from './prng.js';
+import { entityPath, storedPath } from '../ledger/layout.js';
 
 /** Bump when the generated data changes: old cached fixtures are then rebuilt. */
-export const LEDGER_FIXTURE_VERSION = 1;
-export const LEDGER_CONFIG_TEXT = 'schema: 1\nprefix: bench\n';
+/** 2: beads stored in shards (ledger schema 2). */
+export const LEDGER_FIXTURE_VERSION = 2;
+export const LEDGER_CONFIG_TEXT = 'schema: 2\nprefix: bench\n';
 
 export interface FixtureMeta {
   size: number;
@@ -205,7 +207,7 @@ async function importLedger(repo: string, beads: Bead[]): Promise<void> {
   let batch = '';
   for (const bead of beads) {
     const text = Buffer.from(encodeBead(bead), 'utf8');
-    batch += `M 100644 inline beads/${bead.id}.yaml\ndata ${text.length}\n${text.toString('utf8')}\n`;
+    batch += `M 100644 inline ${storedPath(entityPath('beads', bead.id))}\ndata ${text.length}\n${text.toString('utf8')}\n`;
     if (batch.length > 256 * 1024) {
       await fi.write(batch);
       batch = '';

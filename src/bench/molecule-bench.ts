@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CHILD_ENV, GT_MAIN, statsOf, timeGt, type Stats } from './measure.js';
 import { git, initRepo } from './git-tools.js';
+import { entityPath, storedPath } from '../ledger/layout.js';
 
 export const MOLECULE_STEPS = 1000;
 export const MOLECULE_TARGETS = { pourMs: 1000, stepDoneMs: 200 };
@@ -82,7 +83,7 @@ export async function runMoleculeBench(workDir: string, runs: number, log: (line
   for (let i = 1; i <= runs; i++) pours.push(await timeGt(['mol', 'pour', 'bench-big', '--var', `feature=Feature ${i}`], pourRepo));
 
   const poured = JSON.parse(gt(['mol', 'pour', 'bench-big', '--var', 'feature=Benchmark', '--json'], repo)) as { id: string };
-  const fileBytes = Buffer.byteLength(git(['cat-file', '-p', `gt/ledger:molecules/${poured.id}.yaml`], repo));
+  const fileBytes = Buffer.byteLength(git(['cat-file', '-p', `gt/ledger:${storedPath(entityPath('molecules', poured.id))}`], repo));
   await timeGt(['mol', 'step', 'done', '--continue'], repo);
   const dones = [];
   for (let i = 0; i < runs; i++) dones.push(await timeGt(['mol', 'step', 'done', '--continue'], repo));

@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHILD_ENV, GT_MAIN, median, statsOf, timeGt, type Stats } from './measure.js';
 import { git, initRepo } from './git-tools.js';
+import { entityPath, storedPath } from '../ledger/layout.js';
 
 export const LATENCY_CLOSURES = 50;
 
@@ -42,7 +43,7 @@ function percentile(values: readonly number[], p: number): number {
 }
 
 function hookedOnLedger(repo: string, bead: string): boolean {
-  const out = spawnSync('git', ['cat-file', '-p', `gt/ledger:beads/${bead}.yaml`], { cwd: repo, env: CHILD_ENV, encoding: 'utf8' });
+  const out = spawnSync('git', ['cat-file', '-p', `gt/ledger:${storedPath(entityPath('beads', bead))}`], { cwd: repo, env: CHILD_ENV, encoding: 'utf8' });
   return out.status === 0 && out.stdout.includes('\nstatus: hooked\n');
 }
 

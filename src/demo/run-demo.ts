@@ -6,6 +6,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess, type ExecFileSyncOpt
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { entityPath, storedPath } from '../ledger/layout.js';
 
 const GT = resolve(import.meta.dirname, '../gt.mjs');
 /** The scripted agent shipped with gt (dist/demo/ → the package's agents/), so a fresh clone needs nothing else. */
@@ -237,7 +238,7 @@ try {
   say('A reviewer reads the work as a git diff of the ledger branch, as a pull request would show it');
   git('log', '--oneline', '--graph', 'gt/ledger');
   git('diff', '--stat', before, 'gt/ledger');
-  git('diff', before, 'gt/ledger', '--', `beads/${schema}.yaml`);
+  git('diff', before, 'gt/ledger', '--', storedPath(entityPath('beads', schema)));
 
   say("Every bead's history comes from git");
   gt('log', schema);

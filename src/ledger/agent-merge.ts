@@ -94,10 +94,13 @@ export async function mergeTipIntoLedger(ledger: Ledger, theirs: () => string, l
     let subject: string;
     let changed: string[];
     if (merged) {
-      const tree = merged.changes.size > 0 ? await ledger.cache.writeTree(ours.tree, merged.changes) : ours.tree;
+      // A merge into a ledger still in the old layout moves it, like any other write.
+      const migration = merged.changes.size > 0 ? await ledger.migration(ours, merged.changes) : undefined;
+      const tree = merged.changes.size > 0 ? await ledger.cache.writeTree(ours.tree, migration?.changes ?? merged.changes, migration?.remove) : ours.tree;
       changed = [...merged.changes.keys()].map((p) => idFromPath(p) ?? p).sort();
       subject = `merge ${label}: ${changed.length === 0 ? 'nothing new' : changed.length <= 5 ? changed.join(', ') : `${changed.length} entities`}`;
-      commit = ledger.commitTree(tree, [ledgerTip, theirTip], withMergeNotes(subject, merged.notes), when);
+      const message = withMergeNotes(subject, merged.notes);
+      commit = ledger.commitTree(tree, [ledgerTip, theirTip], migration ? `${message.trimEnd()}\n\n${migration.note}` : message, when);
     } else {
       const after = await ledger.snapshot(theirTip);
       changed = [...after.files].filter(([path, oid]) => ours.files.get(path) !== oid).map(([p]) => idFromPath(p) ?? p).sort();

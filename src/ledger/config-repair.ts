@@ -43,9 +43,12 @@ export async function repairConfig(ledger: Ledger, tip: string, prefix: string |
     const problem = repairableConfigProblem(error, snapshot);
     if (problem === undefined) throw error;
     const config: LedgerConfig = { schema: LEDGER_SCHEMA_VERSION, prefix: prefix ?? inferPrefix(snapshot) ?? fallbackPrefix, types: [] };
-    const tree = await ledger.cache.writeTree(snapshot.tree, new Map([[CONFIG_PATH, { text: encodeConfig(config), value: config }]]));
+    const changes = new Map([[CONFIG_PATH, { text: encodeConfig(config), value: config }]]);
+    // The new gt.yaml names the current schema: files of an older layout move with it.
+    const migration = await ledger.migration(snapshot, changes);
+    const tree = await ledger.cache.writeTree(snapshot.tree, migration?.changes ?? changes, migration?.remove);
     const when = new Date(ledger.now());
-    const message = `init: repair ${CONFIG_PATH} (prefix ${config.prefix})\n\nIt was ${problem === 'missing' ? 'missing' : `unreadable: ${problem}`}.`;
+    const message = `init: repair ${CONFIG_PATH} (prefix ${config.prefix})\n\nIt was ${problem === 'missing' ? 'missing' : `unreadable: ${problem}`}.${migration ? `\n${migration.note}` : ''}`;
     const commit = ledger.commitTree(tree, [tip], message, when);
     ledger.updateRef(LEDGER_REF, tip, commit, message.split('\n')[0]!, when);
     return { config, problem };

@@ -1,5 +1,8 @@
-/** `gt.yaml` at the root of the ledger: what every reader needs to interpret the other files. */
-export const LEDGER_SCHEMA_VERSION = 1;
+/**
+ * `gt.yaml` at the root of the ledger: what every reader needs to interpret the other files.
+ * Schema 2: entity files stored in shards, `<dir>/<shard>/<id>.yaml` (layout.ts); schema 1 kept them flat.
+ */
+export const LEDGER_SCHEMA_VERSION = 2;
 
 export interface LedgerConfig {
   schema: number;

@@ -2,7 +2,9 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ledger } from './ledger.js';
 import { staleLockMs } from './ledger.js';
-import { AGENT_REF_PREFIX, LEDGER_REF, agentFromRef } from './layout.js';
+import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentFromRef, logicalPath, placementOf, storedPath } from './layout.js';
+import { LEDGER_SCHEMA_VERSION } from './config.js';
+import type { Snapshot } from './snapshot.js';
 import { GtError } from '../errors.js';
 import { strayPaths } from './stray-files.js';
 import type { LedgerView } from './view.js';
@@ -97,9 +99,35 @@ export async function viewFindings(ledger: Ledger, view: LedgerView): Promise<Do
   for (const p of view.problems) findings.push({ severity: 'error', path: p.path, ...(p.line !== undefined ? { line: p.line } : {}), message: p.problem });
   for (const path of await strayPaths(ledger.cache, view.head)) {
     const what = path.endsWith('/') ? 'a folder gt does not read' : 'not a ledger file gt reads';
-    findings.push({ severity: 'warning', path, message: `${what} (entity files are <folder>/<id>.yaml); every command skips it` });
+    findings.push({ severity: 'warning', path, message: `${what} (entity files are <folder>/<shard>/<id>.yaml); every command skips it` });
   }
+  findings.push(...layoutFindings(await ledger.snapshot(view.head), view.config.schema));
   for (const kind of ledger.kinds.values()) if (kind.check) findings.push(...kind.check(view));
+  return findings;
+}
+
+/**
+ * Entity files not where the layout puts them (layout.ts). A ledger of an older schema is one warning:
+ * its files are where that schema put them, and its next write moves them. In a current ledger, a flat
+ * file (from an old agent branch merged outside gt) or one in another shard is an error, and so is a
+ * second copy of a file, which gt does not read.
+ */
+export function layoutFindings(snapshot: Snapshot, schema: number): DoctorFinding[] {
+  const findings: DoctorFinding[] = [];
+  if (schema < LEDGER_SCHEMA_VERSION) {
+    if (snapshot.misplaced.size > 0) {
+      findings.push({ severity: 'warning', path: CONFIG_PATH, message: `the ledger keeps entity files in the flat layout of schema ${schema} (fix: gt doctor --fix, or the next write, moves them to <folder>/<shard>/<id>.yaml)` });
+    }
+    return findings;
+  }
+  for (const [path, stored] of snapshot.misplaced) {
+    const where = placementOf(stored) === 'flat' ? `stored flat, as before schema ${LEDGER_SCHEMA_VERSION}` : 'stored in a shard not its own';
+    findings.push({ severity: 'error', path: stored, message: `${where}: it belongs at ${storedPath(path)} (fix: gt doctor --fix)` });
+  }
+  for (const stored of snapshot.shadowed) {
+    const path = logicalPath(stored);
+    findings.push({ severity: 'error', path: stored, message: `a second copy of ${path}, which gt does not read (it reads ${snapshot.misplaced.get(path) ?? storedPath(path)}): merge what it holds by hand and delete it` });
+  }
   return findings;
 }
 

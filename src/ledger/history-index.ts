@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { shallowBoundary, type ChangedCommit } from '../git/change-log.js';
 import { actorOfMessage } from './actor.js';
 import { withStateLock } from './write-lock.js';
+import { logicalChanges } from './layout.js';
 
 export interface IndexedCommit {
   commit: string;
@@ -162,7 +163,10 @@ export async function pathHistory(stateDir: string, commonDir: string, tip: stri
   const generation = generations(commits, reachable);
   const revisions: PathRevision[] = [];
   for (const c of reachable) {
-    for (const [changed, before, after] of c.changes) {
+    // The index keeps stored paths as git reports them; a file is followed by its logical path across
+    // layouts (flat, then sharded), and the commit that moved it is no change to it.
+    const changes = logicalChanges(c.changes.map(([p, before, after]) => ({ path: p, before, after })));
+    for (const { path: changed, before, after } of changes) {
       if (changed !== path) continue;
       revisions.push({ commit: c.commit, ...(c.parents[0] ? { parent: c.parents[0] } : {}), time: c.time, actor: c.actor, subject: c.subject, before, after });
     }

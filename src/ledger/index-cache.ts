@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TREE_MODE, type TreeEntry } from '../git/object-format.js';
 import { statusField } from './entity-table.js';
 import { asciiJson } from './ascii-json.js';
+import { isShardName, logicalPath } from './layout.js';
 
 /** A file's parsed value, or why it could not be parsed. */
 export type DecodedFile = { value: unknown } | { problem: string; line?: number };
@@ -372,9 +373,11 @@ export class LedgerIndex {
       }
       for (const [mode, name, entryOid] of tuples) {
         if (mode === TREE_MODE) {
-          if (prefix === '') keepTree(entryOid, `${name}/`);
+          // The kinds' folders, and their shards (layout.ts), hold the files views read.
+          if (prefix === '' || (prefix.indexOf('/') === prefix.length - 1 && isShardName(name))) keepTree(entryOid, `${prefix}${name}/`);
         } else {
-          const key = `${prefix}${name} ${entryOid}`;
+          // Files are keyed by logical path, wherever they are stored.
+          const key = `${logicalPath(`${prefix}${name}`)} ${entryOid}`;
           const decoded = this.data.files[key];
           if (decoded) kept.files[key] = decoded;
         }

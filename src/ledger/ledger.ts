@@ -312,13 +312,17 @@ export class Ledger {
           tx.runEffects();
           return { result, commit: null };
         }
+        // A ledger (or agent branch) in the old layout moves to the current one with its first write.
+        const migration = view.config.schema < LEDGER_SCHEMA_VERSION ? await this.migration(await parentSnapshot(), changes) : undefined;
+        if (migration) tx.setConfig(migration.config);
         const parentTree = (await this.cache.commitInfo(target.parent)).tree;
-        const tree = await this.cache.writeTree(parentTree, changes);
+        // A write from a cached view reads the few trees it rewrites from git, not the whole index.
+        const tree = await this.preferringGit(() => this.cache.writeTree(parentTree, migration?.changes ?? changes, migration?.remove));
         if (tree === parentTree) {
           tx.runEffects();
           return { result, commit: null };
         }
-        const commit = this.commitTree(tree, [target.parent], message, when);
+        const commit = this.commitTree(tree, [target.parent], migration ? `${message}\n\n${migration.note}` : message, when);
         try {
           this.updateRef(target.ref, target.expected, commit, message, when);
           // The next read (and write) starts from here without rebuilding anything.
@@ -330,6 +334,62 @@ export class Ledger {
           this.views.put(this.actor.isOverseer ? commit : viewKey(ledgerTip, commit), tx.viewAfter(commit), delta);
           tx.runEffects();
           return { result, commit };
+        } catch (error) {
+          if (error instanceof RefConflictError && attempt < 8) continue;
+          throw error;
+        }
+      }
+    });
+  }
+
+  /**
+   * For a commit gt makes on `base` with `changes`: when `base` is in an older layout (gt.yaml's schema
+   * below LEDGER_SCHEMA_VERSION) or holds entity files away from their shard, the changes that also
+   * move every such file to its place (same blob) and raise the schema, with a line for the commit
+   * message; undefined when there is nothing to move. A base whose gt.yaml cannot be read is left alone.
+   */
+  async migration(base: Snapshot, changes: ReadonlyMap<string, FileVersion | null>): Promise<{ changes: Map<string, FileVersion | null>; remove: string[]; config: LedgerConfig; note: string } | undefined> {
+    const configOid = base.files.get(CONFIG_PATH);
+    const changedConfig = changes.get(CONFIG_PATH);
+    let config: LedgerConfig | undefined;
+    if (changedConfig && 'value' in changedConfig) config = changedConfig.value as LedgerConfig;
+    else if (changedConfig === undefined && configOid !== undefined) {
+      const decoded = await this.cache.decode(CONFIG_PATH, configOid);
+      if ('value' in decoded) config = decoded.value as LedgerConfig;
+    }
+    if (!config || config.schema > LEDGER_SCHEMA_VERSION) return undefined;
+    if (config.schema === LEDGER_SCHEMA_VERSION && base.misplaced.size === 0) return undefined;
+    const all = new Map(changes);
+    const remove: string[] = [];
+    for (const [path, stored] of base.misplaced) {
+      if (!all.has(path)) all.set(path, { oid: base.files.get(path)! });
+      remove.push(stored);
+    }
+    const raised = config.schema === LEDGER_SCHEMA_VERSION ? config : { ...config, schema: LEDGER_SCHEMA_VERSION };
+    if (raised !== config) all.set(CONFIG_PATH, { text: encodeConfig(raised), value: raised });
+    const moved = `${base.misplaced.size} entity file${base.misplaced.size === 1 ? '' : 's'} moved to <folder>/<shard>/<id>.yaml`;
+    const note = raised !== config ? `Ledger layout: schema ${config.schema} → ${raised.schema}, ${moved}.` : `Ledger layout: ${moved}.`;
+    return { changes: all, remove, config: raised, note };
+  }
+
+  /**
+   * `gt doctor --fix`: moves the ledger to the current layout in a commit of its own when it is in an
+   * older one or holds misplaced entity files; returns what it did, or undefined when nothing moved.
+   */
+  async relayout(): Promise<string | undefined> {
+    return withWriteLock(this.repo.stateDir, staleLockMs(), async () => {
+      for (let attempt = 0; ; attempt++) {
+        const tip = this.requireLedgerTip();
+        const snapshot = await this.snapshot(tip);
+        const migration = await this.migration(snapshot, new Map());
+        if (!migration) return undefined;
+        const tree = await this.cache.writeTree(snapshot.tree, migration.changes, migration.remove);
+        const when = new Date(this.now());
+        const message = `ledger: move to the sharded layout\n\n${migration.note}`;
+        const commit = this.commitTree(tree, [tip], message, when);
+        try {
+          this.updateRef(LEDGER_REF, tip, commit, message.split('\n')[0]!, when);
+          return migration.note;
         } catch (error) {
           if (error instanceof RefConflictError && attempt < 8) continue;
           throw error;
@@ -417,6 +477,7 @@ export class Ledger {
       // A step whose change the ledger already has leaves nothing to replay. One that lost values to
       // the ledger is kept, even with nothing left to change, to record them as `gt merge` would.
       if (merged.changes.size === 0 && merged.notes.length === 0) continue;
+      // The replayed commits keep their messages: the write that follows them moves an old layout.
       const tree = merged.changes.size > 0 ? await this.cache.writeTree(ours.tree, merged.changes) : ours.tree;
       const original = await this.cache.fullCommit(step.commit);
       current = this.cache.writeCommit({ ...original, message: withMergeNotes(original.message, merged.notes), tree, parents: [current] });

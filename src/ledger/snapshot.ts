@@ -2,19 +2,32 @@ import type { Repository } from '../git/repository.js';
 import { BLOB_MODE, TREE_MODE, decodeCommit, decodeTree, encodeCommit, encodeTree, type Commit, type TreeEntry } from '../git/object-format.js';
 import { GtError, LedgerFileError } from '../errors.js';
 import type { DecodedFile, FileRecord, LedgerIndex } from './index-cache.js';
-import { CONFIG_PATH, dirOf, idFromPath } from './layout.js';
+import { CONFIG_PATH, dirOf, idFromPath, isShardName, logicalPath, placementOf, storedPath } from './layout.js';
 import type { EntityKinds } from './entity-kind.js';
 import { decodeConfig } from './config-codec.js';
 
-/** The ledger files of one commit: path → blob id, for `gt.yaml` and every `<dir>/<file>`. */
+/**
+ * The ledger files of one commit by logical path (layout.ts): path → blob id, for `gt.yaml`, every
+ * entity file `<dir>/<id>.yaml` wherever it is stored, and every other `<dir>/<file>`.
+ */
 export interface Snapshot {
   commit: string;
   tree: string;
   files: ReadonlyMap<string, string>;
+  /** Entity files not stored where the current layout puts them: logical path → stored path. */
+  misplaced: ReadonlyMap<string, string>;
+  /** Stored paths of second copies of an entity file, not read (see chooseCopies). */
+  shadowed: readonly string[];
 }
 
 /** A file in a tree being built: an existing blob, or new content not yet written. */
 export type FileVersion = { oid: string } | { text: string; value: unknown };
+
+/** A change to one stored file: its logical path (what the index keys it by) and its new version. */
+interface StoredChange {
+  path: string;
+  version: FileVersion | null;
+}
 
 /** Reads objects through the index: each commit, tree and file is fetched from git at most once. */
 export class ObjectCache {
@@ -88,16 +101,34 @@ export class ObjectCache {
     const files = new Map<string, string>();
     const dirs = root.filter((e) => e.mode === TREE_MODE);
     await this.prefetchTrees(dirs.map((d) => d.oid));
+    // Entity files as stored: in their shard (current layout), flat (older ledgers), or in another shard.
+    const stored: [path: string, oid: string][] = [];
+    const shards: { dir: string; entry: TreeEntry }[] = [];
     for (const entry of root) {
-      if (entry.mode === TREE_MODE) {
-        for (const child of await this.treeEntries(entry.oid)) {
-          if (child.mode !== TREE_MODE) files.set(`${entry.name}/${child.name}`, child.oid);
-        }
-      } else {
+      if (entry.mode !== TREE_MODE) {
         files.set(entry.name, entry.oid);
+        continue;
+      }
+      const isKind = this.kinds.has(entry.name);
+      for (const child of await this.treeEntries(entry.oid)) {
+        const path = `${entry.name}/${child.name}`;
+        if (child.mode !== TREE_MODE) {
+          if (isKind && placementOf(path) !== undefined) stored.push([path, child.oid]);
+          else files.set(path, child.oid);
+        } else if (isKind && isShardName(child.name)) shards.push({ dir: entry.name, entry: child });
       }
     }
-    return { commit, tree, files };
+    await this.prefetchTrees(shards.map((s) => s.entry.oid));
+    for (const { dir, entry } of shards) {
+      for (const child of await this.treeEntries(entry.oid)) {
+        const path = `${dir}/${entry.name}/${child.name}`;
+        // Anything else in a shard (a subfolder, a README) is not read, and writes keep it as it is.
+        if (child.mode !== TREE_MODE && placementOf(path) !== undefined) stored.push([path, child.oid]);
+      }
+    }
+    const { chosen, misplaced, shadowed } = chooseCopies(stored);
+    for (const [path, oid] of chosen) files.set(path, oid);
+    return { commit, tree, files, misplaced, shadowed };
   }
 
   /** Makes sure the index has every file (by path and blob id), reading the missing ones from git in one batch. */
@@ -137,47 +168,72 @@ export class ObjectCache {
   }
 
   /**
-   * Writes the tree of `baseTree` with `changes` applied (blob id, new content, or null to delete),
-   * copy-on-write: only the directories that changed are rewritten, and anything gt does not know
-   * (other files, deeper folders) is kept as it was.
+   * Writes the tree of `baseTree` with `changes` applied (by logical path: blob id, new content, or
+   * null to delete) and the stored files `remove` removed. Copy-on-write: only the trees on the path
+   * to a change are rewritten (root → kind folder → shard), and anything gt does not know (other
+   * files, deeper folders) is kept as it was. An entity file is written to its shard (layout.ts), and
+   * a flat copy of it from an older layout is removed in the same tree.
    */
-  async writeTree(baseTree: string | null, changes: ReadonlyMap<string, FileVersion | null>): Promise<string> {
-    const byDir = new Map<string, Map<string, FileVersion | null>>();
+  async writeTree(baseTree: string | null, changes: ReadonlyMap<string, FileVersion | null>, remove: readonly string[] = []): Promise<string> {
+    const stored = new Map<string, StoredChange>();
+    for (const path of remove) stored.set(path, { path, version: null });
     for (const [path, version] of changes) {
-      const dir = dirOf(path);
-      const name = dir === '' ? path : path.slice(dir.length + 1);
-      let group = byDir.get(dir);
-      if (!group) byDir.set(dir, (group = new Map()));
-      group.set(name, version);
+      const inKind = idFromPath(path) !== undefined && this.kinds.has(dirOf(path));
+      if (inKind && !stored.has(path)) stored.set(path, { path, version: null });
+      stored.set(inKind ? storedPath(path) : path, { path, version });
     }
-    const rootEntries = new Map((baseTree ? await this.treeEntries(baseTree) : []).map((e) => [e.name, e]));
-    for (const [dir, group] of byDir) {
-      if (dir === '') {
-        for (const [name, version] of group) this.applyFile(rootEntries, name, name, version);
+    return (await this.writeSubtree(baseTree ?? undefined, '', stored))!;
+  }
+
+  /** `base` (a tree under `prefix`) with `changes` (by path below it) applied; undefined when nothing is left in it. */
+  private async writeSubtree(base: string | undefined, prefix: string, changes: ReadonlyMap<string, StoredChange>): Promise<string | undefined> {
+    const here = new Map<string, StoredChange>();
+    const below = new Map<string, Map<string, StoredChange>>();
+    for (const [path, change] of changes) {
+      const slash = path.indexOf('/');
+      if (slash < 0) {
+        here.set(path, change);
         continue;
       }
-      const existing = rootEntries.get(dir);
-      const baseDir = existing && existing.mode === TREE_MODE ? existing.oid : undefined;
-      const dirEntries = new Map((baseDir ? await this.treeEntries(baseDir) : []).map((e) => [e.name, e]));
-      for (const [name, version] of group) this.applyFile(dirEntries, `${dir}/${name}`, name, version);
-      if (dirEntries.size === 0) {
-        rootEntries.delete(dir);
-        continue;
-      }
-      const entries = [...dirEntries.values()];
-      const oid = this.repo.writer.write('tree', encodeTree(entries));
-      // A directory tree holds one entry per entity: record it as a delta of its parent, so the index
-      // grows with the change, not with the ledger.
-      if (baseDir) {
-        const set = [...group.keys()].map((name) => dirEntries.get(name)).filter((e): e is TreeEntry => e !== undefined);
-        const del = [...group.keys()].filter((name) => !dirEntries.has(name));
-        this.index.setTreeDelta(oid, baseDir, set, del);
-      } else {
-        this.index.setTree(oid, entries);
-      }
-      rootEntries.set(dir, { mode: TREE_MODE, name: dir, oid });
+      const name = path.slice(0, slash);
+      let group = below.get(name);
+      if (!group) below.set(name, (group = new Map()));
+      group.set(path.slice(slash + 1), change);
     }
-    return this.writeTreeObject([...rootEntries.values()]);
+    const entries = new Map((base ? await this.treeEntries(base) : []).map((e) => [e.name, e]));
+    const touched = new Set<string>();
+    for (const [name, change] of here) {
+      touched.add(name);
+      const existing = entries.get(name);
+      // A removal names a file; a folder of that name (the shards of a kind) is not it.
+      if (existing?.mode === TREE_MODE && change.version === null) continue;
+      this.applyFile(entries, change.path, name, change.version);
+    }
+    for (const [name, group] of below) {
+      const existing = entries.get(name);
+      const sub = await this.writeSubtree(existing?.mode === TREE_MODE ? existing.oid : undefined, `${prefix}${name}/`, group);
+      if (existing?.mode === TREE_MODE && existing.oid === sub) continue;
+      // Only removals below a name that holds no folder: nothing to do.
+      if (sub === undefined && existing?.mode !== TREE_MODE) continue;
+      touched.add(name);
+      if (sub === undefined) entries.delete(name);
+      else entries.set(name, { mode: TREE_MODE, name, oid: sub });
+    }
+    if (prefix === '') return this.writeTreeObject([...entries.values()]);
+    if (entries.size === 0) return undefined;
+    const list = [...entries.values()];
+    const oid = this.repo.writer.write('tree', encodeTree(list));
+    if (oid === base) return oid;
+    // A folder tree holds one entry per shard or entity: record it as a delta of its parent, so the
+    // index grows with the change, not with the ledger.
+    if (base) {
+      const set = [...touched].map((name) => entries.get(name)).filter((e): e is TreeEntry => e !== undefined);
+      const del = [...touched].filter((name) => !entries.has(name));
+      this.index.setTreeDelta(oid, base, set, del);
+    } else {
+      this.index.setTree(oid, list);
+    }
+    return oid;
   }
 
   private applyFile(entries: Map<string, TreeEntry>, path: string, name: string, version: FileVersion | null): void {
@@ -206,6 +262,36 @@ export class ObjectCache {
     if (!obj) throw new GtError(`commit ${oid} is missing from the object store`);
     return decodeCommit(obj.content);
   }
+}
+
+const PLACEMENT_RANK = { placed: 0, flat: 1, 'wrong-shard': 2 } as const;
+
+/**
+ * One copy of each entity file by logical path. Normally there is one; a merge made outside gt can
+ * leave two (an old flat copy beside the sharded one): the one in its own shard wins, then a flat
+ * one. Misplaced and shadowed copies are gt check's problems; gt doctor --fix moves the misplaced.
+ */
+function chooseCopies(stored: readonly [path: string, oid: string][]): { chosen: Map<string, string>; misplaced: Map<string, string>; shadowed: string[] } {
+  const best = new Map<string, { path: string; oid: string; rank: number }>();
+  const shadowed: string[] = [];
+  for (const [path, oid] of stored) {
+    const logical = logicalPath(path);
+    const rank = PLACEMENT_RANK[placementOf(path)!];
+    const known = best.get(logical);
+    if (known && known.rank <= rank) {
+      shadowed.push(path);
+      continue;
+    }
+    if (known) shadowed.push(known.path);
+    best.set(logical, { path, oid, rank });
+  }
+  const chosen = new Map<string, string>();
+  const misplaced = new Map<string, string>();
+  for (const [logical, copy] of best) {
+    chosen.set(logical, copy.oid);
+    if (copy.rank > 0) misplaced.set(logical, copy.path);
+  }
+  return { chosen, misplaced, shadowed: shadowed.sort() };
 }
 
 /** Parses one ledger file by what its path says it is; files gt does not know are kept as text. */

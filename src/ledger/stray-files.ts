@@ -1,10 +1,11 @@
 /**
- * Files on the ledger that gt does not read: anything in a kind's folder that is not `<id>.yaml` (a
- * README, `x.yml`, a subfolder), and anything at the root besides `gt.yaml`, `.gitattributes` and the kinds' folders.
+ * Files on the ledger that gt does not read: anything in a kind's folder that is not a shard or a flat
+ * `<id>.yaml` (a README, `x.yml`, another subfolder), anything in a shard that is not `<id>.yaml`, and
+ * anything at the root besides `gt.yaml`, `.gitattributes` and the kinds' folders.
  * Every command and the observer skip them; gt doctor names them, one warning each.
  */
 import type { ObjectCache } from './snapshot.js';
-import { CONFIG_PATH, idFromPath } from './layout.js';
+import { CONFIG_PATH, idFromPath, isShardName, placementOf } from './layout.js';
 import { ATTRIBUTES_PATH } from './attributes.js';
 import { TREE_MODE } from '../git/object-format.js';
 
@@ -24,8 +25,16 @@ export async function strayPaths(cache: ObjectCache, commit: string): Promise<st
     }
     for (const child of await cache.treeEntries(entry.oid)) {
       const path = `${entry.name}/${child.name}`;
-      if (child.mode === TREE_MODE) stray.push(`${path}/`);
-      else if (idFromPath(path) === undefined) stray.push(path);
+      if (child.mode !== TREE_MODE) {
+        if (idFromPath(path) === undefined) stray.push(path);
+      } else if (!isShardName(child.name)) stray.push(`${path}/`);
+      else {
+        for (const inner of await cache.treeEntries(child.oid)) {
+          const innerPath = `${path}/${inner.name}`;
+          if (inner.mode === TREE_MODE) stray.push(`${innerPath}/`);
+          else if (placementOf(innerPath) === undefined) stray.push(innerPath);
+        }
+      }
     }
   }
   return stray.sort();

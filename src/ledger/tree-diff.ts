@@ -5,6 +5,7 @@
  */
 import { TREE_MODE } from '../git/object-format.js';
 import type { ObjectCache } from './snapshot.js';
+import { logicalChanges } from './layout.js';
 
 export interface ChangedFile {
   path: string;
@@ -14,12 +15,15 @@ export interface ChangedFile {
   after: string | null;
 }
 
-/** Every file (at any depth) whose blob differs between the trees of `from` and `to`, sorted by path. */
+/**
+ * Every file (at any depth) whose blob differs between the trees of `from` and `to`, by logical path
+ * (layout.ts: a file moved to its shard is no change), sorted by path.
+ */
 export async function changedFiles(cache: ObjectCache, from: string, to: string): Promise<ChangedFile[]> {
   const [a, b] = [await cache.commitInfo(from), await cache.commitInfo(to)];
   const out: ChangedFile[] = [];
   await diffTrees(cache, a.tree, b.tree, '', out);
-  return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  return logicalChanges(out).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }
 
 async function diffTrees(cache: ObjectCache, before: string | null, after: string | null, prefix: string, out: ChangedFile[]): Promise<void> {

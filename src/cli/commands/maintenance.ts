@@ -115,10 +115,10 @@ export function registerMaintenance(program: Command): void {
     .option('--json', 'print the findings as JSON (with --fix: {fixed, left, findings})')
     .option(
       '--fix',
-      "put right what is safe to, and say what was done: the ledger's .gitattributes and git's merge driver; stale locks (gt's, and git ref locks over a minute old); " +
+      "put right what is safe to, and say what was done: the ledger's .gitattributes and git's merge driver; entity files of an older layout or in a shard not their own, moved to <folder>/<shard>/<id>.yaml in one commit; stale locks (gt's, and git ref locks over a minute old); " +
         'temporary files of killed gt config set --local runs; gt\'s git hooks, only where they were installed (a missing one put back, one running another gt rewritten; a hook of yours is never moved); ' +
         'worktrees whose folders are gone (git worktree prune); sandboxes of no polecat on the ledger, after saving their uncommitted changes and commits to refs/gt/rescue/<name>/<time>. ' +
-        'Never fixed: ledger files, settings gt refuses (fix them with gt config)',
+        'Never fixed: the content of ledger files, settings gt refuses (fix them with gt config)',
     )
     .action(async (options: { fix?: boolean }, command: Command) => {
       await withLedger(command, async (ledger) => {
@@ -135,6 +135,10 @@ export function registerMaintenance(program: Command): void {
           fixed.push(...locks.fixed);
           left.push(...locks.left);
           fixed.push(...(await setUpMergeDriver(ledger, thisMergeDriver())));
+          if (ledger.ledgerTip()) {
+            const moved = await ledger.relayout();
+            if (moved !== undefined) fixed.push(moved);
+          }
           fixed.push(...removeLeftoverLocalTemps(gitDir));
           const hooks = git ? hooksToRepair(cwd) : { missing: [], stale: [], foreign: [], hooksDir: '' };
           const repair = [...new Set([...hooks.missing, ...hooks.stale])];

@@ -6,12 +6,14 @@
 import type { EntityKinds, MergeNote } from '../entity-kind.js';
 import { decodeLedgerFile } from '../snapshot.js';
 import { mergeBothChanged } from './tree-merge.js';
-import { CONFIG_PATH, dirOf, idFromPath } from '../layout.js';
+import { CONFIG_PATH, dirOf, idFromPath, logicalPath } from '../layout.js';
 
 export type FileMergeOutcome = { merged: true; text: string; notes: MergeNote[] } | { merged: false; why: string };
 
 /** Merges the three texts of one ledger file; `base` is null when both sides added the file. */
-export function mergeLedgerFileTexts(kinds: EntityKinds, path: string, base: string | null, ours: string, theirs: string): FileMergeOutcome {
+export function mergeLedgerFileTexts(kinds: EntityKinds, stored: string, base: string | null, ours: string, theirs: string): FileMergeOutcome {
+  // git names the file where it is stored (`beads/3f/gt-1.yaml`); gt reads it by its logical path.
+  const path = logicalPath(stored);
   const kind = path === CONFIG_PATH ? undefined : idFromPath(path) === undefined ? undefined : kinds.get(dirOf(path));
   if (path !== CONFIG_PATH && !kind) return { merged: false, why: `${path} is not a file gt reads (see gt doctor)` };
   const decode = (side: string, text: string): { value: unknown } | { why: string } => {
