@@ -7,6 +7,7 @@ import { hasNativeGit, NativeObjectReader } from './native-reader.js';
 import { IsoObjectReader } from './iso-reader.js';
 import { decodeCommit, decodeTree, type Commit, type TreeEntry } from './object-format.js';
 import { UsageError } from '../errors.js';
+import { startAutoGcIfDue } from './auto-gc.js';
 import type { Clock } from '../clock.js';
 
 export type GitBackend = 'native' | 'iso';
@@ -73,6 +74,14 @@ export class Repository {
     const obj = await this.reader.read(oid);
     if (!obj || obj.type !== 'tree') throw new Error(`tree ${oid} is missing from the object store`);
     return decodeTree(obj.content);
+  }
+
+  /**
+   * After a ref moved to new objects: starts git's auto gc in the background when the loose objects
+   * call for it (auto-gc.ts). Costs a directory listing; the command never waits for the gc.
+   */
+  packIfDue(): boolean {
+    return startAutoGcIfDue(this.paths);
   }
 
   close(): void {

@@ -434,6 +434,7 @@ export class Ledger {
   updateRef(ref: string, expected: string | null, next: string, message: string, when: Date): void {
     this.repo.refs.compareAndSwap({ ref, expected, next, message, who: this.signature(this.actor, when) });
     this.liveCommits.add(next);
+    this.repo.packIfDue();
   }
 
   /**
