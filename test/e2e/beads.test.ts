@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, type TestRepo } from '../helpers/repo.js';
+import { makeRepo, type TestRepo, ledgerFile } from '../helpers/repo.js';
 
 interface BeadJson {
   id: string;
@@ -33,7 +33,7 @@ describe('beads from the CLI', () => {
     expect(bead.id).toMatch(/^gt-[0-9a-z]{4}$/);
     expect(bead).toMatchObject({ title: 'Fix login bug', type: 'bug', status: 'open', priority: 1, assignee: 'alice', labels: ['auth', 'ui'], created_by: 'overseer' });
     expect(r.git('log', '-1', '--format=%s|%an|%(trailers:key=Gt-Actor,valueonly)', 'gt/ledger').trim()).toBe(`create ${bead.id}: Fix login bug|Test User|overseer`);
-    const file = r.git('show', `gt/ledger:beads/${bead.id}.yaml`);
+    const file = r.git('show', `gt/ledger:${ledgerFile('beads', bead.id)}`);
     expect(file).toContain('description: |-\n  Users cannot log in.\n  Since Tuesday.\n');
     expect(file.endsWith('\n') && !file.endsWith('\n\n')).toBe(true);
     expect(r.git('status', '--porcelain')).toBe('');
@@ -171,8 +171,8 @@ describe('beads from the CLI', () => {
     const bad = create('Will break');
     const wt = join(r.dir, '..', 'ledger-wt');
     r.git('worktree', 'add', '-q', wt, 'gt/ledger');
-    const path = join(wt, 'beads', `${bad.id}.yaml`);
-    const text = r.git('show', `gt/ledger:beads/${bad.id}.yaml`).replace('status: open', 'status: dne');
+    const path = join(wt, ledgerFile('beads', bad.id));
+    const text = r.git('show', `gt/ledger:${ledgerFile('beads', bad.id)}`).replace('status: open', 'status: dne');
     writeFileSync(path, text);
     const wtGit = (...args: string[]) => r.git('-C', wt, ...args);
     wtGit('commit', '-qam', 'hand edit');
@@ -196,8 +196,8 @@ describe('beads from the CLI', () => {
     const bead = create('Native');
     const wt = join(r.dir, '..', 'wt2');
     r.git('worktree', 'add', '-q', wt, 'gt/ledger');
-    const path = join(wt, 'beads', `${bead.id}.yaml`);
-    writeFileSync(path, r.git('show', `gt/ledger:beads/${bead.id}.yaml`).replace('title: Native', 'title: Renamed natively'));
+    const path = join(wt, ledgerFile('beads', bead.id));
+    writeFileSync(path, r.git('show', `gt/ledger:${ledgerFile('beads', bead.id)}`).replace('title: Native', 'title: Renamed natively'));
     r.git('-C', wt, 'commit', '-qam', 'rename');
     expect(r.gtJson<BeadJson[]>('show', bead.id)[0]!.title).toBe('Renamed natively');
   });
@@ -234,7 +234,7 @@ describe('beads from the CLI', () => {
     expect(log[1]!.fields).toEqual(['status', 'assignee']);
     const stat = r.git('log', '--stat', '--format=%s', 'gt/ledger');
     expect(stat).toContain(`close ${bead.id}: Track me`);
-    expect(stat).toContain(`beads/${bead.id}.yaml`);
+    expect(stat).toContain(ledgerFile('beads', bead.id));
     r.git('fsck', '--strict');
   });
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, type TestRepo } from '../helpers/repo.js';
+import { makeRepo, type TestRepo, ledgerFile } from '../helpers/repo.js';
 
 /** A convoy lands in the commit that closes its last bead, whatever command closes it; the observer never lands it again. */
 
@@ -30,7 +30,7 @@ const landingsIn = (ref: string, cv: string): string[] => r.git('log', '--format
 /** The ledger's last commit changed the convoy's file and added the landing mail. */
 function landedInTipCommit(cv: string, ref = 'gt/ledger'): void {
   const files = r.git('show', '--name-status', '--format=', ref).trim().split('\n');
-  expect(files).toContain(`M\tconvoys/${cv}.yaml`);
+  expect(files).toContain(`M\t${ledgerFile('convoys', cv)}`);
   expect(files.some((f) => f.startsWith('A\tmail/'))).toBe(true);
 }
 

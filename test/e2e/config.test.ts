@@ -43,7 +43,7 @@ describe('gt config', () => {
     expect(rows.map((row) => row.key)).toContain('refinery.test_timeout');
     expect(rows.find((row) => row.key === 'polecats.names')).toMatchObject({ value: ['nux', 'slit'], source: 'ledger' });
     expect(rows.find((row) => row.key === 'witness.stall_after')).toMatchObject({ value: '5m', source: 'default', default: '5m' });
-    expect(r.git('show', 'gt/ledger:gt.yaml')).toMatch(/^schema: 1\nprefix: gt\nsettings:\n {2}polecats:\n {4}max: 6\n {4}names:\n {6}- nux\n {6}- slit\nsettings_edited:\n/);
+    expect(r.git('show', 'gt/ledger:gt.yaml')).toMatch(/^schema: 2\nprefix: gt\nsettings:\n {2}polecats:\n {4}max: 6\n {4}names:\n {6}- nux\n {6}- slit\nsettings_edited:\n/);
 
     const before = r.git('rev-parse', 'gt/ledger');
     expect(r.gtOk('config', 'set', 'polecats.max', '6')).toContain('already 6');
@@ -53,7 +53,7 @@ describe('gt config', () => {
     expect(r.git('log', '-1', '--format=%s', 'gt/ledger').trim()).toBe('config unset polecats.max');
     expect(r.gtJson<Row>('config', 'get', 'polecats.max')).toMatchObject({ value: 4, source: 'default' });
     r.gtOk('config', 'unset', 'polecats.names');
-    expect(r.git('show', 'gt/ledger:gt.yaml')).toBe('schema: 1\nprefix: gt\n');
+    expect(r.git('show', 'gt/ledger:gt.yaml')).toBe('schema: 2\nprefix: gt\n');
   });
 
   it('--local overrides the ledger on this machine only; the environment overrides both', () => {
@@ -161,7 +161,7 @@ describe('gt config', () => {
     r.gtOk('--as', 'bob', 'create', 'his bead');
     r.gtOk('merge');
     expect(r.git('rev-parse', 'gt/ledger:gt.yaml')).toBe(blob);
-    expect(r.git('show', 'gt/ledger:gt.yaml')).toBe('schema: 1\nprefix: gt\n');
+    expect(r.git('show', 'gt/ledger:gt.yaml')).toBe('schema: 2\nprefix: gt\n');
   });
 
   it('merges two clones\' settings key by key: different keys both survive, the later edit of one key wins', () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { makeRepo, spawnGt, type TestRepo, ledgerFile } from '../helpers/repo.js';
 
 interface BeadJson {
   id: string;
@@ -58,7 +58,7 @@ describe('convoys from the CLI', () => {
     const c = r.gtJson<ConvoyJson>('convoy', 'create', 'Release 1.0', a, b, '--notify', 'mayor', '--feed', 'ann');
     expect(c.id).toMatch(/^gt-cv-[0-9a-z]{4,}$/);
     expect(c).toMatchObject({ title: 'Release 1.0', status: 'open', tracks: [a, b].sort(), owner: 'overseer', notify: ['mayor'], feed: ['ann'] });
-    expect(r.git('show', `gt/ledger:convoys/${c.id}.yaml`)).toContain('title: Release 1.0\n');
+    expect(r.git('show', `gt/ledger:${ledgerFile('convoys', c.id)}`)).toContain('title: Release 1.0\n');
     expect(r.git('log', '-1', '--format=%s', 'gt/ledger').trim()).toBe(`convoy create ${c.id}: Release 1.0 (2 beads)`);
 
     const extra = create('Docs');

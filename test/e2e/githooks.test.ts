@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, makeRepo, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, makeRepo, type TestRepo, ledgerFile } from '../helpers/repo.js';
 
 interface BeadJson {
   id: string;
@@ -142,7 +142,7 @@ describe('commits that name beads', () => {
         text: `Commit ${sha.slice(0, 7)} on main: Fix thing`,
       },
     ]);
-    expect(r.git('log', '-1', '--format=%s', 'gt/ledger', '--', `beads/${a}.yaml`).trim()).toBe(`record commit ${sha.slice(0, 7)} on ${a}; close ${a}`);
+    expect(r.git('log', '-1', '--format=%s', 'gt/ledger', '--', ledgerFile('beads', a)).trim()).toBe(`record commit ${sha.slice(0, 7)} on ${a}; close ${a}`);
 
     const refSha = commit(`Work on it\n\nRefs ${b.toUpperCase()}`);
     expect(show(b)).toMatchObject({ status: 'open', comments: [{ id: `commit-${refSha}`, text: `Commit ${refSha.slice(0, 7)} on main: Work on it` }] });

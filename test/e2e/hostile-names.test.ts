@@ -102,7 +102,7 @@ describe('hostile names are refused everywhere and never reach git', () => {
     const refs = r.git('for-each-ref', '--format=%(refname)').trim().split('\n');
     for (const ref of refs) expect(ref).toMatch(/^refs\/heads\/(main|gt\/ledger|gt\/agents\/[a-z0-9][a-z0-9._-]*)$/);
     const files = r.git('ls-tree', '-r', '--name-only', 'gt/ledger').trim().split('\n');
-    for (const file of files) expect(file).toMatch(/^(gt\.yaml|\.gitattributes|[a-z]+\/[^/\s]+\.yaml)$/);
+    for (const file of files) expect(file).toMatch(/^(gt\.yaml|\.gitattributes|[a-z]+\/[0-9a-f]{2}\/[^/\s]+\.yaml)$/);
     expect(r.gtJson<unknown[]>('list', '--all').length).toBe(1);
   });
 });

@@ -48,7 +48,7 @@ describe('gt init repairs gt.yaml', () => {
       expect(r.gtOk('init')).toContain('repaired gt/ledger: wrote a new gt.yaml (prefix shop)');
       expect(r.git('rev-parse', 'gt/ledger^').trim()).toBe(tip);
       expect(r.git('show', '--name-only', '--format=', 'gt/ledger').trim()).toBe('gt.yaml');
-      expect(r.git('show', 'gt/ledger:gt.yaml')).toBe('schema: 1\nprefix: shop\n');
+      expect(r.git('show', 'gt/ledger:gt.yaml')).toBe('schema: 2\nprefix: shop\n');
       expect(r.git('ls-tree', 'gt/ledger', 'beads/')).toBe(beadsBefore);
       expect(r.gtJson<{ id: string }[]>('list', '--all').map((b) => b.id).sort()).toEqual([...ids].sort());
       expect(r.gtJson<{ id: string }>('create', 'Four').id).toMatch(/^shop-/);

@@ -18,7 +18,7 @@ describe('gt init', () => {
     const r = repo({ name: 'My-Web_App2' });
     expect(r.gtOk('init')).toContain('initialized ledger gt/ledger (prefix mywebapp)');
     expect(r.git('ls-tree', '--name-only', 'gt/ledger').trim()).toBe('.gitattributes\ngt.yaml');
-    expect(r.git('show', 'gt/ledger:gt.yaml')).toBe('schema: 1\nprefix: mywebapp\n');
+    expect(r.git('show', 'gt/ledger:gt.yaml')).toBe('schema: 2\nprefix: mywebapp\n');
     expect(r.git('rev-list', '--count', 'gt/ledger').trim()).toBe('1');
     expect(r.git('log', '-1', '--format=%s', 'gt/ledger').trim()).toBe('init ledger (prefix mywebapp)');
   });

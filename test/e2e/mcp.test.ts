@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, GT_BIN, makeRepo, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, GT_BIN, makeRepo, type TestRepo, ledgerFile } from '../helpers/repo.js';
 import { killProcessesOf, killSessions, SCRIPTED_AGENT } from '../helpers/sessions.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -226,7 +226,7 @@ describe('gt mcp', () => {
     const sling = await ok<{ convoy: { id: string; owner: string; created_by: string } }>(client, 'gt_sling_batch', { convoy_title: 'Mayor batch', tasks: [{ title: 'One' }, { title: 'Two' }] });
     expect(sling.convoy).toMatchObject({ owner: 'mayor', created_by: 'mayor' });
     expect(r.git('rev-parse', 'gt/ledger')).toBe(ledgerBefore);
-    expect(r.git('show', `gt/agents/mayor:convoys/${sling.convoy.id}.yaml`)).toContain('title: Mayor batch');
+    expect(r.git('show', `gt/agents/mayor:${ledgerFile('convoys', sling.convoy.id)}`)).toContain('title: Mayor batch');
     expect(r.git('log', '-1', '--format=%an %B', 'gt/agents/mayor')).toMatch(/^mayor [\s\S]*Gt-Actor: mayor/);
     // Its own reads see its unmerged work.
     expect((await ok<{ convoys: { id: string }[] }>(client, 'gt_list_convoys')).convoys.map((c) => c.id)).toEqual([sling.convoy.id]);

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, GT_BIN, makeRepo, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, GT_BIN, makeRepo, type TestRepo, ledgerFile } from '../helpers/repo.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface StepJson {
@@ -186,7 +186,7 @@ describe('pouring and advancing a molecule', () => {
       ['submit', 'pending'],
     ]);
     expect(r.git('log', '-1', '--format=%s', 'gt/ledger').trim()).toBe(`mol pour ${m.id}: shiny (shiny v2, 5 steps)`);
-    const file = r.git('show', `gt/ledger:molecules/${m.id}.yaml`);
+    const file = r.git('show', `gt/ledger:${ledgerFile('molecules', m.id)}`);
     expect(file).toContain('  - id: implement\n    title: Implement Login form\n    needs:\n      - design\n    status: pending\n');
 
     const shown = r.gtOk('mol', 'show', m.id.slice(0, -1));
@@ -234,13 +234,13 @@ describe('pouring and advancing a molecule', () => {
   it('reports a broken molecule file (on the ledger, or a wisp) with its path and line', () => {
     const m = r.gtJson<MoleculeJson>('mol', 'pour', 'shiny', '--var', 'feature=X');
     const path = `molecules/${m.id}.yaml`;
-    const text = r.git('show', `gt/ledger:${path}`).replace('status: active', 'status: paused');
+    const text = r.git('show', `gt/ledger:${ledgerFile('molecules', m.id)}`).replace('status: active', 'status: paused');
     const line = text.split('\n').indexOf('status: paused') + 1;
     const blob = execGit(['hash-object', '-w', '--stdin'], text);
     const index = join(r.dir, '..', 'tmp-index');
     const env = { GIT_INDEX_FILE: index };
     execGit(['read-tree', 'gt/ledger'], '', env);
-    execGit(['update-index', '--cacheinfo', `100644,${blob},${path}`], '', env);
+    execGit(['update-index', '--cacheinfo', `100644,${blob},${ledgerFile('molecules', m.id)}`], '', env);
     const tree = execGit(['write-tree'], '', env);
     const commit = execGit(['commit-tree', tree, '-p', 'gt/ledger', '-m', 'hand edit'], '');
     r.git('update-ref', 'refs/heads/gt/ledger', commit);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, makeRepo, makeTempDir, runGt, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, makeRepo, makeTempDir, runGt, type TestRepo, ledgerFile } from '../helpers/repo.js';
 
 let r: TestRepo;
 let scratch: string;
@@ -48,7 +48,7 @@ describe("gt's merge driver for native git merges of the ledger", () => {
     const merged = gitRun(wt, 'merge', '--no-edit', 'gt/agents/alice');
     expect(merged.status, merged.stdout + merged.stderr).toBe(0);
     expect(git(wt, 'rev-parse', 'HEAD^{tree}').trim()).toBe(expected);
-    const file = readFileSync(join(wt, 'beads', `${id}.yaml`), 'utf8');
+    const file = readFileSync(join(wt, ledgerFile('beads', id)), 'utf8');
     expect(file).not.toMatch(/^(<<<<<<<|>>>>>>>)/m);
     expect(file).toContain('priority: 0');
     expect(file).toContain('- ui');

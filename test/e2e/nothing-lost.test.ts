@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { makeRepo, spawnGt, type TestRepo, ledgerFile } from '../helpers/repo.js';
 import { sized } from '../helpers/stress.js';
 import { openLedger } from '../../src/kinds.js';
 import { changeMolecule, stepDone } from '../../src/molecules/molecule-service.js';
@@ -24,7 +24,7 @@ beforeEach(() => {
 });
 afterEach(() => r.cleanup());
 
-const beadFile = (dir: string, id: string): string => join(dir, 'beads', `${id}.yaml`);
+const beadFile = (dir: string, id: string): string => join(dir, ledgerFile('beads', id));
 
 describe('a checkout of gt/ledger', () => {
   it('in a linked worktree follows a gt write, so a native commit there keeps what gt wrote', () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { makeRepo, runGt, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { makeRepo, runGt, spawnGt, type TestRepo, ledgerFile } from '../helpers/repo.js';
 import { until, killSessions } from '../helpers/sessions.js';
 
 /** The refinery against real git: gt done submits, gt refinery run merges, tests and moves the target. */
@@ -120,7 +120,7 @@ describe('gt done with refinery.target set', () => {
     expect(out).toMatch(new RegExp(`submitted ${id} for review: gt-mr-\\w+ \\(polecat/nux at \\w+ into main\\)`));
     const mr = mrOf(id);
     expect(mr).toMatchObject({ status: 'queued', bead: id, branch: 'polecat/nux', commit: execIn(dir, 'rev-parse', 'HEAD').trim(), attempts: '0' });
-    expect(r.git('show', `gt/ledger:mrs/${mr.id}.yaml`)).toContain('status: queued');
+    expect(r.git('show', `gt/ledger:${ledgerFile('mrs', mr.id)}`)).toContain('status: queued');
     expect(bead(id)).toMatchObject({ status: 'blocked', assignee: 'nux', labels: ['in-review'] });
     expect(r.gtJson<{ name: string; state: string }[]>('agents').find((a) => a.name === 'nux')!.state).toBe('idle');
     expect(gtIn(dir, 'prime')).toContain(`${mr.id} (${id}, polecat/nux → main): queued: in review`);

@@ -12,7 +12,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { GIT_ENV, GT_BIN, makeRepo, makeTempDir, type RunResult, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, GT_BIN, makeRepo, makeTempDir, type RunResult, type TestRepo, ledgerFile } from '../helpers/repo.js';
+import { logicalPath } from '../../src/ledger/layout.js';
 import { sized } from '../helpers/stress.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -149,12 +150,12 @@ function doctor(dir: string, env: Record<string, string> = {}): DoctorFinding[] 
   return JSON.parse(result.stdout) as DoctorFinding[];
 }
 
-/** Every `beads/*.yaml` of a commit, read straight from git in one `git cat-file --batch`. */
+/** Every bead file of a commit by logical path (`beads/<id>.yaml`), read straight from git in one `git cat-file --batch`. */
 function beadFilesAt(dir: string, rev: string): Map<string, string> {
-  const names = run('git', ['ls-tree', '--name-only', `${rev}:beads`], dir);
+  const names = run('git', ['ls-tree', '-r', '--name-only', rev, '--', 'beads'], dir);
   const files = new Map<string, string>();
   if (names.status !== 0) return files; // No beads directory yet.
-  const paths = names.stdout.split('\n').filter(Boolean).map((name) => `beads/${name}`);
+  const paths = names.stdout.split('\n').filter(Boolean);
   if (paths.length === 0) return files;
   const batch = spawnSync('git', ['cat-file', '--batch'], {
     cwd: dir,
@@ -170,7 +171,7 @@ function beadFilesAt(dir: string, rev: string): Map<string, string> {
     const match = /^[0-9a-f]{40} blob (\d+)$/.exec(header);
     expect(match, `cat-file header for ${path}: ${header}`).not.toBeNull();
     const size = Number(match![1]);
-    files.set(path, out.toString('utf8', newline + 1, newline + 1 + size));
+    files.set(logicalPath(path), out.toString('utf8', newline + 1, newline + 1 + size));
     out = out.subarray(newline + 1 + size + 1);
   }
   return files;
@@ -548,10 +549,10 @@ describe('native git alongside', () => {
       expect(listed.map((x) => x.id).sort()).toEqual([a.id, b.id].sort());
       const shown = r.gtJson<BeadJson[]>('show', a.id)[0]!;
       expect(shown).toMatchObject({ id: a.id, title: 'Alpha', status: 'in_progress', labels: ['one'] });
-      const fromGit = parseYaml(r.git('show', `gt/ledger:beads/${a.id}.yaml`)) as Record<string, unknown>;
+      const fromGit = parseYaml(r.git('show', `gt/ledger:${ledgerFile('beads', a.id)}`)) as Record<string, unknown>;
       expect(fromGit).toMatchObject({ id: a.id, title: 'Alpha', status: 'in_progress', labels: ['one'] });
       const history = r.gtJson<{ commit: string }[]>('log', a.id);
-      expect(history.map((h) => h.commit)).toEqual(r.git('log', '--format=%H', 'gt/ledger', '--', `beads/${a.id}.yaml`).trim().split('\n'));
+      expect(history.map((h) => h.commit)).toEqual(r.git('log', '--format=%H', 'gt/ledger', '--', ledgerFile('beads', a.id)).trim().split('\n'));
 
       // Writes: the ref moves from its packed value; git sees exactly what gt did.
       const c = r.gtJson<BeadJson>('create', 'Gamma');
@@ -559,7 +560,7 @@ describe('native git alongside', () => {
       expect(r.git('log', '-2', '--format=%s', 'gt/ledger').trim().split('\n')).toEqual([`update ${b.id}: labels`, `create ${c.id}: Gamma`]);
       expect(r.git('rev-parse', 'gt/ledger~2').trim()).toBe(packedTip);
       expect(existsSync(loose)).toBe(true);
-      expect(r.git('ls-tree', '--name-only', 'gt/ledger:beads').trim().split('\n').sort()).toEqual([a.id, b.id, c.id].map((id) => `${id}.yaml`).sort());
+      expect(r.git('ls-tree', '-r', '--name-only', 'gt/ledger', '--', 'beads').trim().split('\n').sort()).toEqual([a.id, b.id, c.id].map((id) => ledgerFile('beads', id)).sort());
 
       // Native update-ref moves the ledger back and forth; gt follows.
       const tip = r.git('rev-parse', 'gt/ledger').trim();
@@ -569,12 +570,12 @@ describe('native git alongside', () => {
       expect(r.gtJson<BeadJson[]>('show', b.id)[0]!.labels).toEqual(['after-gc']);
 
       // A commit made with git plumbing, then packed again: gt reads it and builds on it.
-      const edited = r.git('show', `gt/ledger:beads/${c.id}.yaml`).replace('title: Gamma', 'title: Gamma (edited natively)');
+      const edited = r.git('show', `gt/ledger:${ledgerFile('beads', c.id)}`).replace('title: Gamma', 'title: Gamma (edited natively)');
       const blob = execGit(r, ['hash-object', '-w', '--stdin'], edited).trim();
       const indexFile = join(r.dir, '.git', 'tmp-index');
       const env = { GIT_INDEX_FILE: indexFile };
       execGit(r, ['read-tree', 'gt/ledger'], undefined, env);
-      execGit(r, ['update-index', '--cacheinfo', `100644,${blob},beads/${c.id}.yaml`], undefined, env);
+      execGit(r, ['update-index', '--cacheinfo', `100644,${blob},${ledgerFile('beads', c.id)}`], undefined, env);
       const tree = execGit(r, ['write-tree'], undefined, env).trim();
       rmSync(indexFile, { force: true });
       const native = execGit(r, ['commit-tree', tree, '-p', tip, '-m', 'native edit']).trim();

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, makeRepo, makeTempDir, runGt, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, makeRepo, makeTempDir, runGt, type TestRepo, ledgerFile } from '../helpers/repo.js';
 
 let r: TestRepo;
 let scratch: string;
@@ -138,12 +138,12 @@ describe('gt check', () => {
     const wt = join(scratch, 'pr');
     git(r.dir, 'worktree', 'add', '-q', '--detach', wt, 'gt/ledger');
     const edit = (id: string, change: (text: string) => string) => {
-      const path = join(wt, 'beads', `${id}.yaml`);
+      const path = join(wt, ledgerFile('beads', id));
       writeFileSync(path, change(readFileSync(path, 'utf8')));
     };
     edit(first, (t) => t.replace('title: First\n', 'title:   First\n'));
     edit(second, (t) => t.replace('status: open', 'status: finished'));
-    git(wt, 'rm', '-q', join('beads', `${target}.yaml`));
+    git(wt, 'rm', '-q', ledgerFile('beads', target));
     edit(loopA, (t) => t.replace(/^created_at:/m, `deps:\n  - type: blocks\n    id: ${loopB}\ncreated_at:`));
     git(wt, 'commit', '-qam', 'hand edits');
     git(wt, 'checkout', '-q', '--detach', 'HEAD');
@@ -188,7 +188,7 @@ describe("gt's diff driver", () => {
     r.gtOk('comment', 'add', id, 'Looked into it');
     // HEAD is main: git takes attributes from the checkout, so info/attributes carries diff=gt.
     const diff = git(r.dir, 'diff', 'gt/ledger~1', 'gt/ledger');
-    expect(diff).toContain(`diff --git a/beads/${id}.yaml b/beads/${id}.yaml`);
+    expect(diff).toContain(`diff --git a/${ledgerFile('beads', id)} b/${ledgerFile('beads', id)}`);
     expect(diff).toMatch(/^@@ [^@]+ @@ title: Fix login bug$/m);
     // Without the driver git would name whatever line starts with a letter.
     const plain = execFileSync('git', ['-c', 'diff.gt.xfuncname=', 'diff', 'gt/ledger~1', 'gt/ledger'], { cwd: r.dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, spawnGt, type TestRepo, ledgerFile } from '../helpers/repo.js';
 import { until, alive, killSessions, SCRIPTED_AGENT } from '../helpers/sessions.js';
 import { waitFor } from '../helpers/wait.js';
 import { usePolecatRepo, type PolecatRow, type WitnessAction } from '../helpers/polecat-repo.js';
@@ -20,7 +20,7 @@ beforeEach(() => {
 const STALLING = `SCRIPTED_STALL=1 sh '${SCRIPTED_AGENT}'`;
 const MIN = 60_000;
 
-const agentFile = (name: string): string => r.git('show', `gt/ledger:agents/${name}.yaml`);
+const agentFile = (name: string): string => r.git('show', `gt/ledger:${ledgerFile('agents', name)}`);
 /** A commit in a sandbox, dated `when` (activity as the witness sees it under an injected clock). */
 const commitIn = (worktree: string, when: string): void => {
   execFileSync('git', ['-C', worktree, 'commit', '-q', '--allow-empty', '--no-verify', '-m', 'progress'], {

@@ -2,6 +2,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { entityPath, storedPath } from '../../src/ledger/layout.js';
 
 /** The built CLI: tests run the real binary, as a user would. */
 export const GT_BIN = resolve(import.meta.dirname, '../../dist/gt.mjs');
@@ -76,4 +77,12 @@ export function makeRepo(options: { empty?: boolean; name?: string } = {}): Test
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
   return repo;
+}
+
+/**
+ * Where the ledger stores an entity's file (`beads/3f/gt-a1.yaml`, see src/ledger/layout.ts): for a
+ * test that reads or writes it with git itself. gt's own messages name the logical `beads/gt-a1.yaml`.
+ */
+export function ledgerFile(dir: string, id: string): string {
+  return storedPath(entityPath(dir, id));
 }
