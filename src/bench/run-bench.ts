@@ -14,8 +14,9 @@
  *   BENCH_REFINERY=0         skip the refinery (gt done → merged; merges per minute, batched and one by one)
  *   BENCH_CLONES=0           skip many clones (gt sync of 100 commits a side and a fresh clone at each of
  *                            BENCH_SIZES; gt log over 5,000 ledger commits)
+ *   BENCH_OBJECTS=0          skip the bytes of git objects per one-bead commit (at each of BENCH_SIZES)
  *   BENCH_SIZES=none         only convoys, the observer, molecules, polecats, gt mcp, the refinery and gt log
- *   BENCH_ONLY=polecats      only the named sections (ledgers, observer, molecules, polecats, mcp, completion, refinery, clones; comma-separated)
+ *   BENCH_ONLY=polecats      only the named sections (ledgers, observer, molecules, polecats, mcp, completion, refinery, clones, objects; comma-separated)
  *   BENCH_POLECAT_SPAWNS=20  spawns per start timing; BENCH_POLECAT_BEADS=50 and BENCH_POLECAT_COUNT=4 for
  *                            the overhead; BENCH_POLECAT_KILLS=10; BENCH_WITNESS_INTERVAL=1,5
  *                            (seconds, one reaction series each; the target applies to the first)
@@ -37,6 +38,7 @@ import { formatMcpBench, runMcpBench } from './mcp-bench.js';
 import { formatCompletionBench, runCompletionBench } from './completion-bench.js';
 import { formatRefineryBench, runRefineryBench, type RefineryBenchOptions } from './refinery-bench.js';
 import { formatClonesBench, runClonesBench } from './clones-bench.js';
+import { formatObjectBench, runObjectBench } from './object-bench.js';
 import { MERGE_AGENTS, MERGE_EDITS, prepareMergeState, runScenarios, transplantMergeState } from './scenarios.js';
 
 function parseSizes(text: string | undefined): number[] {
@@ -47,7 +49,7 @@ function parseSizes(text: string | undefined): number[] {
   return sizes;
 }
 
-const SECTIONS = ['ledgers', 'observer', 'molecules', 'polecats', 'mcp', 'completion', 'refinery', 'clones'] as const;
+const SECTIONS = ['ledgers', 'observer', 'molecules', 'polecats', 'mcp', 'completion', 'refinery', 'clones', 'objects'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** BENCH_ONLY narrows to the named sections; else each section's own switch (BENCH_<SECTION>=0) applies. */
@@ -181,6 +183,8 @@ async function main(): Promise<void> {
   const refinery = wanted('refinery') ? await runRefineryBench(workDir, refineryOptions(), log) : undefined;
   const clones = wanted('clones') ? await runClonesBench(fixturesDir, workDir, parseSizes(process.env.BENCH_SIZES), runs, log) : undefined;
   const clonesReport = clones ? formatClonesBench(clones) : undefined;
+  const objects = wanted('objects') ? await runObjectBench(fixturesDir, workDir, parseSizes(process.env.BENCH_SIZES), log) : undefined;
+  const objectReport = objects && objects.length > 0 ? formatObjectBench(objects) : undefined;
   rmSync(workDir, { recursive: true, force: true });
 
   const elapsedS = (performance.now() - started) / 1000;
@@ -193,6 +197,7 @@ async function main(): Promise<void> {
   if (completionReport) out.push(completionReport.text, '');
   if (refinery) out.push(formatRefineryBench(refinery), '');
   if (clonesReport) out.push(clonesReport.text, '');
+  if (objectReport) out.push(objectReport.text, '');
   const failures = sections.flatMap((s) => [
     ...s.rows.filter((r) => r.pass === false).map((r) => `${s.repo === 'big' ? 'big repo: ' : ''}${r.command} ${r.medianMs.toFixed(0)} ms (${r.target})`),
     ...s.rows.filter((r) => r.ratioPass === false).map((r) => `big repo: ${r.command} is ${r.ratioToSmall!.toFixed(2)}x the small repository`),
@@ -204,7 +209,8 @@ async function main(): Promise<void> {
   if (mcpReport) failures.push(...mcpReport.failures);
   if (completionReport) failures.push(...completionReport.failures);
   if (clonesReport) failures.push(...clonesReport.failures);
-  const targeted = sections.some((s) => !s.informational) || [observerReport, moleculeReport, polecatReport, mcpReport, completionReport, clonesReport].some((r) => r !== undefined);
+  if (objectReport) failures.push(...objectReport.failures);
+  const targeted = sections.some((s) => !s.informational) || [observerReport, moleculeReport, polecatReport, mcpReport, completionReport, clonesReport, objectReport].some((r) => r !== undefined);
   out.push(!targeted ? 'no targets checked (they apply at 10,000 beads)' : failures.length === 0 ? 'all targets met' : `targets missed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
   out.push(`bench took ${elapsedS.toFixed(0)} s (${cpus().length} cores, node ${process.version})`);
   process.stdout.write(`${out.join('\n')}\n`);
@@ -232,6 +238,7 @@ async function main(): Promise<void> {
     completion: completion ?? null,
     refinery: refinery ?? null,
     clones: clones ?? null,
+    objects: objects ?? null,
     failures,
   };
   writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -18,7 +18,7 @@ import type { Clock } from '../../src/clock.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { openLedger } from '../../src/kinds.js';
 import { mergeAgentBranches } from '../../src/ledger/agent-merge.js';
-import { LEDGER_REF, agentRef } from '../../src/ledger/layout.js';
+import { LEDGER_REF, agentRef, logicalPath } from '../../src/ledger/layout.js';
 import { createBead, updateBead } from '../../src/beads/bead-service.js';
 import { type Bead, type BeadStatus, type Dep, type StampedField } from '../../src/beads/bead.js';
 import { decodeBead } from '../../src/beads/bead-codec.js';
@@ -39,7 +39,7 @@ function opened(r: TestRepo, actor: string, now?: Clock): Ledger {
   return openLedger({ cwd: r.dir, actor, ...(now ? { now } : {}) });
 }
 
-/** Every file of a tree-ish, read straight from git (not through gt's caches). */
+/** Every file of a tree-ish by logical path (`beads/<id>.yaml`), read straight from git (not through gt's caches). */
 function readFiles(r: TestRepo, treeish: string): Map<string, string> {
   const listing = execFileSync('git', ['ls-tree', '-r', '-z', treeish], { cwd: r.dir, encoding: 'utf8' });
   const entries = listing
@@ -56,7 +56,7 @@ function readFiles(r: TestRepo, treeish: string): Map<string, string> {
   for (const entry of entries) {
     const eol = batch.indexOf(0x0a, pos);
     const size = Number(batch.subarray(pos, eol).toString('utf8').split(' ')[2]);
-    files.set(entry.path, batch.subarray(eol + 1, eol + 1 + size).toString('utf8'));
+    files.set(logicalPath(entry.path), batch.subarray(eol + 1, eol + 1 + size).toString('utf8'));
     pos = eol + 1 + size + 1;
   }
   return files;
