@@ -5,7 +5,7 @@
  * form (gt would write other bytes for the same content), and a `.gitattributes` that is not gt's.
  */
 import type { Ledger } from './ledger.js';
-import { viewFindings, type DoctorFinding } from './doctor.js';
+import { viewFindings, whereStored, type DoctorFinding } from './doctor.js';
 import { decodeLedgerFile } from './snapshot.js';
 import { CONFIG_PATH, dirOf, idFromPath } from './layout.js';
 import { ATTRIBUTES_PATH, LEDGER_ATTRIBUTES } from './attributes.js';
@@ -33,7 +33,7 @@ export async function checkLedgerAt(ledger: Ledger, commit: string): Promise<Doc
     const where = error instanceof LedgerFileError ? { path: error.path, ...(error.line !== undefined ? { line: error.line } : {}) } : {};
     return [{ severity: 'error', ...where, message: error instanceof LedgerFileError ? error.problem : error.message }];
   }
-  findings.push(...(await canonicalFindings(ledger, snapshot.files)));
+  findings.push(...(await canonicalFindings(ledger, snapshot.files)).map((f) => ({ ...f, path: whereStored(snapshot, f.path!) })));
   const attributes = snapshot.files.get(ATTRIBUTES_PATH);
   if (attributes === undefined) findings.push({ severity: 'warning', path: ATTRIBUTES_PATH, message: `missing: native git merges of ledger files do not go through gt's merge driver (fix: gt doctor --fix)` });
   else if ((await textsOf(ledger, [attributes])).get(attributes) !== LEDGER_ATTRIBUTES) {

@@ -95,15 +95,24 @@ export function fixStaleLocks(ledger: Ledger): { fixed: string[]; left: string[]
  * gt doctor (the actor's view) and gt check (any commit).
  */
 export async function viewFindings(ledger: Ledger, view: LedgerView): Promise<DoctorFinding[]> {
+  const snapshot = await ledger.snapshot(view.head);
   const findings: DoctorFinding[] = [];
   for (const p of view.problems) findings.push({ severity: 'error', path: p.path, ...(p.line !== undefined ? { line: p.line } : {}), message: p.problem });
   for (const path of await strayPaths(ledger.cache, view.head)) {
     const what = path.endsWith('/') ? 'a folder gt does not read' : 'not a ledger file gt reads';
     findings.push({ severity: 'warning', path, message: `${what} (entity files are <folder>/<shard>/<id>.yaml); every command skips it` });
   }
-  findings.push(...layoutFindings(await ledger.snapshot(view.head), view.config.schema));
   for (const kind of ledger.kinds.values()) if (kind.check) findings.push(...kind.check(view));
-  return findings;
+  const stored = findings.map((f) => (f.path === undefined ? f : { ...f, path: whereStored(snapshot, f.path) }));
+  return [...stored, ...layoutFindings(snapshot, view.config.schema)];
+}
+
+/**
+ * Where the file of logical `path` is on the branch (`beads/3f/gt-4f2a.yaml`): what a finding names, so
+ * that a reviewer, an editor or a CI annotation finds the file.
+ */
+export function whereStored(snapshot: Snapshot, path: string): string {
+  return snapshot.misplaced.get(path) ?? storedPath(path);
 }
 
 /**

@@ -185,7 +185,7 @@ describe('beads from the CLI', () => {
     expect(show.stderr).toContain(`beads/${bad.id}.yaml:4:`);
     const doctor = r.gt(['doctor', '--json']);
     expect(doctor.status).toBe(1);
-    expect(JSON.parse(doctor.stdout)).toContainEqual(expect.objectContaining({ severity: 'error', path: `beads/${bad.id}.yaml`, line: 4 }));
+    expect(JSON.parse(doctor.stdout)).toContainEqual(expect.objectContaining({ severity: 'error', path: ledgerFile('beads', bad.id), line: 4 }));
     r.gtOk('update', good.id, '--title', 'Still works');
     writeFileSync(path, 'id: [unclosed\n');
     wtGit('commit', '-qam', 'worse');

@@ -153,10 +153,10 @@ describe('gt check', () => {
     const lines = result.stdout.trim().split('\n');
     expect(lines).toEqual(
       expect.arrayContaining([
-        `beads/${first}.yaml:2: not in canonical form: gt writes "title: First" here, the file has "title:   First" (write it as gt does)`,
-        expect.stringMatching(new RegExp(`^beads/${second}\\.yaml:4: unknown status 'finished'`)),
-        `beads/${holder}.yaml: blocks dependency on ${target}, which does not exist`,
-        expect.stringMatching(new RegExp(`^beads/gt-[a-z0-9]+\\.yaml: dependency cycle: (${loopA} → ${loopB} → ${loopA}|${loopB} → ${loopA} → ${loopB})$`)),
+        `${ledgerFile('beads', first)}:2: not in canonical form: gt writes "title: First" here, the file has "title:   First" (write it as gt does)`,
+        expect.stringMatching(new RegExp(`^${ledgerFile('beads', second)}:4: unknown status 'finished'`)),
+        `${ledgerFile('beads', holder)}: blocks dependency on ${target}, which does not exist`,
+        expect.stringMatching(new RegExp(`^beads/[0-9a-f]{2}/gt-[a-z0-9]+\\.yaml: dependency cycle: (${loopA} → ${loopB} → ${loopA}|${loopB} → ${loopA} → ${loopB})$`)),
       ]),
     );
     expect(lines).toHaveLength(4);
