@@ -19,6 +19,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CHILD_ENV, GT_MAIN } from './measure.js';
 import { git, initRepo } from './git-tools.js';
+import { entityPath, storedPath } from '../ledger/layout.js';
 
 export const POLECAT_TARGETS = { startP50Ms: 500, overheadP50Ms: 300, reactionP50Ms: 2000 };
 
@@ -292,7 +293,7 @@ async function measureOverhead(workDir: string, beads: number, count: number, tr
     };
     // Done when every agent reported, or the convoy landed (a bead closed by another polecat's gt done
     // after the observer fed it, a race in gt, leaves no report: counted below, not waited for).
-    const landed = (): boolean => /\nstatus: closed\n/.test(`\n${spawnSync('git', ['cat-file', '-p', `gt/ledger:convoys/${convoyId}.yaml`], { cwd: bed.repo, encoding: 'utf8' }).stdout}`);
+    const landed = (): boolean => /\nstatus: closed\n/.test(`\n${spawnSync('git', ['cat-file', '-p', `gt/ledger:${storedPath(entityPath('convoys', convoyId))}`], { cwd: bed.repo, encoding: 'utf8' }).stdout}`);
     let polls = 0;
     await poll('every bead of the convoy done', () => (ids.every((id) => timesOf(id) !== undefined) || (++polls % 40 === 0 && landed()) ? true : undefined), 5 * 60_000, 50);
     if (!ids.every((id) => timesOf(id) !== undefined)) await sleep(2000); // the last reports of a landed convoy
