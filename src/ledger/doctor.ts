@@ -103,7 +103,7 @@ export async function viewFindings(ledger: Ledger, view: LedgerView): Promise<Do
     findings.push({ severity: 'warning', path, message: `${what} (entity files are <folder>/<shard>/<id>.yaml); every command skips it` });
   }
   for (const kind of ledger.kinds.values()) if (kind.check) findings.push(...kind.check(view));
-  const stored = findings.map((f) => (f.path === undefined ? f : { ...f, path: whereStored(snapshot, f.path) }));
+  const stored = findings.map((f) => (f.path === undefined ? f : { ...f, path: whereStored(snapshot, logicalPath(f.path)) }));
   return [...stored, ...layoutFindings(snapshot, view.config.schema)];
 }
 

@@ -13,7 +13,7 @@ import { ATTRIBUTES_PATH, LEDGER_ATTRIBUTES, writeLedgerAttributes } from './att
 import { OVERSEER_FALLBACK, resolveActor, signatureOf, withActorTrailers, type Actor } from './actor.js';
 import { userIdentity } from '../git/identity.js';
 import { remotesTracking, setUpstream, upstreamRemote } from '../git/remote.js';
-import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_BRANCH, LEDGER_REF, agentRef, dirOf, entityPath, idFromPath } from './layout.js';
+import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_BRANCH, LEDGER_REF, agentRef, dirOf, entityPath, idFromPath, logicalPath } from './layout.js';
 import { checkPrefix } from './names.js';
 import { LEDGER_SCHEMA_VERSION, type LedgerConfig } from './config.js';
 import { encodeConfig } from './config-codec.js';
@@ -141,7 +141,7 @@ export class LedgerTransaction {
   /** The view after this transaction, as of `head`: what the next read will see. */
   viewAfter(head: string): LedgerView {
     const fixed = (path: string) => !this.changes.has(path);
-    return viewOfTables(this.config, this.tableMap, this.view.problems.filter((p) => fixed(p.path)), head);
+    return viewOfTables(this.config, this.tableMap, this.view.problems.filter((p) => fixed(logicalPath(p.path))), head);
   }
 }
 

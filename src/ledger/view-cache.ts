@@ -22,7 +22,7 @@ interface ViewHeader {
   depth?: number;
 }
 
-const VERSION = 6;
+const VERSION = 7;
 /** Views of the most recent heads kept (the ledger's and agents' latest ones); older ones are removed. */
 const KEEP = 24;
 /** A chain of views on views is cut (the next one written whole) past this many. */

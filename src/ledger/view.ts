@@ -1,11 +1,12 @@
 import type { LedgerConfig } from './config.js';
 import type { FileVersion, ObjectCache } from './snapshot.js';
-import { CONFIG_PATH, dirOf, idFromPath } from './layout.js';
+import { CONFIG_PATH, dirOf, idFromPath, logicalPath, storedPath } from './layout.js';
 import { EntityTable, type Identified } from './entity-table.js';
 import { LedgerFileError, RepositoryError } from '../errors.js';
 
 /** A ledger file that cannot be read as what it should be. Every other entity keeps working. */
 export interface LedgerProblem {
+  /** Where the file is stored on the ledger (the shard folder included). */
   path: string;
   line?: number;
   problem: string;
@@ -83,7 +84,8 @@ export async function buildView(cache: ObjectCache, files: ReadonlyMap<string, F
     if ('text' in record) {
       table.setText(id, record.status, record.text);
     } else {
-      problems.push({ path, problem: record.problem, ...(record.line !== undefined ? { line: record.line } : {}) });
+      // Named where the file is stored (beads/3f/gt-4f2a.yaml), so that a person can open it.
+      problems.push({ path: storedPath(path), problem: record.problem, ...(record.line !== undefined ? { line: record.line } : {}) });
     }
   }
   return viewOfTables(config, tables, problems, head);
@@ -101,7 +103,10 @@ export function viewOfTables(
 ): LedgerView {
   const broken: Record<string, Map<string, LedgerProblem>> = {};
   for (const dir of tables.keys()) broken[dir] = new Map();
-  for (const p of problems) broken[dirOf(p.path)]?.set(idFromPath(p.path) ?? p.path, p);
+  for (const p of problems) {
+    const path = logicalPath(p.path);
+    broken[dirOf(path)]?.set(idFromPath(path) ?? path, p);
+  }
   const view: Record<string, unknown> = { config, broken, problems, head, tables };
   for (const [dir, table] of tables) view[dir] = table;
   return view as unknown as LedgerView;

@@ -10,7 +10,6 @@ import type { Bead } from '../beads/bead.js';
 import type { Protomolecule } from '../formulas/protomolecule.js';
 import { generateId, resolveId } from '../beads/ids.js';
 import { closeBead, createBead } from '../beads/bead-service.js';
-import { entityPath } from '../ledger/layout.js';
 import { moleculeKind } from './molecule-kind.js';
 import { MOLECULE_INFIX, WISP_INFIX, isFinished, isWispId, type Molecule } from './molecule.js';
 import { moleculeFromProto } from './pour.js';
@@ -18,7 +17,7 @@ import { WispStore } from './wisp-store.js';
 import { progressOf } from './progress.js';
 import { finishStep, settleCompletion, type FinishResult, type StepContext } from './step-ops.js';
 import { LedgerFileError, RuleError } from '../errors.js';
-import { OVERSEER, dirOf, idFromPath } from '../ledger/layout.js';
+import { OVERSEER, dirOf, entityPath, idFromPath, logicalPath } from '../ledger/layout.js';
 import type { LedgerProblem } from '../ledger/view.js';
 import { agentKind } from '../agents/agent.js';
 import { hookedOn } from '../agents/hook.js';
@@ -81,7 +80,10 @@ export function pourWisp(store: WispStore, prefix: string, proto: Protomolecule,
 /** Molecule files on the ledger that could not be read, by id. */
 function brokenMolecules(problems: readonly LedgerProblem[]): Map<string, LedgerProblem> {
   const broken = new Map<string, LedgerProblem>();
-  for (const p of problems) if (dirOf(p.path) === moleculeKind.dir) broken.set(idFromPath(p.path) ?? p.path, p);
+  for (const p of problems) {
+    const path = logicalPath(p.path);
+    if (dirOf(path) === moleculeKind.dir) broken.set(idFromPath(path) ?? path, p);
+  }
   return broken;
 }
 

@@ -179,17 +179,17 @@ describe('beads from the CLI', () => {
     const list = r.gt(['list', '--json']);
     expect(list.status).toBe(0);
     expect(JSON.parse(list.stdout).map((b: BeadJson) => b.id)).toEqual([good.id]);
-    expect(list.stderr).toContain(`beads/${bad.id}.yaml:4: unknown status 'dne'`);
+    expect(list.stderr).toContain(`${ledgerFile('beads', bad.id)}:4: unknown status 'dne'`);
     const show = r.gt(['show', bad.id]);
     expect(show.status).toBe(1);
-    expect(show.stderr).toContain(`beads/${bad.id}.yaml:4:`);
+    expect(show.stderr).toContain(`${ledgerFile('beads', bad.id)}:4:`);
     const doctor = r.gt(['doctor', '--json']);
     expect(doctor.status).toBe(1);
     expect(JSON.parse(doctor.stdout)).toContainEqual(expect.objectContaining({ severity: 'error', path: ledgerFile('beads', bad.id), line: 4 }));
     r.gtOk('update', good.id, '--title', 'Still works');
     writeFileSync(path, 'id: [unclosed\n');
     wtGit('commit', '-qam', 'worse');
-    expect(r.gt(['list']).stderr).toMatch(new RegExp(`beads/${bad.id}\\.yaml:\\d+:`));
+    expect(r.gt(['list']).stderr).toMatch(new RegExp(`${ledgerFile('beads', bad.id).replace(/\./g, '\\.')}:\\d+:`));
   });
 
   it('sees a native git commit on the ledger at the next command', () => {

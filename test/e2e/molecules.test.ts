@@ -233,7 +233,7 @@ describe('pouring and advancing a molecule', () => {
 
   it('reports a broken molecule file (on the ledger, or a wisp) with its path and line', () => {
     const m = r.gtJson<MoleculeJson>('mol', 'pour', 'shiny', '--var', 'feature=X');
-    const path = `molecules/${m.id}.yaml`;
+    const path = ledgerFile('molecules', m.id);
     const text = r.git('show', `gt/ledger:${ledgerFile('molecules', m.id)}`).replace('status: active', 'status: paused');
     const line = text.split('\n').indexOf('status: paused') + 1;
     const blob = execGit(['hash-object', '-w', '--stdin'], text);
