@@ -2,6 +2,7 @@
 import {
   BEAD_KEY_ORDER,
   BEAD_STATUSES,
+  CAUSAL_FIELDS,
   DEP_TYPES,
   MAX_PRIORITY,
   MIN_PRIORITY,
@@ -15,6 +16,7 @@ import {
 } from './bead.js';
 import { parseLedgerYaml, toCanonicalYaml } from '../ledger/canonical-yaml.js';
 import { TYPE_PATTERN } from '../ledger/config.js';
+import { checkCausal } from '../ledger/merge/causal.js';
 import { Checker, describe, fileError, idFromFileName, isMap, type Problem } from '../ledger/validate.js';
 import { LedgerFileError, UsageError } from '../errors.js';
 import { idProblem, labelProblem, normalizeTitle, titleProblem } from './bead-input.js';
@@ -198,11 +200,18 @@ export function validateBead(value: unknown): BeadValidation {
         if (Object.keys(edited).length > 0) fields.edited = edited;
         break;
       }
+      case 'seen':
+      case 'writes':
+        // Both at once, below: each write must be one `seen` covers.
+        break;
       default:
         if (OPTIONAL_STRING_KEYS.has(key)) fields[key as keyof Bead] = c.string(v, [key]);
         else c.add([key], `unknown key '${key}'`);
     }
   }
+  const causal = checkCausal(c, value.seen, value.writes, CAUSAL_FIELDS);
+  if (causal.seen) fields.seen = causal.seen;
+  if (causal.writes) fields.writes = causal.writes;
   for (const key of REQUIRED_KEYS) {
     if (value[key] === undefined) c.add([key], `missing required key '${key}'`);
   }

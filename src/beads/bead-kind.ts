@@ -1,7 +1,7 @@
 /** What the ledger needs to store, read and merge bead files (`beads/<id>.yaml`). */
 import type { EntityKind } from '../ledger/entity-kind.js';
 import type { Transaction } from '../ledger/ledger.js';
-import type { Bead } from './bead.js';
+import { CAUSAL_FIELDS, type Bead } from './bead.js';
 import { decodeBead, encodeBead } from './bead-codec.js';
 import { isSameBead, mergeBead } from './bead-merge.js';
 import { checkBeads } from './bead-doctor.js';
@@ -17,6 +17,7 @@ export const beadKind: EntityKind<Bead> = {
   decode: decodeBead,
   encode: encodeBead,
   idOf: (bead) => bead.id,
+  causalFields: CAUSAL_FIELDS,
   merge: (base, ours, theirs) => {
     const { bead, notes } = mergeBead(base, ours, theirs);
     return { value: bead, notes: notes.map((n) => ({ id: n.beadId, field: n.field, kept: n.kept, superseded: n.superseded })) };
@@ -30,7 +31,7 @@ export const beadKind: EntityKind<Bead> = {
   check: checkBeads,
 };
 
-/** Writes a bead as given (beads keep their own edit stamps). */
+/** Writes a bead as given (beads keep their own edit stamps); the transaction records the write. */
 export function putBead(tx: Transaction<{ beads: Bead }>, bead: Bead): void {
   tx.putEntity(beadKind, bead);
 }

@@ -1,11 +1,13 @@
 /**
- * Three-way, field-level merge of one bead. Every rule below is chosen so that merging any number of
- * agent branches gives the same bead in whatever order they are merged: each field is settled by a
- * rule that is commutative and associative given the base (latest stamp, status precedence, lowest
- * priority, per-element set merge, union, maximum).
+ * Three-way, field-level merge of one bead. A field one side saw the other's value of and then changed
+ * takes that side's value (ledger/merge/causal.ts), whatever the base says. Every other field is
+ * settled by a rule chosen so that merging any number of agent branches gives the same bead in whatever
+ * order they are merged: commutative and associative given the base (latest stamp, status precedence,
+ * lowest priority, per-element set merge, union, maximum).
  */
 import {
   BEAD_KEY_ORDER,
+  CAUSAL_FIELDS,
   STAMPED_FIELDS,
   normalizeBead,
   type Bead,
@@ -13,6 +15,7 @@ import {
   type StampedField,
 } from './bead.js';
 import { canonicalJson, mergeSets, unionById } from '../ledger/merge/set-merge.js';
+import { causalWinner, mergedCausal } from '../ledger/merge/causal.js';
 
 /** A value the merge had to drop because both sides changed the field differently. */
 export interface MergeNote {
@@ -54,16 +57,25 @@ export function mergeBead(base: Bead | undefined, ours: Bead, theirs: Bead): Bea
   const note = (field: string, kept: unknown, superseded: unknown): void => {
     notes.push({ beadId: ours.id, field, kept, superseded });
   };
+  /** The side whose value a field takes because it saw the other's and changed it, if one did. */
+  const causal = (field: (typeof CAUSAL_FIELDS)[number]): Bead | undefined => {
+    const winner = causalWinner(ours, theirs, field);
+    return winner === 'ours' ? ours : winner === 'theirs' ? theirs : undefined;
+  };
 
-  const status = mergeScalar(base?.status, ours.status, theirs.status, (a, b) =>
-    STATUS_RANK[b] > STATUS_RANK[a] ? b : a,
-  );
+  const statusSide = causal('status');
+  const status: ScalarMerge<BeadStatus> = statusSide
+    ? { value: statusSide.status }
+    : mergeScalar(base?.status, ours.status, theirs.status, (a, b) => (STATUS_RANK[b] > STATUS_RANK[a] ? b : a));
   if (status.superseded !== undefined) note('status', status.value, status.superseded.value);
 
-  const priority = mergeScalar(base?.priority, ours.priority, theirs.priority, Math.min);
+  const prioritySide = causal('priority');
+  const priority: ScalarMerge<number> = prioritySide ? { value: prioritySide.priority } : mergeScalar(base?.priority, ours.priority, theirs.priority, Math.min);
   if (priority.superseded !== undefined) note('priority', priority.value, priority.superseded.value);
 
   const updatedAt = maxIso(ours.updated_at, theirs.updated_at);
+  const labelsSide = causal('labels');
+  const depsSide = causal('deps');
 
   const merged: Bead = {
     id: ours.id,
@@ -71,8 +83,8 @@ export function mergeBead(base: Bead | undefined, ours: Bead, theirs: Bead): Bea
     type: ours.type,
     status: status.value,
     priority: priority.value,
-    labels: mergeSets(base?.labels, ours.labels, theirs.labels, (l) => l),
-    deps: mergeSets(base?.deps, ours.deps, theirs.deps, (d) => `${d.type}\u0000${d.id}`),
+    labels: labelsSide ? labelsSide.labels : mergeSets(base?.labels, ours.labels, theirs.labels, (l) => l),
+    deps: depsSide ? depsSide.deps : mergeSets(base?.deps, ours.deps, theirs.deps, (d) => `${d.type}\u0000${d.id}`),
     comments: unionById(ours.comments, theirs.comments, (a, b) => {
       const [kept, superseded] = canonicalJson(b) > canonicalJson(a) ? [b, a] : [a, b];
       note(`comments[${a.id}]`, kept, superseded);
@@ -81,17 +93,20 @@ export function mergeBead(base: Bead | undefined, ours: Bead, theirs: Bead): Bea
     created_at: ours.created_at,
     created_by: ours.created_by,
     updated_at: updatedAt,
-    closed_at: mergeClosedAt(status.value, ours, theirs, updatedAt),
+    // The closure goes with the status it belongs to.
+    closed_at: statusSide ? statusSide.closed_at : mergeClosedAt(status.value, ours, theirs, updatedAt),
   };
 
   const edited: Partial<Record<StampedField, string>> = {};
   for (const f of STAMPED_FIELDS) {
-    const r = mergeStamped(f, base, ours, theirs);
+    const side = causal(f);
+    const r = side ? { ...stampedOf(side, f), superseded: undefined } : mergeStamped(f, base, ours, theirs);
     setField(merged, f, r.value);
     if (r.rawStamp !== undefined) edited[f] = r.rawStamp;
     if (r.superseded !== undefined) note(f, r.value, r.superseded.value);
   }
   if (Object.keys(edited).length > 0) merged.edited = edited;
+  Object.assign(merged, mergedCausal(ours, theirs, CAUSAL_FIELDS));
 
   const bead = normalizeBead(inKeyOrder(merged));
   return { bead: canonicalJson(bead) === canonicalJson(ours) ? ours : bead, notes };

@@ -1,4 +1,5 @@
 /** The bead: one work item. This file is the schema; everything read from the ledger is validated against it. */
+import type { Seen, Writes } from '../ledger/merge/causal.js';
 
 export const BEAD_STATUSES = ['open', 'in_progress', 'blocked', 'deferred', 'hooked', 'closed'] as const;
 export type BeadStatus = (typeof BEAD_STATUSES)[number];
@@ -44,6 +45,25 @@ export const STAMPED_FIELDS = [
 ] as const;
 export type StampedField = (typeof STAMPED_FIELDS)[number];
 
+/**
+ * Fields whose writes are tracked (`writes`, ledger/merge/causal.ts): everything a bead's users change.
+ * `closed_at` follows `status`; comments only ever grow, so their union needs no history.
+ */
+export const CAUSAL_FIELDS = [
+  'title',
+  'type',
+  'status',
+  'priority',
+  'assignee',
+  'labels',
+  'description',
+  'acceptance',
+  'notes',
+  'deps',
+  'external_ref',
+  'close_reason',
+] as const satisfies readonly (keyof Bead)[];
+
 export interface Bead {
   id: string;
   title: string;
@@ -68,6 +88,10 @@ export interface Bead {
   close_reason?: string;
   /** ISO time of the last edit of each stamped field changed after creation. */
   edited?: Partial<Record<StampedField, string>>;
+  /** Per writer, the latest of its writes this bead reflects (ledger/merge/causal.ts). */
+  seen?: Seen;
+  /** Per field of CAUSAL_FIELDS changed since creation, the write that set its value. */
+  writes?: Writes;
 }
 
 /** Canonical key order of a bead file. */
@@ -91,6 +115,8 @@ export const BEAD_KEY_ORDER: readonly (keyof Bead)[] = [
   'closed_at',
   'close_reason',
   'edited',
+  'seen',
+  'writes',
 ];
 
 export function isBeadStatus(value: string): value is BeadStatus {

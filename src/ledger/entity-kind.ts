@@ -21,6 +21,11 @@ export interface EntityKind<T> {
   merge(base: T | undefined, ours: T, theirs: T): { value: T; notes: MergeNote[] };
   /** Two files with the same id that describe the same entity (as opposed to an id collision). */
   sameIdentity(a: T, b: T): boolean;
+  /**
+   * The fields whose writes the files record (`seen`/`writes`, merge/causal.ts), stamped by every
+   * transaction write; none for a kind that keeps its own bookkeeping (molecules).
+   */
+  readonly causalFields?: readonly string[];
   /** The entity with every reference to `from` (its own id included) replaced by `to`. */
   renameId(value: T, from: string, to: string): T;
   /** What `gt doctor` finds wrong with the entities of this kind beyond their files (dangling references). */

@@ -20,6 +20,8 @@ import { encodeConfig } from './config-codec.js';
 import { repairConfig } from './config-repair.js';
 import type { EntityTable, Identified } from './entity-table.js';
 import { RefConflictError, RepositoryError } from '../errors.js';
+import { stampWrite, type Causal } from './merge/causal.js';
+import { replicaId } from './replica.js';
 import { now as clockNow, type Clock } from '../clock.js';
 
 export interface LedgerOptions {
@@ -64,6 +66,8 @@ export class LedgerTransaction {
     readonly view: LedgerView,
     readonly actor: Actor,
     readonly now: string,
+    /** Who writes, as the files' `writes` name it: `<actor>.<replica>` (merge/causal.ts). */
+    readonly writer: string,
     /** Versions of an entity file on other agents' branches that differ from this view's. */
     readonly pendingElsewhere: (path: string) => Promise<{ agent: string; value: unknown }[]> = async () => [],
   ) {
@@ -77,27 +81,37 @@ export class LedgerTransaction {
     view: LedgerView,
     actor: Actor,
     now: string,
+    writer: string,
     pendingElsewhere?: (path: string) => Promise<{ agent: string; value: unknown }[]>,
   ): Transaction<T> {
-    return new LedgerTransaction(view, actor, now, pendingElsewhere) as unknown as Transaction<T>;
+    return new LedgerTransaction(view, actor, now, writer, pendingElsewhere) as unknown as Transaction<T>;
   }
 
-  /** Writes a record (src/ledger/record-kind.ts), stamping the edit time of every field it changes. */
+  /** `value` with this write recorded in its `seen`/`writes`, for a kind that tracks writes. */
+  private stampCausal<T extends { id: string }>(kind: EntityKind<T>, before: T | undefined, value: T): T {
+    if (!kind.causalFields) return value;
+    return stampWrite(before as (T & Causal) | undefined, value as T & Causal, kind.causalFields, this.writer, Date.parse(this.now));
+  }
+
+  /** Writes a record (src/ledger/record-kind.ts), stamping the edit time and the write of every field it changes. */
   put<T extends { id: string }>(kind: RecordKind<T>, value: T): T {
     const table = this.tableOf<T>(kind);
-    const stamped = kind.touch(table.get(value.id), kind.validate(value), this.now);
+    const before = table.get(value.id);
+    const stamped = this.stampCausal(kind, before, kind.touch(before, kind.validate(value), this.now));
     table.set(stamped);
     this.changes.set(entityPath(kind.dir, stamped.id), { text: kind.encode(stamped), value: stamped });
     return stamped;
   }
 
   /**
-   * Writes an entity of a kind that keeps its own bookkeeping (a molecule: per-step stamps), as given:
-   * validated by its encoder, no edit times added.
+   * Writes an entity of a kind that keeps its own edit stamps (a bead, a molecule's per-step stamps):
+   * validated by its encoder, no edit times added; the write recorded for a kind that tracks writes.
    */
-  putEntity<T extends { id: string }>(kind: EntityKind<T>, value: T): T {
+  putEntity<T extends { id: string }>(kind: EntityKind<T>, given: T): T {
+    const table = this.tableOf<T>(kind);
+    const value = this.stampCausal(kind, table.get(kind.idOf(given)), given);
     const text = kind.encode(value);
-    this.tableOf<T>(kind).set(value);
+    table.set(value);
     this.changes.set(entityPath(kind.dir, kind.idOf(value)), { text, value });
     return value;
   }
@@ -202,6 +216,11 @@ export class Ledger {
     this.views = new ViewCache(this.repo.stateDir, this.kinds);
   }
 
+  /** This actor on this clone, as the files' `writes` name it (merge/causal.ts). */
+  get writer(): string {
+    return `${this.actor.name}.${replicaId(this.repo.stateDir)}`;
+  }
+
   /** See LedgerIndex.preferringGit: for merges and observer passes, which need a few files of many commits. */
   preferringGit<T>(fn: () => Promise<T>): Promise<T> {
     return this.index.preferringGit(fn);
@@ -303,7 +322,7 @@ export class Ledger {
         const parentSnapshot = () => this.snapshot(target.parent);
         const view = cachedView ?? (await this.viewOf(await parentSnapshot()));
         const when = new Date(this.now());
-        const tx = LedgerTransaction.of(view, this.actor, when.toISOString(), (path) => this.pendingElsewhere(path, target.parent));
+        const tx = LedgerTransaction.of(view, this.actor, when.toISOString(), this.writer, (path) => this.pendingElsewhere(path, target.parent));
         const { result, message } = await mutate(tx);
         // Unchanged files drop out when the tree is written: an identical tree means nothing to commit.
         const changes = tx.fileChanges;

@@ -8,6 +8,7 @@ import { LedgerFileError, UsageError } from '../errors.js';
 import { parseLedgerYaml, toCanonicalYaml } from './canonical-yaml.js';
 import type { EntityKind, MergeNote } from './entity-kind.js';
 import { canonicalJson, mergeSets } from './merge/set-merge.js';
+import { causalWinner, checkCausal, mergedCausal, type Causal } from './merge/causal.js';
 import { idProblem } from './names.js';
 import { Checker, fileError, idFromFileName, summary, type FieldSpecs, type Problem, type Rule, type ValueCheck } from './validate.js';
 
@@ -37,7 +38,7 @@ export interface RecordSchema<T = never> {
   /** What one entity is called in messages ("convoy"). */
   what: string;
   dir: string;
-  /** In file order; `id` first. `edited` is added after them. */
+  /** In file order; `id` first. `edited`, `seen` and `writes` (merge/causal.ts) are added after them. */
   fields: readonly FieldSpec[];
   /**
    * Whether two files added under one id on two branches are one entity (merged) or two (the incoming
@@ -77,6 +78,8 @@ export interface RecordKind<T extends { id: string }> extends EntityKind<T> {
 /** `check`: what gt doctor and gt check find wrong with these records beyond their files (dangling references). */
 export function defineRecordKind<T extends { id: string }>(schema: RecordSchema<T>, extra: Pick<EntityKind<T>, 'check'> = {}): RecordKind<T> {
   const stamped = new Set(schema.fields.filter((f) => f.merge === 'stamped').map((f) => f.name));
+  // A `max` field only grows and a `fixed` one never changes: neither can bring back old state.
+  const causalFields = schema.fields.filter((f) => f.merge !== 'max' && f.merge !== 'fixed').map((f) => f.name);
 
   /** Sorted, de-duplicated sets; empty sets and unset fields left out. */
   const normalize = (value: Fields): Fields => {
@@ -96,6 +99,8 @@ export function defineRecordKind<T extends { id: string }>(schema: RecordSchema<
       const keys = Object.keys(edited).filter((k) => stamped.has(k) && edited[k] !== undefined).sort();
       if (keys.length > 0) out.edited = Object.fromEntries(keys.map((k) => [k, edited[k]]));
     }
+    if (value.seen !== undefined) out.seen = value.seen;
+    if (value.writes !== undefined) out.writes = value.writes;
     return out;
   };
 
@@ -114,7 +119,14 @@ export function defineRecordKind<T extends { id: string }>(schema: RecordSchema<
   /** Every problem of a value, with the key path it is at. */
   const problemsOf = (value: unknown): Problem[] => {
     const c = new Checker({ nullIsUnset: true });
-    c.record(value, [], specs, `a ${schema.what} file`);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      // `seen` and `writes` are checked together: each write must be one `seen` covers.
+      const { seen, writes, ...fields } = value as Fields;
+      c.record(fields, [], specs, `a ${schema.what} file`);
+      checkCausal(c, seen, writes, causalFields);
+    } else {
+      c.record(value, [], specs, `a ${schema.what} file`);
+    }
     return c.problems;
   };
 
@@ -131,6 +143,16 @@ export function defineRecordKind<T extends { id: string }>(schema: RecordSchema<
     for (const spec of schema.fields) {
       const name = spec.name;
       const [bv, ov, tv] = [b?.[name], o[name], t[name]];
+      const winner = spec.merge === 'max' || spec.merge === 'fixed' ? undefined : causalWinner(o as Causal, t as Causal, name);
+      if (winner !== undefined) {
+        // That side saw the other's value and changed it: its value, with its edit stamp.
+        const side = winner === 'ours' ? o : t;
+        out[name] = side[name];
+        const stamp = ((side.edited ?? {}) as Record<string, string>)[name];
+        if (stamp !== undefined) edited[name] = stamp;
+        else delete edited[name];
+        continue;
+      }
       if (spec.merge === 'set') {
         out[name] = mergeSets(b ? ((bv as string[] | undefined) ?? []) : undefined, (ov as string[] | undefined) ?? [], (tv as string[] | undefined) ?? [], (x) => x);
         continue;
@@ -169,6 +191,7 @@ export function defineRecordKind<T extends { id: string }>(schema: RecordSchema<
       if (spec.merge !== 'max') notes.push({ id: ours.id, field: name, kept, superseded: kept === ov ? tv : ov });
     }
     out.edited = edited;
+    Object.assign(out, mergedCausal(o as Causal, t as Causal, causalFields));
     return { value: normalize(out) as unknown as T, notes };
   };
 
@@ -176,6 +199,7 @@ export function defineRecordKind<T extends { id: string }>(schema: RecordSchema<
     ...extra,
     schema,
     dir: schema.dir,
+    causalFields,
     idOf: (value) => value.id,
     problems: problemsOf,
     decode(text, path) {

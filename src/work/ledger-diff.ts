@@ -172,7 +172,7 @@ function fieldChanges(before: Record<string, unknown>, after: Record<string, unk
 type Fields = Record<string, unknown>;
 
 /** Fields a reader does not review: bookkeeping that changes with every edit, and what a status change already says. */
-const BEAD_QUIET = new Set(['id', 'updated_at', 'edited', 'comments', 'created_at', 'created_by', 'closed_at']);
+const BEAD_QUIET = new Set(['id', 'updated_at', 'edited', 'seen', 'writes', 'comments', 'created_at', 'created_by', 'closed_at']);
 const BEAD_REVIEWED = BEAD_KEY_ORDER.filter((k) => !BEAD_QUIET.has(k));
 /** What a new bead is introduced with, besides its title. */
 const BEAD_CREATED = ['type', 'priority', 'assignee', 'labels', 'deps'];
