@@ -27,8 +27,8 @@
  * Merge of one field: theirs' dots all covered by our `seen` while ours are not all covered by theirs
  * means we saw their value and replaced it: ours. The mirror: theirs. Anything else (concurrent
  * writes, the same dots, a side without `seen`) is left to the kind's existing rule (three-way with the
- * base, precedence, stamps, set merge), and the merged field keeps the union of both sides' dots, so a
- * later merge knows the result reflects both. The merged `seen` is the pointwise maximum. Union and
+ * base, precedence, stamps, set merge), and the merged field keeps both sides' dots (less any dot one
+ * side saw and replaced), so a later merge knows the result reflects both. The merged `seen` is the pointwise maximum. Union and
  * maximum are commutative, associative and idempotent, and a dominated side adds nothing that the
  * dominating one lacks, so merge results stay independent of merge order and grouping.
  *
@@ -116,7 +116,10 @@ export function mergedCausal(ours: Causal, theirs: Causal, fields: readonly stri
   for (const field of fields) {
     const winner = causalWinner(ours, theirs, field);
     const side = (s: Causal): string[] => dotsOf(s, field) ?? [LEGACY_DOT];
-    const dots = winner === 'ours' ? side(ours) : winner === 'theirs' ? side(theirs) : [...new Set([...side(ours), ...side(theirs)])].sort();
+    const [o, t] = [side(ours), side(theirs)];
+    // Concurrent: a dot both keep, or one side keeps and the other has not seen; one the other saw and replaced is gone.
+    const unseenBy = (dots: string[], other: Causal, otherDots: string[]) => dots.filter((d) => otherDots.includes(d) || !other.seen || !covered([d], other.seen));
+    const dots = winner === 'ours' ? o : winner === 'theirs' ? t : [...new Set([...unseenBy(o, theirs, t), ...unseenBy(t, ours, o)])].sort();
     if (dots.length > 0) writes.push([field, dots.join(' ')]);
   }
   return { seen: sortedRecord(Object.entries(seen)), ...(writes.length > 0 ? { writes: sortedRecord(writes) } : {}) };
