@@ -1,6 +1,7 @@
 /** An agent record: a worker identity. Its hook is not stored here: the beads hooked on it are the hook. */
 import { defineRecordKind } from '../ledger/record-kind.js';
 import { agentNameProblem } from '../ledger/names.js';
+import type { Seen, Writes } from '../ledger/merge/causal.js';
 
 export const AGENT_ROLES = ['polecat', 'crew', 'witness', 'refinery', 'mayor', 'deacon', 'dog'] as const;
 export type AgentRole = (typeof AGENT_ROLES)[number];
@@ -47,6 +48,9 @@ export interface AgentRecord {
    */
   events?: string[];
   edited?: Record<string, string>;
+  /** Who wrote what this file has seen (ledger/merge/causal.ts). */
+  seen?: Seen;
+  writes?: Writes;
 }
 
 /** How many events an agent record keeps (older ones are dropped as new ones come). */

@@ -1,6 +1,7 @@
 import type { Transaction } from '../ledger/ledger.js';
 import { formatKeyPath, validateBead } from './bead-codec.js';
 import { putBead } from './bead-kind.js';
+import { withoutCausal } from '../ledger/merge/causal.js';
 import { cycleProblem, findCycleFrom, selfDependencyProblem } from './graph.js';
 import { escapedName } from '../ledger/names.js';
 import type { ImportPlan } from './interop.js';
@@ -66,7 +67,7 @@ export function applyImport(tx: Transaction, plan: ImportPlan): ImportReport {
   for (const bead of incoming.values()) {
     const existing = tx.beads.get(bead.id);
     if (!existing) report.created.push(bead.id);
-    else if (JSON.stringify(existing) === JSON.stringify(bead)) {
+    else if (JSON.stringify(withoutCausal(existing)) === JSON.stringify(withoutCausal(bead))) {
       report.unchanged.push(bead.id);
       continue;
     } else report.updated.push(bead.id);

@@ -11,6 +11,7 @@ import { UsageError } from '../errors.js';
 import { formatKeyPath, validateBead, type KeyPath } from './bead-codec.js';
 import { normalizeTitle } from './bead-input.js';
 import { escapedName, shownName } from '../ledger/names.js';
+import { withoutCausal } from '../ledger/merge/causal.js';
 import {
   BEAD_KEY_ORDER,
   BUILTIN_BEAD_TYPES,
@@ -602,7 +603,9 @@ function readEdited(item: Json, where: string): Partial<Record<StampedField, str
 
 /**
  * Writes beads in the given format, sorted by id. Beads are normalized first; empty optional text
- * fields are left out. The bd format has no place for `edited`, so JSONL leaves it out.
+ * fields are left out. The bd format has no place for `edited`, so JSONL leaves it out. The write
+ * bookkeeping (`seen`, `writes`) names this repository's writers: an import is a new write wherever it
+ * lands, so no format carries it.
  */
 export function exportBeads(beads: Bead[], format: InteropFormat): string {
   const clean = beads.map(cleanBead).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -619,7 +622,7 @@ export function exportBeads(beads: Bead[], format: InteropFormat): string {
 const OPTIONAL_TEXT = ['assignee', 'description', 'acceptance', 'notes', 'external_ref', 'closed_at', 'close_reason'] as const;
 
 function cleanBead(bead: Bead): Bead {
-  const b: Bead = { ...normalizeBead(bead) };
+  const b: Bead = withoutCausal(normalizeBead(bead));
   for (const key of OPTIONAL_TEXT) if (b[key] === '') delete b[key];
   if (b.edited !== undefined && Object.keys(b.edited).length === 0) delete b.edited;
   return ordered(b);

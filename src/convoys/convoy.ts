@@ -4,6 +4,7 @@ import { agentNameProblem } from '../ledger/names.js';
 import { entityPath } from '../ledger/layout.js';
 import type { LedgerView } from '../ledger/view.js';
 import type { DoctorFinding } from '../ledger/doctor.js';
+import type { Seen, Writes } from '../ledger/merge/causal.js';
 
 export const CONVOY_STATUSES = ['open', 'closed'] as const;
 export type ConvoyStatus = (typeof CONVOY_STATUSES)[number];
@@ -32,6 +33,9 @@ export interface Convoy {
   closed_at?: string;
   close_reason?: string;
   edited?: Record<string, string>;
+  /** Who wrote what this file has seen (ledger/merge/causal.ts). */
+  seen?: Seen;
+  writes?: Writes;
 }
 
 const ADDRESS = { type: 'text', check: agentNameProblem, hint: 'an agent name or overseer' } as const;

@@ -1,5 +1,6 @@
 /** A mail message between agents and the overseer. This file is the schema. */
 import { defineRecordKind } from '../ledger/record-kind.js';
+import type { Seen, Writes } from '../ledger/merge/causal.js';
 
 export const MAIL_STATUSES = ['unread', 'read'] as const;
 export type MailStatus = (typeof MAIL_STATUSES)[number];
@@ -29,6 +30,9 @@ export interface Mail {
    */
   effect?: string;
   edited?: Record<string, string>;
+  /** Who wrote what this file has seen (ledger/merge/causal.ts). */
+  seen?: Seen;
+  writes?: Writes;
 }
 
 declare module '../ledger/view.js' {

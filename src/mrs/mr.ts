@@ -7,6 +7,7 @@ import { agentNameProblem } from '../ledger/names.js';
 import { entityPath } from '../ledger/layout.js';
 import type { LedgerView } from '../ledger/view.js';
 import type { DoctorFinding } from '../ledger/doctor.js';
+import type { Seen, Writes } from '../ledger/merge/causal.js';
 
 /**
  * `queued` waits for the refinery (`waiting` says why, when it was tried and could not move the target);
@@ -59,6 +60,9 @@ export interface MergeRequest {
   /** `<ISO time> <text>` lines, newest last. */
   log?: string[];
   edited?: Record<string, string>;
+  /** Who wrote what this file has seen (ledger/merge/causal.ts). */
+  seen?: Seen;
+  writes?: Writes;
 }
 
 const SHA = { type: 'text', pattern: /^[0-9a-f]{40}([0-9a-f]{24})?$/, hint: 'a full commit id' } as const;

@@ -99,6 +99,12 @@ export function causalWinner(ours: Causal, theirs: Causal, field: string): 'ours
   return undefined;
 }
 
+/** A value without its write bookkeeping: what it says, as opposed to how it came to say it. */
+export function withoutCausal<T extends Causal>(value: T): Omit<T, 'seen' | 'writes'> {
+  const { seen: _seen, writes: _writes, ...rest } = value;
+  return rest;
+}
+
 function sortedRecord<V>(entries: Iterable<[string, V]>): Record<string, V> {
   return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
