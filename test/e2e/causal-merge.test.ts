@@ -5,7 +5,7 @@
  * go by; the files' `seen`/`writes` (src/ledger/merge/causal.ts) still say who saw what.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { makeTempDir, runGt } from '../helpers/repo.js';
@@ -154,5 +154,25 @@ describe('merges respect what each side has seen', () => {
     const file = git(repo, 'show', `gt/ledger:beads/${id}.yaml`);
     expect(file).toMatch(/^ {2}status: alice\.[a-z0-9]+@\d+ overseer\.[a-z0-9]+@\d+$/m);
     expect(runGt(['check'], repo).status).toBe(0);
+  });
+
+  it('gt check accepts the write bookkeeping and names a malformed entry in one line with its place', () => {
+    const { repo, id } = closedOnAgentBranch();
+    gt(repo, 'merge', 'alice');
+    expect(gt(repo, 'check')).toMatch(/is clean/);
+    const wt = join(root, 'pr');
+    git(repo, 'worktree', 'add', '-q', '--detach', wt, 'gt/ledger');
+    const path = join(wt, 'beads', `${id}.yaml`);
+    const text = readFileSync(path, 'utf8');
+    expect(text).toMatch(/^seen:\n/m);
+    // A write newer than what the file says it has seen.
+    const broken = text.replace(/^( {2}status: alice\.[a-z0-9]+@)(\d+)$/m, (_m, head: string, counter: string) => `${head}${Number(counter) + 1}`);
+    expect(broken).not.toBe(text);
+    writeFileSync(path, broken);
+    git(wt, 'commit', '-qam', 'hand edit');
+    const result = runGt(['check'], wt);
+    expect(result.status).toBe(1);
+    const line = broken.split('\n').findIndex((l) => l.startsWith('  status: alice.')) + 1;
+    expect(result.stdout.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^beads/${id}\\.yaml:${line}: writes\\.status: alice\\.[a-z0-9]+@\\d+ is newer than what seen records for its writer$`))]);
   });
 });
