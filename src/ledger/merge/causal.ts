@@ -125,7 +125,10 @@ export function mergedCausal(ours: Causal, theirs: Causal, fields: readonly stri
     const [o, t] = [side(ours), side(theirs)];
     // Concurrent: a dot both keep, or one side keeps and the other has not seen; one the other saw and replaced is gone.
     const unseenBy = (dots: string[], other: Causal, otherDots: string[]) => dots.filter((d) => otherDots.includes(d) || !other.seen || !covered([d], other.seen));
-    const dots = winner === 'ours' ? o : winner === 'theirs' ? t : [...new Set([...unseenBy(o, theirs, t), ...unseenBy(t, ours, o)])].sort();
+    const kept = [...unseenBy(o, theirs, t), ...unseenBy(t, ours, o)];
+    // Each side replacing all of the other's (files edited by hand): keep both rather than claim the creation value.
+    const concurrent = kept.length > 0 ? kept : [...o, ...t];
+    const dots = winner === 'ours' ? o : winner === 'theirs' ? t : [...new Set(concurrent)].sort();
     if (dots.length > 0) writes.push([field, dots.join(' ')]);
   }
   return { seen: sortedRecord(Object.entries(seen)), ...(writes.length > 0 ? { writes: sortedRecord(writes) } : {}) };
