@@ -694,13 +694,23 @@ describe('isomorphic-git backend', () => {
     const aliases = new Map<string, string>();
     const norm = (value: unknown): unknown => {
       if (typeof value === 'string') {
-        let s = value.replace(/\b[0-9a-f]{40}\b/g, '<oid>').replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>');
+        let s = value
+          .replace(/\b[0-9a-f]{40}\b/g, '<oid>')
+          .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
+          // A write (`writes:`) names this repository's replica id and a clock-based counter.
+          .replace(/\b([a-z0-9][a-z0-9._-]*)\.[a-z0-9]{8}@\d+/g, '$1.<replica>@<counter>');
         for (const [id, name] of aliases) s = s.replaceAll(id, name);
         return s;
       }
       if (Array.isArray(value)) return value.map(norm);
       if (value && typeof value === 'object') {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [norm(k) as string, norm(v)]));
+        return Object.fromEntries(
+          Object.entries(value).map(([k, v]) => {
+            // `seen:` maps a writer (actor and replica id) to its counter.
+            const writer = /^([a-z0-9][a-z0-9._-]*)\.[a-z0-9]{8}$/.exec(k);
+            return writer && typeof v === 'number' ? [`${writer[1]}.<replica>`, '<counter>'] : [norm(k) as string, norm(v)];
+          }),
+        );
       }
       return value;
     };
