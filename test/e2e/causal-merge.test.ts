@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { makeTempDir, runGt } from '../helpers/repo.js';
+import { ledgerFile, makeTempDir, runGt } from '../helpers/repo.js';
 import { bareRemote, cloneOf, gitIn as git, gtIn as gt, gtJsonIn as json } from '../helpers/clones.js';
 
 interface BeadJson {
@@ -151,7 +151,7 @@ describe('merges respect what each side has seen', () => {
     expect(b.close_reason).toBe('done');
     expect(b.title).toBe('Title by the overseer');
     // The merged file records both writes of each concurrent field.
-    const file = git(repo, 'show', `gt/ledger:beads/${id}.yaml`);
+    const file = git(repo, 'show', `gt/ledger:${ledgerFile('beads', id)}`);
     expect(file).toMatch(/^ {2}status: alice\.[a-z0-9]+@\d+ overseer\.[a-z0-9]+@\d+$/m);
     expect(runGt(['check'], repo).status).toBe(0);
   });
@@ -162,7 +162,7 @@ describe('merges respect what each side has seen', () => {
     expect(gt(repo, 'check')).toMatch(/is clean/);
     const wt = join(root, 'pr');
     git(repo, 'worktree', 'add', '-q', '--detach', wt, 'gt/ledger');
-    const path = join(wt, 'beads', `${id}.yaml`);
+    const path = join(wt, ledgerFile('beads', id));
     const text = readFileSync(path, 'utf8');
     expect(text).toMatch(/^seen:\n/m);
     // A write newer than what the file says it has seen.
@@ -173,6 +173,6 @@ describe('merges respect what each side has seen', () => {
     const result = runGt(['check'], wt);
     expect(result.status).toBe(1);
     const line = broken.split('\n').findIndex((l) => l.startsWith('  status: alice.')) + 1;
-    expect(result.stdout.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^beads/${id}\\.yaml:${line}: writes\\.status: alice\\.[a-z0-9]+@\\d+ is newer than what seen records for its writer$`))]);
+    expect(result.stdout.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^${ledgerFile('beads', id).replaceAll('.', '\\.')}:${line}: writes\\.status: alice\\.[a-z0-9]+@\\d+ is newer than what seen records for its writer$`))]);
   });
 });
