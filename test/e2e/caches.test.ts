@@ -1,16 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, type TestRepo } from '../helpers/repo.js';
+import { useGtRepo } from '../helpers/repo.js';
 import { readyBeads } from '../../src/beads/readiness.js';
 import type { Bead } from '../../src/beads/bead.js';
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 /** What every read command shows, as one comparable value. */
 function readAll(as?: string): unknown {
