@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, type TestRepo } from '../helpers/repo.js';
+import { makeRepo, useGtRepo } from '../helpers/repo.js';
 
 interface BeadJson {
   id: string;
@@ -13,12 +13,7 @@ interface BeadJson {
   priority: number;
 }
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 const as = (agent: string, ...args: string[]): string => {
   const result = r.gt(args, { env: { GT_AGENT: agent } });

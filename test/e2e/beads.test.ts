@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, type TestRepo, ledgerFile } from '../helpers/repo.js';
+import { useGtRepo, ledgerFile } from '../helpers/repo.js';
 
 interface BeadJson {
   id: string;
@@ -18,12 +18,7 @@ interface BeadJson {
   created_by: string;
 }
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 const create = (...args: string[]): BeadJson => r.gtJson<BeadJson>('create', ...args);
 

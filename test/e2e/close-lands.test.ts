@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, type TestRepo, ledgerFile } from '../helpers/repo.js';
+import { useGtRepo, ledgerFile } from '../helpers/repo.js';
 
 /** A convoy lands in the commit that closes its last bead, whatever command closes it; the observer never lands it again. */
 
@@ -16,12 +16,7 @@ interface MailJson {
   to: string;
 }
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;
 const convoyOf = (id: string): ConvoyJson => r.gtJson<ConvoyJson>('convoy', 'status', id);

@@ -1,15 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, GT_BIN, makeRepo, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, GT_BIN, useGtRepo } from '../helpers/repo.js';
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 const which = (name: string): boolean => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 

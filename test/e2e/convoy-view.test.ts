@@ -1,13 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeRepo, type TestRepo } from '../helpers/repo.js';
+import { describe, expect, it } from 'vitest';
+import { useGtRepo } from '../helpers/repo.js';
 import { plainText, runGtOnPty } from '../helpers/pty.js';
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;
 const DOWN = '\x1b[B';

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, spawnGt, type TestRepo, ledgerFile } from '../helpers/repo.js';
+import { spawnGt, useGtRepo, ledgerFile } from '../helpers/repo.js';
 
 interface BeadJson {
   id: string;
@@ -34,12 +34,7 @@ interface MailJson {
   reply_to?: string;
 }
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 const create = (...args: string[]): string => r.gtJson<BeadJson>('create', ...args).id;
 const bead = (id: string): BeadJson => r.gtJson<BeadJson[]>('show', id)[0]!;

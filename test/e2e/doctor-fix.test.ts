@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, type TestRepo } from '../helpers/repo.js';
+import { useGtRepo } from '../helpers/repo.js';
 
 interface Finding {
   severity: string;
@@ -14,12 +14,7 @@ interface FixReport {
   findings: Finding[];
 }
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 const gtDir = (): string => join(r.dir, '.git', 'gt');
 const findings = (): Finding[] => JSON.parse(r.gt(['doctor', '--json']).stdout) as Finding[];

@@ -1,15 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeRepo, type TestRepo } from '../helpers/repo.js';
+import { describe, expect, it } from 'vitest';
+import { useGtRepo } from '../helpers/repo.js';
 
 // In a polecat session the observer can close the session's bead from its `Closes:` commit (run by
 // another polecat's gt done) and feed the hook the next bead before this session's own `gt done`:
 // that bead belongs to the next session and must not be closed unworked.
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;
 const statusOf = (id: string): string => r.gtJson<{ status: string }[]>('show', id)[0]!.status;

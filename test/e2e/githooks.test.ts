@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, makeRepo, type TestRepo, ledgerFile } from '../helpers/repo.js';
+import { GIT_ENV, useGtRepo, ledgerFile } from '../helpers/repo.js';
 
 interface BeadJson {
   id: string;
@@ -18,12 +18,7 @@ interface StatusJson {
 
 const HOOKS = ['prepare-commit-msg', 'post-commit', 'post-merge', 'post-checkout', 'post-rewrite'];
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 /** Runs git as a user would at a terminal (no GT_AGENT, no GT_DEBUG), keeping what it printed. */
 function git(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {

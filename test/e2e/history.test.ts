@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, makeRepo, makeTempDir, runGt, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, makeTempDir, runGt, useGtRepo } from '../helpers/repo.js';
 
 interface LogEntry {
   commit: string;
@@ -12,12 +12,7 @@ interface LogEntry {
   status?: string;
 }
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 const git = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
 

@@ -2,10 +2,10 @@
  * Issue 8 §2, "nothing is lost": a checkout of a branch gt writes follows gt's writes (or the write is
  * refused), and the replay of an agent's unmerged commits keeps every appended note and comment.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, spawnGt, type TestRepo, ledgerFile } from '../helpers/repo.js';
+import { spawnGt, useGtRepo, ledgerFile } from '../helpers/repo.js';
 import { sized } from '../helpers/stress.js';
 import { openLedger } from '../../src/kinds.js';
 import { changeMolecule, stepDone } from '../../src/molecules/molecule-service.js';
@@ -17,12 +17,7 @@ interface BeadJson {
   comments: { text: string }[];
 }
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 const beadFile = (dir: string, id: string): string => join(dir, ledgerFile('beads', id));
 

@@ -1,13 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { makeRepo, GIT_ENV, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, useGtRepo } from '../helpers/repo.js';
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 describe('the observer reads every commit since its last pass', () => {
   it('records all 250 Closes: commits of one pull, not only the newest 200', () => {

@@ -3,18 +3,13 @@
  * committed with git plumbing as any other tool could, are skipped by every command and the
  * observer, carried through merges, and named by gt doctor.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, makeRepo, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, useGtRepo } from '../helpers/repo.js';
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 /** Adds files to the tip of `branch` in one commit, natively: a temporary index, commit-tree, update-ref. */
 function commitNatively(branch: string, files: Record<string, string>): void {

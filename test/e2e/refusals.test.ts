@@ -1,14 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeRepo, type TestRepo } from '../helpers/repo.js';
+import { describe, expect, it } from 'vitest';
+import { useGtRepo } from '../helpers/repo.js';
 
 /** What the seeds describe: unknown variables and agents are refused with the closest names; reopen takes a reason. */
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo();
 
 const refs = (): string => r.git('for-each-ref', '--format=%(refname) %(objectname)');
 /** Fails with exit `code`, one `gt:` line (returned) and maybe a hint, changing no ref. */
