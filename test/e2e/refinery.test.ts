@@ -2,8 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { makeRepo, runGt, spawnGt, type TestRepo, ledgerFile } from '../helpers/repo.js';
+import { runGt, spawnGt, useGtRepo, ledgerFile } from '../helpers/repo.js';
 import { until, killSessions } from '../helpers/sessions.js';
+import { ageStateLocks } from '../helpers/locks.js';
 
 /** The refinery against real git: gt done submits, gt refinery run merges, tests and moves the target. */
 
@@ -40,24 +41,22 @@ interface Action {
   line: string;
 }
 
-let r: TestRepo;
+const r = useGtRepo((template) => {
+  writeFileSync(join(template.dir, 'README'), 'project\n');
+  template.git('add', 'README');
+  template.git('commit', '-q', '-m', 'readme');
+  template.gtOk('config', 'set', 'refinery.target', 'main');
+});
 let children: ChildProcess[] = [];
 /** Process groups started by test commands (their pid files): killed after each test. */
 let groups: string[] = [];
 beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-  writeFileSync(join(r.dir, 'README'), 'project\n');
-  r.git('add', 'README');
-  r.git('commit', '-q', '-m', 'readme');
-  r.gtOk('config', 'set', 'refinery.target', 'main');
   children = [];
   groups = [];
 });
 afterEach(() => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   killSessions(groups.filter(existsSync).map((f) => Number(readFileSync(f, 'utf8').trim())).filter((pid) => pid > 0));
-  r.cleanup();
 });
 
 const sandboxOf = (name: string): string => join(dirname(r.dir), name);
@@ -286,6 +285,7 @@ describe('gt refinery run', () => {
     child.kill('SIGKILL');
     await until('the refinery to die', () => child.exitCode !== null || child.signalCode !== null);
     killSessions([Number(readFileSync(`${marks}.pid`, 'utf8').trim())]);
+    ageStateLocks(r.dir);
     expect(mainTip()).toBe(before);
     expect(mrOf(id).status).toBe('merging');
     writeFileSync(`${marks}.release`, '');
@@ -316,6 +316,7 @@ describe('gt refinery run', () => {
     } finally {
       writeFileSync(`${hold}.release`, '');
     }
+    ageStateLocks(r.dir);
     const moved = remoteTip();
     expect(moved).not.toBe(before);
     const interrupted = mrOf(id);

@@ -15,6 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import { GIT_ENV, GT_BIN, makeRepo, makeTempDir, type RunResult, type TestRepo, ledgerFile } from '../helpers/repo.js';
 import { logicalPath } from '../../src/ledger/layout.js';
 import { sized } from '../helpers/stress.js';
+import { ageLock } from '../helpers/locks.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Shared machinery
@@ -82,12 +83,6 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** Lets a SIGKILL land at a random moment of a worker's run (the wait is the point, not a guess at how long something takes). */
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Makes a lock left by a killed process older than any stale time: the next write takes it over at once. */
-function ageLock(path: string): void {
-  const old = (Date.now() - 60_000) / 1000;
-  utimesSync(path, old, old);
 }
 
 function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): RunResult {
