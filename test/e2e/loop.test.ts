@@ -1,21 +1,15 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnGt, type TestRepo } from '../helpers/repo.js';
+import { spawnGt } from '../helpers/repo.js';
 import { until, alive, SCRIPTED_AGENT } from '../helpers/sessions.js';
 import { usePolecatRepo, type PolecatRow, type Spawned } from '../helpers/polecat-repo.js';
 
-const town = usePolecatRepo(() => {
-  town.dirtyUserTree();
-  town.r.gtOk('config', 'set', 'polecats.backoff', '100ms');
-});
+const town = usePolecatRepo({ dirtyUserTree: true, prepare: (template) => template.gtOk('config', 'set', 'polecats.backoff', '100ms') });
 const { create, statusOf, spawn, polecats, userUntouched } = town;
 const polecat = (name: string): Polecat | undefined => town.polecat(name);
 type Polecat = PolecatRow;
-let r: TestRepo;
-beforeEach(() => {
-  r = town.r;
-});
+const r = town.r;
 
 const AGENT = SCRIPTED_AGENT;
 

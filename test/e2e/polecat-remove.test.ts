@@ -1,18 +1,15 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestRepo } from '../helpers/repo.js';
 import { until, alive } from '../helpers/sessions.js';
 import { usePolecatRepo, type PolecatRow } from '../helpers/polecat-repo.js';
 
-const town = usePolecatRepo(() => town.dirtyUserTree());
+const town = usePolecatRepo({ dirtyUserTree: true });
 const { create, statusOf, spawn, userUntouched } = town;
 const polecat = (name: string): Polecat | undefined => town.polecat(name);
 type Polecat = PolecatRow;
-let r: TestRepo;
-beforeEach(() => {
-  r = town.r;
-});
+const r = town.r;
 
 const branches = (): string => r.git('branch', '--list', 'polecat/*');
 /** A session that stays alive until the test creates `file`. */

@@ -1,18 +1,15 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { GIT_ENV, GT_BIN, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, GT_BIN } from '../helpers/repo.js';
 import { until, SCRIPTED_AGENT } from '../helpers/sessions.js';
 import { usePolecatRepo } from '../helpers/polecat-repo.js';
 
 const town = usePolecatRepo();
 const { create, statusOf, spawn, polecats } = town;
 
-let r: TestRepo;
-beforeEach(() => {
-  r = town.r;
-});
+const r = town.r;
 
 const AGENT = SCRIPTED_AGENT;
 

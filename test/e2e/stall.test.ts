@@ -1,8 +1,8 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, spawnGt, type TestRepo, ledgerFile } from '../helpers/repo.js';
+import { GIT_ENV, spawnGt, ledgerFile } from '../helpers/repo.js';
 import { until, alive, killSessions, SCRIPTED_AGENT } from '../helpers/sessions.js';
 import { waitFor } from '../helpers/wait.js';
 import { usePolecatRepo, type PolecatRow, type WitnessAction } from '../helpers/polecat-repo.js';
@@ -12,10 +12,7 @@ const { create, spawn } = town;
 const polecat = (name: string, env: Record<string, string> = {}): Polecat => town.polecat(name, env)!;
 type Polecat = PolecatRow;
 type Action = WitnessAction;
-let r: TestRepo;
-beforeEach(() => {
-  r = town.r;
-});
+const r = town.r;
 
 const STALLING = `SCRIPTED_STALL=1 sh '${SCRIPTED_AGENT}'`;
 const MIN = 60_000;

@@ -1,7 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnGt, type TestRepo } from '../helpers/repo.js';
+import { spawnGt } from '../helpers/repo.js';
 import { waitFor } from '../helpers/wait.js';
 import { until, alive, SCRIPTED_AGENT } from '../helpers/sessions.js';
 import { usePolecatRepo, type PolecatRow } from '../helpers/polecat-repo.js';
@@ -10,10 +10,7 @@ const town = usePolecatRepo();
 const { create, statusOf, spawn, witness } = town;
 const polecat = (name: string): Polecat => town.polecat(name)!;
 type Polecat = PolecatRow;
-let r: TestRepo;
-beforeEach(() => {
-  r = town.r;
-});
+const r = town.r;
 
 const AGENT = SCRIPTED_AGENT;
 

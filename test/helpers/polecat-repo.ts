@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, expect } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, type TestRepo } from './repo.js';
+import { useGtRepo, type TestRepo } from './repo.js';
 import { killProcessesOf, killSessions } from './sessions.js';
 
 /** `gt sling --spawn --json`. */
@@ -57,62 +57,71 @@ export interface PolecatRepo {
   witness(): WitnessAction[];
   /** Commits app.txt, then stages a change and leaves an untracked file: a user tree nothing gt does may touch. */
   dirtyUserTree(): void;
-  /** The user's status and HEAD are as dirtyUserTree left them. */
+  /** The user's status and HEAD are as dirtyUserTree (this test's, or the file's option) left them. */
   userUntouched(): void;
 }
 
-/** Registers the per-test set-up and clean-up; call once at the top of a test file. */
-export function usePolecatRepo(setUp: (r: TestRepo) => void = () => undefined): PolecatRepo {
-  let repo: TestRepo | undefined;
-  let pids: number[] = [];
+/** Commits app.txt, then stages a change and leaves an untracked file; returns what userUntouched compares. */
+function dirtyUserTree(repo: TestRepo): { status: string; head: string } {
+  writeFileSync(join(repo.dir, 'app.txt'), 'v1\n');
+  repo.git('add', 'app.txt');
+  repo.git('commit', '-q', '-m', 'app');
+  writeFileSync(join(repo.dir, 'app.txt'), 'v2\n');
+  repo.git('add', 'app.txt');
+  writeFileSync(join(repo.dir, 'notes.txt'), 'mine\n');
+  return { status: repo.git('status', '--porcelain'), head: repo.git('rev-parse', 'HEAD') };
+}
+
+/**
+ * Registers the per-test repository (useGtRepo: a copy of one prepared once per file) and the clean-up
+ * of every process a test started; call once at the top of a test file. `dirtyUserTree`: the
+ * repository starts with a user's work in progress (see userUntouched); `prepare` sets it up further
+ * (settings every test of the file wants).
+ */
+export function usePolecatRepo(options: { dirtyUserTree?: boolean; prepare?: (r: TestRepo) => void } = {}): PolecatRepo {
+  let prepared: { status: string; head: string } | undefined;
   let before: { status: string; head: string } | undefined;
-  const r = (): TestRepo => {
-    if (!repo) throw new Error('usePolecatRepo: no repository outside a test');
-    return repo;
-  };
+  const prepare = options.dirtyUserTree || options.prepare
+    ? (template: TestRepo): void => {
+        if (options.dirtyUserTree) prepared = dirtyUserTree(template);
+        options.prepare?.(template);
+      }
+    : undefined;
+  const r = useGtRepo(prepare);
+  let pids: number[] = [];
   const town: PolecatRepo = {
     get r() {
-      return r();
+      return r;
     },
     get pids() {
       return pids;
     },
-    create: (title) => r().gtJson<{ id: string }>('create', title).id,
-    statusOf: (id) => r().gtJson<{ status: string }[]>('show', id)[0]!.status,
+    create: (title) => r.gtJson<{ id: string }>('create', title).id,
+    statusOf: (id) => r.gtJson<{ status: string }[]>('show', id)[0]!.status,
     spawn: (...args) => {
-      const s = r().gtJson<Spawned>('sling', ...args, '--spawn');
+      const s = r.gtJson<Spawned>('sling', ...args, '--spawn');
       if (s.pid !== null) pids.push(s.pid);
       return s;
     },
-    polecats: (env = {}) => JSON.parse(r().gt(['polecat', 'list', '--json'], { env }).stdout) as PolecatRow[],
+    polecats: (env = {}) => JSON.parse(r.gt(['polecat', 'list', '--json'], { env }).stdout) as PolecatRow[],
     polecat: (name, env = {}) => town.polecats(env).find((p) => p.name === name),
     witness: () => {
-      const actions = r().gtJson<WitnessAction[]>('witness', '--once');
+      const actions = r.gtJson<WitnessAction[]>('witness', '--once');
       for (const a of actions) if (a.pid !== undefined) pids.push(a.pid);
       return actions;
     },
     dirtyUserTree: () => {
-      const repo = r();
-      writeFileSync(join(repo.dir, 'app.txt'), 'v1\n');
-      repo.git('add', 'app.txt');
-      repo.git('commit', '-q', '-m', 'app');
-      writeFileSync(join(repo.dir, 'app.txt'), 'v2\n');
-      repo.git('add', 'app.txt');
-      writeFileSync(join(repo.dir, 'notes.txt'), 'mine\n');
-      before = { status: repo.git('status', '--porcelain'), head: repo.git('rev-parse', 'HEAD') };
+      before = dirtyUserTree(r);
     },
     userUntouched: () => {
       if (!before) throw new Error('userUntouched: call dirtyUserTree first');
-      expect(r().git('status', '--porcelain')).toBe(before.status);
-      expect(r().git('rev-parse', 'HEAD')).toBe(before.head);
+      expect(r.git('status', '--porcelain')).toBe(before.status);
+      expect(r.git('rev-parse', 'HEAD')).toBe(before.head);
     },
   };
   beforeEach(() => {
-    repo = makeRepo();
-    repo.gtOk('init', '--prefix', 'gt');
     pids = [];
-    before = undefined;
-    setUp(repo);
+    before = prepared;
   });
   afterEach(() => {
     // Also whatever session a failed test left recorded without noting its pid.
@@ -122,9 +131,7 @@ export function usePolecatRepo(setUp: (r: TestRepo) => void = () => undefined): 
       // No polecat list (the test broke the repository): the processes of the directory are killed below.
     }
     killSessions(pids);
-    killProcessesOf(r().dir);
-    r().cleanup();
-    repo = undefined;
+    killProcessesOf(r.dir);
   });
   return town;
 }
