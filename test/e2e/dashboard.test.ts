@@ -3,12 +3,12 @@
  * playwright-core. The page must change when a bead is closed from the CLI, pushed by the server
  * (server-sent events on ref moves), with no reload. A screenshot is left in test-results/.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { request } from 'node:http';
 import { chromium, type Browser } from 'playwright-core';
-import { makeRepo, makeTempDir, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { makeTempDir, spawnGt, useGtRepo } from '../helpers/repo.js';
 import { waitFor, WAIT_LIMIT_MS } from '../helpers/wait.js';
 import { until } from '../helpers/sessions.js';
 
@@ -16,7 +16,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const RESULTS = resolve(import.meta.dirname, '../../test-results');
 
 let browser: Browser;
-let r: TestRepo;
+const r = useGtRepo();
 const servers: ReturnType<typeof spawnGt>[] = [];
 beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -24,13 +24,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
 afterEach(() => {
   for (const s of servers.splice(0)) if (s.exitCode === null) s.kill('SIGKILL');
-  r.cleanup();
 });
 
 const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;

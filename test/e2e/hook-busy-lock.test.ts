@@ -2,23 +2,17 @@
  * A git hook never waits for gt's locks: with the ledger's write lock held elsewhere, a commit naming
  * a bead returns, its recording is left for the next observer pass, and that pass closes the bead.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { GIT_ENV, makeRepo, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, useGtRepo } from '../helpers/repo.js';
 import { withStateLock, withWriteLock } from '../../src/ledger/write-lock.js';
 
 const run = promisify(execFile);
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-  r.gtOk('hooks', 'install');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo((template) => template.gtOk('hooks', 'install'));
 
 /** The lock held from this process exactly as gt takes it, until `release()`. */
 async function hold(take: (fn: () => Promise<void>) => Promise<void>): Promise<{ release: () => Promise<void> }> {

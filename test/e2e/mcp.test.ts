@@ -1,12 +1,12 @@
 /**
  * `gt mcp` driven by the MCP SDK's own client over stdio: the real dist/gt.mjs against a real repository.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, GT_BIN, makeRepo, type TestRepo, ledgerFile } from '../helpers/repo.js';
+import { GIT_ENV, GT_BIN, useGtRepo, ledgerFile } from '../helpers/repo.js';
 import { killProcessesOf, killSessions, SCRIPTED_AGENT } from '../helpers/sessions.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -35,15 +35,11 @@ const TOOLS = [
   'gt_done',
 ];
 
-let r: TestRepo;
+const r = useGtRepo();
 let clients: Client[] = [];
 /** Polecat loops a test started: killed (with their process groups) after it. */
 let pids: number[] = [];
 
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
 afterEach(async () => {
   // Closing the client ends the server: its stdin closes and it exits.
   for (const c of clients) await c.close();
@@ -51,7 +47,6 @@ afterEach(async () => {
   killSessions(pids);
   pids = [];
   killProcessesOf(r.dir);
-  r.cleanup();
 });
 
 async function connect(...globalArgs: string[]): Promise<Client> {

@@ -3,11 +3,11 @@
  * reach a branch, squash and burn, gates, two agents on parallel steps, and a molecule on the hook that
  * a killed worker's successor resumes at the first unfinished step.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, GT_BIN, makeRepo, type TestRepo, ledgerFile } from '../helpers/repo.js';
+import { GIT_ENV, GT_BIN, useGtRepo, ledgerFile } from '../helpers/repo.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface StepJson {
@@ -133,16 +133,12 @@ title = "Report"
 needs = ["look"]
 `;
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-  mkdirSync(join(r.dir, '.gt', 'formulas'), { recursive: true });
+const r = useGtRepo((template) => {
+  mkdirSync(join(template.dir, '.gt', 'formulas'), { recursive: true });
   for (const [name, text] of [['shiny', SHINY], ['gated', GATED], ['patrol', VAPOR]] as const) {
-    writeFileSync(join(r.dir, '.gt', 'formulas', `${name}.formula.toml`), text);
+    writeFileSync(join(template.dir, '.gt', 'formulas', `${name}.formula.toml`), text);
   }
 });
-afterEach(() => r.cleanup());
 
 const commits = (): number => Number(r.git('rev-list', '--count', 'gt/ledger').trim());
 const tip = (): string => r.git('rev-parse', 'gt/ledger').trim();

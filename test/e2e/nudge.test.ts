@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeRepo, type TestRepo } from '../helpers/repo.js';
+import { describe, expect, it } from 'vitest';
+import { useGtRepo } from '../helpers/repo.js';
 
 interface Mail {
   id: string;
@@ -17,13 +17,7 @@ interface Check {
   mail: Mail[];
 }
 
-let r: TestRepo;
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-  r.gtOk('agents', 'add', 'nux');
-});
-afterEach(() => r.cleanup());
+const r = useGtRepo((template) => template.gtOk('agents', 'add', 'nux'));
 
 const asNux = (...args: string[]) => r.gt([...args, '--as', 'nux']);
 

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { spawnGt, useGtRepo } from '../helpers/repo.js';
 import { until, alive } from '../helpers/sessions.js';
 
 interface Town {
@@ -11,15 +11,10 @@ interface Town {
   loops: Record<'observer' | 'witness' | 'refinery', { running: boolean; pid?: number; command?: string }>;
 }
 
-let r: TestRepo;
+const r = useGtRepo();
 const started: { kill: (signal?: NodeJS.Signals) => boolean; exitCode: number | null }[] = [];
-beforeEach(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
-});
 afterEach(() => {
   for (const p of started.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
-  r.cleanup();
 });
 
 const create = (title: string): string => r.gtJson<{ id: string }>('create', title).id;
