@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRepo, type TestRepo } from '../helpers/repo.js';
+import { gtRepo, type TestRepo } from '../helpers/repo.js';
 
 /**
  * Every option that takes a value, given a bad one: a usage error (exit 2) on one stderr line that
@@ -9,8 +9,7 @@ import { makeRepo, type TestRepo } from '../helpers/repo.js';
 let r: TestRepo;
 let bead: string;
 beforeAll(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
+  r = gtRepo();
   bead = r.gtJson<{ id: string }>('create', 'Existing').id;
 });
 afterAll(() => r.cleanup());

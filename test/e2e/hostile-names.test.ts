@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRepo, type RunResult, type TestRepo } from '../helpers/repo.js';
+import { gtRepo, type RunResult, type TestRepo } from '../helpers/repo.js';
 
 /**
  * Hostile names and ids thrown at every place a name enters gt. Each must be refused as a usage error
@@ -17,8 +17,7 @@ let r: TestRepo;
 let bead: string;
 
 beforeAll(() => {
-  r = makeRepo();
-  r.gtOk('init', '--prefix', 'gt');
+  r = gtRepo();
   bead = r.gtJson<{ id: string }>('create', 'Target').id;
 });
 afterAll(() => r.cleanup());
