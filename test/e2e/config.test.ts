@@ -2,13 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, makeRepo, makeTempDir, runGt, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, gtRepo, makeTempDir, runGt, type TestRepo } from '../helpers/repo.js';
 
 const repos: TestRepo[] = [];
 function repo(): TestRepo {
-  const r = makeRepo();
+  const r = gtRepo();
   repos.push(r);
-  r.gtOk('init', '--prefix', 'gt');
   return r;
 }
 const tempDirs: string[] = [];

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, GT_BIN, makeRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
+import { GIT_ENV, GT_BIN, gtRepo, spawnGt, type TestRepo } from '../helpers/repo.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface BeadJson {
@@ -52,9 +52,8 @@ function until<T>(what: string, probe: () => T | undefined): Promise<T> {
 }
 
 async function tellTheStory(mode: 'watch' | 'hooks'): Promise<void> {
-  r = makeRepo();
+  r = gtRepo();
   const repo = r;
-  repo.gtOk('init', '--prefix', 'gt');
   const create = (title: string, ...args: string[]): string => repo.gtJson<{ id: string }>('create', title, ...args).id;
   const login = create('Login form', '-p', '1', '-d', 'Email and password fields, with validation.');
   const session = create('Session API', '-p', '1', '--deps', `blocks:${login}`);
@@ -133,9 +132,8 @@ describe('the seed story', () => {
 
 describe('gt watch', () => {
   it('two watchers on one repository feed each closure once and land once; both stop cleanly on SIGTERM', async () => {
-    r = makeRepo();
+    r = gtRepo();
     const repo = r;
-    repo.gtOk('init', '--prefix', 'gt');
     const out = repo.gtJson<{ convoy: { id: string }; beads: { id: string }[] }>('convoy', 'sling', 'Pair', '--task', 'One', '--task', 'Two', '--task', 'Three', '--to', 'ann');
     const watchers = [spawnGt(['watch', '--debounce', '0.01'], repo.dir), spawnGt(['watch', '--debounce', '0.01'], repo.dir)];
     const outputs = ['', ''];
