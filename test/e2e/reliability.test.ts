@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { GIT_ENV, GT_BIN, makeRepo, makeTempDir, type RunResult, type TestRepo, ledgerFile } from '../helpers/repo.js';
+import { GIT_ENV, GT_BIN, gtRepo, makeRepo, makeTempDir, type RunResult, type TestRepo, ledgerFile } from '../helpers/repo.js';
 import { logicalPath } from '../../src/ledger/layout.js';
 import { sized } from '../helpers/stress.js';
 import { ageLock } from '../helpers/locks.js';
@@ -230,15 +230,21 @@ interface BeadJson {
   created_at: string;
 }
 
-function withRepo(fn: (r: TestRepo) => Promise<void> | void): () => Promise<void> {
+/** Runs `fn` on a new repository (`make`: a plain git one, or gtRepo after gt init), removed afterwards. */
+function withRepo(fn: (r: TestRepo) => Promise<void> | void, make: () => TestRepo = makeRepo): () => Promise<void> {
   return async () => {
-    const r = makeRepo();
+    const r = make();
     try {
       await fn(r);
     } finally {
       r.cleanup();
     }
   };
+}
+
+/** withRepo on a repository after `gt init --prefix gt` (a copy of the run's template: see gtRepo). */
+function withGtRepo(fn: (r: TestRepo) => Promise<void> | void): () => Promise<void> {
+  return withRepo(fn, gtRepo);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -275,8 +281,7 @@ describe('concurrent writers', () => {
 
   it(
     `${WORKERS} processes × ${OPS_PER_WORKER} operations at once: every one lands, as one commit each, nothing lost`,
-    withRepo(async (r) => {
-      r.gtOk('init', '--prefix', 'gt');
+    withGtRepo(async (r) => {
       const shared = Array.from({ length: SHARED }, (_, i) => r.gtJson<BeadJson>('create', `shared ${i}`).id);
 
       const results = await Promise.all(Array.from({ length: WORKERS }, (_, w) => runDriver(r.dir, workerPlan(w, shared))));
@@ -355,8 +360,7 @@ describe('SIGKILL at random moments', () => {
 
   it(
     `${ROUNDS} writers killed mid-run: the ledger stays a valid commit, every bead whole, fsck clean, the next write goes through`,
-    withRepo(async (r) => {
-      r.gtOk('init', '--prefix', 'gt');
+    withGtRepo(async (r) => {
       r.gtOk('create', 'seed');
       const stats = { inFlight: 0, writeLockLeft: 0, refLockLeft: 0, tmpObjects: 0 };
 
@@ -446,8 +450,7 @@ describe('SIGKILL at random moments', () => {
 
   it(
     'every remnant a kill can leave is ignored or taken over: tmp_obj_ file, write.lock, ref lock, torn index temp file',
-    withRepo((r) => {
-      r.gtOk('init', '--prefix', 'gt');
+    withGtRepo((r) => {
       const a = r.gtJson<BeadJson>('create', 'Before the crash');
       const git = join(r.dir, '.git');
       // Killed inside each critical window (the random kills above rarely land in these microseconds).
@@ -481,8 +484,7 @@ describe('SIGKILL at random moments', () => {
 describe('native git alongside', () => {
   it(
     'gt writes while git gc (and gc --aggressive) repacks in a loop: every create lands, fsck clean',
-    withRepo(async (r) => {
-      r.gtOk('init', '--prefix', 'gt');
+    withGtRepo(async (r) => {
       let stop = false;
       const gcRuns: { args: string; status: number; stderr: string }[] = [];
       // Runs until the creates are done, and at least twice whatever the machine's load.
@@ -522,8 +524,7 @@ describe('native git alongside', () => {
 
   it(
     'after git gc and pack-refs (no loose objects, ledger only in packed-refs), gt reads and writes, and agrees with native git',
-    withRepo((r) => {
-      r.gtOk('init', '--prefix', 'gt');
+    withGtRepo((r) => {
       const a = r.gtJson<BeadJson>('create', 'Alpha', '-l', 'one');
       const b = r.gtJson<BeadJson>('create', 'Beta', '-p', '0');
       r.gtOk('update', a.id, '--status', 'in_progress');
@@ -616,8 +617,7 @@ describe('native git alongside', () => {
 
   it(
     'git update-ref refuses while a ledger.lock exists; gt takes it over only once it is stale (on the GT_NOW clock)',
-    withRepo((r) => {
-      r.gtOk('init', '--prefix', 'gt');
+    withGtRepo((r) => {
       const first = r.gtJson<BeadJson>('create', 'First');
       const tip = r.git('rev-parse', 'gt/ledger').trim();
       const init = r.git('rev-parse', 'gt/ledger^').trim();
