@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnGt } from '../helpers/repo.js';
-import { until, alive, SCRIPTED_AGENT } from '../helpers/sessions.js';
+import { until, untilRefsSay, alive, SCRIPTED_AGENT } from '../helpers/sessions.js';
 import { usePolecatRepo, type PolecatRow, type Spawned } from '../helpers/polecat-repo.js';
 
 const town = usePolecatRepo({ dirtyUserTree: true, prepare: (template) => template.gtOk('config', 'set', 'polecats.backoff', '100ms') });
-const { create, statusOf, spawn, polecats, userUntouched } = town;
+const { create, statusOf, spawn, polecats, userUntouched, untilClosed } = town;
 const polecat = (name: string): Polecat | undefined => town.polecat(name);
 type Polecat = PolecatRow;
 const r = town.r;
@@ -26,8 +26,8 @@ describe('gt convoy sling --spawn', () => {
     expect(out.polecats.every((p) => out.beads.some((b) => b.id === p.bead))).toBe(true);
     expect([...out.convoy.feed].sort()).toEqual(['furiosa', 'nux']);
     expect(out.polecats.every((p) => p.pid !== null && !p.queued)).toBe(true);
-    for (const b of out.beads) await until(`${b.id} closed`, () => statusOf(b.id) === 'closed');
-    await until('the convoy landed', () => r.gtJson<{ status: string }>('convoy', 'status', out.convoy.id).status === 'closed');
+    for (const b of out.beads) await untilClosed(b.id);
+    await untilRefsSay('the convoy landed', r.dir, () => r.gtJson<{ status: string }>('convoy', 'status', out.convoy.id).status === 'closed');
     // Each bead was worked by one of the two polecats, in its own sandbox: three commits in all.
     const work = ['nux', 'furiosa'].map((n) => {
       try {
@@ -63,7 +63,7 @@ describe('the propulsion loop', () => {
     r.gtOk('config', 'set', 'runtime.command', scripted('SCRIPTED_CRASH_ONCE=1'));
     const id = create('Crashes once');
     const s = spawn(id);
-    await until(`${id} closed`, () => statusOf(id) === 'closed');
+    await untilClosed(id);
     expect(r.gtOk('peek', 'nux', '-n', '50')).toContain(`crashing on ${id} (once)`);
     expect(r.git('log', '--format=%s', 'gt/ledger')).toContain(`polecat nux: session`);
     expect(r.git('log', '--format=%s', 'gt/ledger')).toMatch(new RegExp(`no progress on ${id}; restart 1/3`));
@@ -80,7 +80,7 @@ describe('the propulsion loop', () => {
     const actions = r.gtJson<{ kind: string; pid: number; restart: number }[]>('witness', '--once');
     for (const a of actions) town.pids.push(a.pid);
     expect(actions).toMatchObject([{ kind: 'restarted', restart: 1 }]);
-    await until(`${id} closed`, () => statusOf(id) === 'closed');
+    await untilClosed(id);
     expect(r.git('show', 'polecat/nux:scripted-work.txt')).toBe(`nux ${id}: Machine crash\n`);
     userUntouched();
   });
@@ -108,7 +108,7 @@ describe('the propulsion loop', () => {
     r.gtOk('config', 'set', 'runtime.command', scripted('SCRIPTED_HANDOFF_ONCE=1'));
     const id = create('Long task');
     spawn(id);
-    await until(`${id} closed`, () => statusOf(id) === 'closed');
+    await untilClosed(id);
     const log = r.gtOk('peek', 'nux', '-n', '50');
     expect(log).toContain(`handing off ${id} (once)`);
     expect(log).toContain(`⇢ nux: handing off ${id}`);
@@ -133,7 +133,7 @@ describe('the propulsion loop', () => {
     r.gtOk('sling', id, 'ann', '--formula', 'trio', '--create-agent');
     r.gtOk('unsling', id);
     spawn(id);
-    await until(`${id} closed`, () => statusOf(id) === 'closed');
+    await untilClosed(id);
     expect(polecat('nux')?.state).toBe('idle');
     const ledger = r.git('log', '--format=%s', 'gt/ledger');
     expect(ledger.match(new RegExp(`polecat nux: session \\d+ ended, progress on ${id}`, 'g'))!.length).toBeGreaterThanOrEqual(3);
@@ -156,7 +156,7 @@ describe('the propulsion loop', () => {
     r.gtOk('config', 'set', 'polecats.idle_exit', '300ms');
     const id = create('Quick');
     const s = spawn(id);
-    await until(`${id} closed`, () => statusOf(id) === 'closed');
+    await untilClosed(id);
     await until('the loop exits', () => !alive(s.pid!));
     expect(polecat('nux')).toMatchObject({ name: 'nux', state: 'idle' });
     expect(polecat('nux')?.pid).toBeUndefined();
@@ -167,7 +167,7 @@ describe('the propulsion loop', () => {
     const again = spawn(next);
     expect(again).toMatchObject({ polecat: 'nux', worktree: s.worktree });
     expect(again.pid).not.toBe(s.pid);
-    await until(`${next} closed`, () => statusOf(next) === 'closed');
+    await untilClosed(next);
     userUntouched();
   });
 

@@ -6,7 +6,7 @@ import { until, alive } from '../helpers/sessions.js';
 import { usePolecatRepo, type PolecatRow } from '../helpers/polecat-repo.js';
 
 const town = usePolecatRepo({ dirtyUserTree: true });
-const { create, statusOf, spawn, userUntouched } = town;
+const { create, statusOf, spawn, userUntouched, untilClosed } = town;
 const polecat = (name: string): Polecat | undefined => town.polecat(name);
 type Polecat = PolecatRow;
 const r = town.r;
@@ -120,12 +120,12 @@ describe('gt polecat stop | remove | gc', () => {
     r.gtOk('config', 'set', 'polecats.idle_exit', '100ms');
     const a = create('Nothing to change');
     const clean = spawn(a, '--name', 'nux');
-    await until(`${a} closed`, () => statusOf(a) === 'closed');
+    await untilClosed(a);
     await until('nux idle, its loop gone', () => polecat('nux')?.state === 'idle' && !alive(clean.pid!));
     r.gtOk('config', 'set', 'runtime.command', 'echo scratch > scratch.txt && gt done');
     const b = create('Leaves a mess');
     const dirty = spawn(b, '--name', 'slit');
-    await until(`${b} closed`, () => statusOf(b) === 'closed');
+    await untilClosed(b);
     await until('slit idle, its loop gone', () => polecat('slit')?.state === 'idle' && !alive(dirty.pid!));
 
     const dry = r.gtJson<{ dryRun: boolean; removed: { polecat: string }[]; kept: { polecat: string; why: string }[] }>('polecat', 'gc', '--dry-run');

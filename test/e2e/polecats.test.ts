@@ -7,7 +7,7 @@ import { until, SCRIPTED_AGENT } from '../helpers/sessions.js';
 import { usePolecatRepo } from '../helpers/polecat-repo.js';
 
 const town = usePolecatRepo();
-const { create, statusOf, spawn, polecats } = town;
+const { create, statusOf, spawn, polecats, untilClosed } = town;
 
 const r = town.r;
 
@@ -27,7 +27,7 @@ describe('gt sling --spawn', () => {
     expect(s.polecat).toBe('nux');
     expect(s.bead).toBe(id);
     expect(s.worktree).toBe(join(gitDir(), 'gt', 'polecats', 'nux'));
-    await until(`${id} closed`, () => statusOf(id) === 'closed');
+    await untilClosed(id);
     expect(r.git('log', '-1', '--format=%B', 'polecat/nux')).toContain(`Closes: ${id}`);
     expect(r.git('show', 'polecat/nux:scripted-work.txt')).toBe(`nux ${id}: Write the thing\n`);
     // The sandbox branched from the user's HEAD.
@@ -50,7 +50,7 @@ describe('gt sling --spawn', () => {
     const next = create('And the next');
     const again = spawn(next);
     expect(again).toMatchObject({ polecat: 'nux', worktree: s.worktree, pid: s.pid });
-    await until(`${next} closed`, () => statusOf(next) === 'closed');
+    await untilClosed(next);
     expect(r.git('show', 'polecat/nux:scripted-work.txt')).toBe(`nux ${id}: Write the thing\nnux ${next}: And the next\n`);
     town.userUntouched();
   });
@@ -73,7 +73,7 @@ describe('gt sling --spawn', () => {
     expect(busy.stderr).toContain('nux is busy');
     expect(statusOf(c)).toBe('open');
     writeFileSync(go, '');
-    await until(`${a} closed`, () => statusOf(a) === 'closed');
+    await untilClosed(a);
     await until('nux idle', () => polecats().find((p) => p.name === 'nux')?.state === 'idle');
     expect(polecats().find((p) => p.name === 'furiosa')).toMatchObject({ state: 'queued', bead: b });
   });

@@ -7,7 +7,7 @@ import { until, alive, SCRIPTED_AGENT } from '../helpers/sessions.js';
 import { usePolecatRepo, type PolecatRow } from '../helpers/polecat-repo.js';
 
 const town = usePolecatRepo();
-const { create, statusOf, spawn, witness } = town;
+const { create, statusOf, spawn, witness, untilClosed } = town;
 const polecat = (name: string): Polecat => town.polecat(name)!;
 type Polecat = PolecatRow;
 const r = town.r;
@@ -80,7 +80,7 @@ describe('the loop and the witness', () => {
     await until('a second session', () => readFileSync(starts, 'utf8').trim().split('\n').length === 2);
     expect(alive(s.pid!)).toBe(true);
     writeFileSync(go, '');
-    await until(`${id} closed`, () => statusOf(id) === 'closed');
+    await untilClosed(id);
     expect(ledgerLog()).toContain(`no progress on ${id}; restart 1/3`);
     expect(r.git('log', '--format=%B', 'main..polecat/nux').match(/Closes: /g)).toHaveLength(1);
     await until('nux idle', () => polecat('nux').state === 'idle');
@@ -108,7 +108,7 @@ describe('the loop and the witness', () => {
     await until('the second session', () => readFileSync(starts, 'utf8').trim().split('\n').length === 2);
     expect(witness()).toEqual([]);
     writeFileSync(go, '');
-    await until(`${id} closed`, () => statusOf(id) === 'closed');
+    await untilClosed(id);
     expect(r.git('show', 'polecat/nux:scripted-work.txt')).toBe(`nux ${id}: Outlives its loop\n`);
     expect(r.git('rev-parse', 'HEAD')).toBe(headBefore);
   });
@@ -170,7 +170,7 @@ describe('the loop and the witness', () => {
     expect(polecat('furiosa').state).toBe('queued');
 
     writeFileSync(go, '');
-    await until(`${a} closed`, () => statusOf(a) === 'closed');
+    await untilClosed(a);
     await until('nux loop gone', () => !alive(first.pid!));
     const started = witness();
     // Oldest first: furiosa was queued before slit; one slot.
@@ -182,7 +182,7 @@ describe('the loop and the witness', () => {
     if (furiosa.state === 'working') expect(furiosa.pid).toBe(started[0]!.pid);
     expect(['working', 'idle']).toContain(furiosa.state);
     expect(polecat('slit').state).toBe('queued');
-    await until(`${b} closed`, () => statusOf(b) === 'closed');
+    await untilClosed(b);
   });
 });
 

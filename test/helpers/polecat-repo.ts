@@ -6,7 +6,7 @@ import { afterEach, beforeEach, expect } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useGtRepo, type TestRepo } from './repo.js';
-import { killProcessesOf, killSessions } from './sessions.js';
+import { killProcessesOf, killSessions, untilRefsSay } from './sessions.js';
 
 /** `gt sling --spawn --json`. */
 export interface Spawned {
@@ -51,6 +51,8 @@ export interface PolecatRepo {
   readonly pids: number[];
   create(title: string): string;
   statusOf(id: string): string;
+  /** Waits until the bead is closed, checking again only when the ledger moved (see untilRefsSay). */
+  untilClosed(id: string): Promise<void>;
   spawn(...args: string[]): Spawned;
   polecats(env?: Record<string, string>): PolecatRow[];
   polecat(name: string, env?: Record<string, string>): PolecatRow | undefined;
@@ -98,6 +100,7 @@ export function usePolecatRepo(options: { dirtyUserTree?: boolean; prepare?: (r:
     },
     create: (title) => r.gtJson<{ id: string }>('create', title).id,
     statusOf: (id) => r.gtJson<{ status: string }[]>('show', id)[0]!.status,
+    untilClosed: (id) => untilRefsSay(`${id} closed`, r.dir, () => town.statusOf(id) === 'closed'),
     spawn: (...args) => {
       const s = r.gtJson<Spawned>('sling', ...args, '--spawn');
       if (s.pid !== null) pids.push(s.pid);
