@@ -123,7 +123,9 @@ declare module 'vitest' {
  * template: one `gt init` a run instead of one a test.
  */
 export function gtRepo(): TestRepo {
-  return copyRepo(inject('gtTemplate'));
+  const template = inject('gtTemplate');
+  if (!template) throw new Error('gtRepo: no template repository; run vitest with test/global-setup.ts as its globalSetup');
+  return copyRepo(template);
 }
 
 /**
