@@ -106,8 +106,10 @@ function copyRepo(template: string): TestRepo {
   const root = makeTempDir();
   const dir = join(root, 'project');
   // Nothing in a ledger repository names its own path (gt init writes only gt's path into .git/config),
-  // so a copy is the same repository as one made afresh, minus the process starts.
+  // so a copy is the same repository as one made afresh, minus the process starts, but for its replica id.
   cpSync(template, dir, { recursive: true });
+  // Each repository is its own replica (src/ledger/replica.ts): the copy makes its id on its first write, as a clone does.
+  rmSync(join(dir, '.git', 'gt', 'replica'), { force: true });
   return repoAt(root, dir);
 }
 
