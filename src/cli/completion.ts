@@ -338,7 +338,8 @@ function __gt_complete
         end
     end
     set -l gt ${gt}
-    set -q _GT_COMPLETION_COMMAND; and set gt $_GT_COMPLETION_COMMAND
+    # Split as bash and zsh split it: the override may be a program and its script (node gt.mjs).
+    set -q _GT_COMPLETION_COMMAND; and set gt (string split -n ' ' -- $_GT_COMPLETION_COMMAND)
     # What gt cannot list (a title, a directory) falls back to file names, as bash's \`-o default\` does.
     if test -n "$expect"
         set -l kind (__gt_option_kind "$path" $expect)

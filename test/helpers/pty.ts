@@ -21,14 +21,25 @@ export interface PtyRun {
  * Runs gt on a pseudo-terminal (python's pty module: node has none built in) and plays `steps`: each
  * `expect` waits for text gt writes (polling, with a generous limit), each `send` types keys.
  */
-export function runGtOnPty(args: string[], cwd: string, steps: PtyStep[], options: { env?: Record<string, string>; columns?: number; rows?: number } = {}): PtyRun {
+export function runGtOnPty(args: string[], cwd: string, steps: PtyStep[], options: PtyOptions = {}): PtyRun {
+  return runOnPty([process.execPath, GT_BIN, ...args], cwd, steps, options);
+}
+
+export interface PtyOptions {
+  env?: Record<string, string>;
+  columns?: number;
+  rows?: number;
+}
+
+/** Runs any program on a pseudo-terminal as runGtOnPty runs gt: an interactive shell, for instance. */
+export function runOnPty(argv: string[], cwd: string, steps: PtyStep[], options: PtyOptions = {}): PtyRun {
   const dir = mkdtempSync(join(tmpdir(), 'gt-pty-'));
   try {
     const file = join(dir, 'script.json');
     writeFileSync(
       file,
       JSON.stringify({
-        argv: [process.execPath, GT_BIN, ...args],
+        argv,
         cwd,
         env: { ...GIT_ENV, GT_AGENT: '', TERM: 'xterm-256color', ...options.env },
         columns: options.columns ?? 100,
