@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { plainText, runOnPty, type PtyStep } from '../helpers/pty.js';
 import { GIT_ENV, GT_BIN, useGtRepo } from '../helpers/repo.js';
 
@@ -16,12 +16,17 @@ function shell(name: 'zsh' | 'fish'): string {
 
 const PROMPT = 'gt-test-prompt> ';
 
-/** gt as the scripts call it (the built one, not whatever gt is on PATH), and a home of the test's own for the shells' files. */
+/**
+ * The shells find gt on PATH as a user's do (the built one, ahead of any other: a script running it),
+ * and have a home of the test's own for their files.
+ */
 function shellEnv(): Record<string, string> {
   const home = join(r.dir, '..', 'home');
-  mkdirSync(home, { recursive: true });
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...GIT_ENV, GT_AGENT: '', HOME: home, _GT_COMPLETION_COMMAND: `${process.execPath} ${GT_BIN}` };
-  for (const key of ['XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_RUNTIME_DIR', 'ZDOTDIR']) delete env[key];
+  const bin = join(home, 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'gt'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(GT_BIN)} "$@"\n`, { mode: 0o755 });
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...GIT_ENV, GT_AGENT: '', HOME: home, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` };
+  for (const key of ['XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_RUNTIME_DIR', 'ZDOTDIR', '_GT_COMPLETION_COMMAND']) delete env[key];
   return env;
 }
 
