@@ -88,7 +88,7 @@ export function buildSection(
   const rss = rows.map((r) => r.maxRssMb).filter((v): v is number => v !== undefined);
   const peakRssMb = rss.length > 0 ? Math.max(...rss) : undefined;
   const gtOverNative: Record<string, number> = {};
-  for (const key of ['list', 'ready', 'list-new-tip', 'ready-new-tip']) {
+  for (const key of ['list', 'ready', 'blocked', 'list-new-tip', 'ready-new-tip']) {
     const row = rows.find((r) => r.key === key);
     if (row) gtOverNative[key] = row.medianMs / result.native.medianMs;
   }
@@ -175,4 +175,79 @@ export function formatSection(s: SectionReport): string {
   );
   lines.push(`load average (1 min) at start / end: ${s.load[0].toFixed(2)} / ${s.load[1].toFixed(2)}${Math.max(...s.load) > 1.5 ? '  (other work was running: wall times are inflated)' : ''}`);
   return lines.join('\n');
+}
+
+/** Commands that touch one bead: their cost should not grow with the ledger (issue 13: at 50,000 beads within 1.3x of 1,000). */
+export const SINGLE_BEAD_KEYS = ['show', 'create', 'update', 'close', 'comment'];
+export const SINGLE_BEAD_GROWTH_GOAL = 1.3;
+/** Whole-ledger reads against the native floor measured in the same run: within 1.5x at 10,000 beads, 2x at 50,000. */
+export const FLOOR_GOALS: ReadonlyArray<{ size: number; ratio: number }> = [
+  { size: 10_000, ratio: 1.5 },
+  { size: 50_000, ratio: 2 },
+];
+const FLOOR_KEYS = ['list', 'ready', 'blocked'];
+/** Peak memory of any command at 50,000 beads (issue 13). */
+export const PEAK_RSS_50K_MB = 250;
+
+export interface GrowthReport {
+  text: string;
+  failures: string[];
+}
+
+/**
+ * One row per command across the ledger sizes run (the repositories holding only the ledger): the
+ * medians, growth over the smallest size, and for whole-ledger reads the ratio to the native floor of
+ * the same size. Undefined with fewer than two sizes.
+ */
+export function formatGrowth(sections: readonly SectionReport[]): GrowthReport | undefined {
+  const small = sections.filter((s) => s.repo === 'small').sort((a, b) => a.beads - b.beads);
+  if (small.length < 2) return undefined;
+  const first = small[0]!;
+  const last = small[small.length - 1]!;
+  const sizeName = (n: number): string => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
+  const failures: string[] = [];
+  const header = [pad('command', 34), ...small.map((s) => pad(`${sizeName(s.beads)} ms`, 9, true)), pad(`${sizeName(last.beads)}/${sizeName(first.beads)}`, 9, true), ...small.map((s) => pad(`/floor ${sizeName(s.beads)}`, 12, true)), pad('goal', 22, true)].join(' ');
+  const lines = [`== growth with the ledger: ${small.map((s) => s.beads.toLocaleString('en-US')).join(' / ')} beads ==`, header, '-'.repeat(header.length)];
+  for (const row of first.rows) {
+    const medians = small.map((s) => s.rows.find((r) => r.key === row.key)?.medianMs);
+    if (medians.some((m) => m === undefined)) continue;
+    const growth = medians[medians.length - 1]! / medians[0]!;
+    const floorRatios = small.map((s, i) => (FLOOR_KEYS.includes(row.key) ? medians[i]! / s.nativeMs.medianMs : undefined));
+    let goal = '';
+    if (SINGLE_BEAD_KEYS.includes(row.key) && last.beads >= 50_000) {
+      const pass = growth <= SINGLE_BEAD_GROWTH_GOAL;
+      goal = `${sizeName(last.beads)}/${sizeName(first.beads)} <= ${SINGLE_BEAD_GROWTH_GOAL}x ${pass ? 'pass' : 'FAIL'}`;
+      if (!pass) failures.push(`${row.command}: ${growth.toFixed(2)}x from ${sizeName(first.beads)} to ${sizeName(last.beads)} beads (goal <= ${SINGLE_BEAD_GROWTH_GOAL}x)`);
+    }
+    if (FLOOR_KEYS.includes(row.key)) {
+      const checks = FLOOR_GOALS.flatMap((g) => {
+        const i = small.findIndex((s) => s.beads === g.size);
+        return i < 0 ? [] : [{ ...g, ratio: floorRatios[i]!, goal: g.ratio }];
+      });
+      const missed = checks.filter((c) => c.ratio > c.goal);
+      for (const c of missed) failures.push(`${row.command}: ${c.ratio.toFixed(2)}x the native floor at ${sizeName(c.size)} beads (goal <= ${c.goal}x)`);
+      if (checks.length > 0) goal = `floor ${checks.map((c) => `<= ${c.goal}x@${sizeName(c.size)}`).join(', ')} ${missed.length === 0 ? 'pass' : 'FAIL'}`;
+    }
+    lines.push(
+      [
+        pad(row.command, 34),
+        ...medians.map((m) => pad(m!.toFixed(1), 9, true)),
+        pad(`${growth.toFixed(2)}x`, 9, true),
+        ...floorRatios.map((r) => pad(r === undefined ? '-' : `${r.toFixed(2)}x`, 12, true)),
+        pad(goal, 22, true),
+      ].join(' '),
+    );
+  }
+  lines.push([pad('native floor: ls-tree -r | cat-file --batch', 34), ...small.map((s) => pad(s.nativeMs.medianMs.toFixed(1), 9, true)), pad(`${(last.nativeMs.medianMs / first.nativeMs.medianMs).toFixed(2)}x`, 9, true)].join(' '));
+  const rssGoal = small.find((s) => s.beads === 50_000);
+  const rssPass = rssGoal?.peakRssMb === undefined ? undefined : rssGoal.peakRssMb <= PEAK_RSS_50K_MB;
+  if (rssPass === false) failures.push(`peak RSS ${rssGoal!.peakRssMb!.toFixed(0)} MB at 50k beads (goal <= ${PEAK_RSS_50K_MB} MB)`);
+  lines.push(
+    [
+      pad('peak RSS MB over all gt processes', 34),
+      ...small.map((s) => pad(s.peakRssMb === undefined ? '?' : s.peakRssMb.toFixed(0), 9, true)),
+      ...(rssPass === undefined ? [] : [pad('', 9), ...small.map(() => pad('', 12)), pad(`<= ${PEAK_RSS_50K_MB} MB@50k ${rssPass ? 'pass' : 'FAIL'}`, 22, true)]),
+    ].join(' '),
+  );
+  return { text: lines.join('\n'), failures };
 }

@@ -86,6 +86,7 @@ export async function runScenarios(fixture: Fixture, name: string, opts: Scenari
   await measure('show', 'gt show <id>', gt('show', meta.showId));
   await measure('list', 'gt list --json (warm)', gt('list', '--json'));
   await measure('ready', 'gt ready --json (warm)', gt('ready', '--json'));
+  await measure('blocked', 'gt blocked --json (warm)', gt('blocked', '--json'));
   const native = await measure('native', 'native: ls-tree -r | cat-file --batch', () =>
     timeShell('git ls-tree -r --object-only gt/ledger | git cat-file --batch > /dev/null', repo),
   );
@@ -104,6 +105,8 @@ export async function runScenarios(fixture: Fixture, name: string, opts: Scenari
   await measure('create', 'gt create', () => timeGt(['create', `Bench bead ${created++}`, '-p', '2', '-l', 'bench', '-d', 'Created by the benchmark.'], repo));
   await measure('update', 'gt update <id> -p 1', (i) => timeGt(['update', meta.updateIds[i]!, '-p', '1'], repo));
   await measure('close', 'gt close <id>', (i) => timeGt(['close', meta.closeIds[i]!], repo));
+  let commented = 0;
+  await measure('comment', 'gt comment add <id>', () => timeGt(['comment', 'add', meta.bumpId, `bench comment ${commented++}`], repo));
 
   await measure('cold', 'cold index: gt list --json', gt('list', '--json'), () => dropIndex(repo));
 
