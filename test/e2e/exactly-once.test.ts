@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { makeTempDir } from '../helpers/repo.js';
-import { bareRemote, cloneOf, gitIn as git, gtIn as gt, gtJsonIn as json } from '../helpers/clones.js';
+import { gitIn as git, gtIn as gt, gtJsonIn as json, publishedPair } from '../helpers/clones.js';
 
 interface MailJson {
   id: string;
@@ -23,14 +23,7 @@ afterEach(() => execFileSync('rm', ['-rf', root]));
 
 describe('effects seen by several clones happen once', () => {
   it('two clones that observe the same closure both land the convoy; after syncing there is one landing and one mail', () => {
-    const remote = bareRemote(root);
-    const a = cloneOf(root, remote, 'a');
-    gt(a, 'init', '--prefix', 'gt');
-    const x = json<{ id: string }>(a, 'create', 'Ship it').id;
-    const convoy = json<ConvoyJson>(a, 'convoy', 'create', 'Release', x).id;
-    gt(a, 'sync');
-    const b = cloneOf(root, remote, 'b');
-    gt(b, 'init');
+    const { a, b, x, convoy } = publishedPair(root, 'Ship it');
     // Each observer remembers where the code branches are, then a commit closing the bead arrives.
     gt(a, 'observe');
     gt(b, 'observe');
@@ -59,14 +52,7 @@ describe('effects seen by several clones happen once', () => {
   });
 
   it('work added on one clone while another landed the convoy reopens it after syncing; its next landing mails again', () => {
-    const remote = bareRemote(root);
-    const a = cloneOf(root, remote, 'lander');
-    gt(a, 'init', '--prefix', 'gt');
-    const x = json<{ id: string }>(a, 'create', 'Last one').id;
-    const convoy = json<ConvoyJson>(a, 'convoy', 'create', 'Release', x).id;
-    gt(a, 'sync');
-    const b = cloneOf(root, remote, 'adder');
-    gt(b, 'init');
+    const { a, b, x, convoy } = publishedPair(root, 'Last one', ['lander', 'adder']);
     gt(a, 'close', x);
     expect(json<ConvoyJson>(a, 'convoy', 'status', convoy).status).toBe('closed');
     const y = json<{ id: string }>(b, 'create', 'One more').id;

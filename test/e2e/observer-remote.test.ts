@@ -3,7 +3,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, runGt, spawnGt, GIT_ENV } from '../helpers/repo.js';
-import { bareRemote, cloneOf, gitIn as git, gtIn as gt, gtJsonIn as json } from '../helpers/clones.js';
+import { bareRemote, cloneOf, gitIn as git, gtIn as gt, gtJsonIn as json, publishedPair } from '../helpers/clones.js';
 import { until } from '../helpers/sessions.js';
 
 interface BeadJson {
@@ -34,17 +34,10 @@ const landingMails = (cwd: string): MailJson[] => json<MailJson[]>(cwd, 'mail', 
 
 /** Clone a with a ledger holding one bead and a convoy of it, published; clone b adopted it. */
 function twoClones(): { a: string; b: string; x: string; convoy: string } {
-  const remote = bareRemote(root);
-  const a = cloneOf(root, remote, 'a');
-  gt(a, 'init', '--prefix', 'gt');
-  const x = json<{ id: string }>(a, 'create', 'Ship it').id;
-  const convoy = json<{ id: string }>(a, 'convoy', 'create', 'Release', x).id;
-  gt(a, 'observe');
-  gt(a, 'sync');
-  const b = cloneOf(root, remote, 'b');
   // Adopting the remote's ledger starts b's observer: what b fetches from now on is new.
-  gt(b, 'init');
-  return { a, b, x, convoy };
+  const pair = publishedPair(root, 'Ship it');
+  gt(pair.a, 'observe');
+  return pair;
 }
 
 describe('the observer reads the code branches fetched from the remote', () => {

@@ -36,3 +36,20 @@ export function cloneOf(root: string, remote: string, name: string): string {
   gitIn(root, 'clone', '-q', remote, dir);
   return dir;
 }
+
+/**
+ * The start of most many-clones tests: clone `names[0]` of a bare remote makes a ledger (prefix gt)
+ * with one bead titled `title` and a convoy of it and publishes it with `gt sync`; clone `names[1]`
+ * adopts it with `gt init`.
+ */
+export function publishedPair(root: string, title: string, names: [string, string] = ['a', 'b']): { a: string; b: string; x: string; convoy: string } {
+  const remote = bareRemote(root);
+  const a = cloneOf(root, remote, names[0]);
+  gtIn(a, 'init', '--prefix', 'gt');
+  const x = gtJsonIn<{ id: string }>(a, 'create', title).id;
+  const convoy = gtJsonIn<{ id: string }>(a, 'convoy', 'create', 'Release', x).id;
+  gtIn(a, 'sync');
+  const b = cloneOf(root, remote, names[1]);
+  gtIn(b, 'init');
+  return { a, b, x, convoy };
+}
