@@ -21,6 +21,16 @@ export class UsageError extends GtError {
 /** The directory is not inside a git repository, or the ledger has not been created. */
 export class RepositoryError extends GtError {}
 
+/**
+ * A file of gt's read cache (`.git/gt/`) was found damaged or gone while a command used it. It has
+ * been removed; the command can simply run again (the CLI does so once by itself).
+ */
+export class CacheDamagedError extends GtError {
+  constructor(what: string) {
+    super(`gt's read cache lost ${what} while this command ran`, 'run the command again (the cache is rebuilt from git)');
+  }
+}
+
 /** An id (or id prefix) matched nothing. */
 export class NotFoundError extends GtError {
   constructor(

@@ -5,6 +5,7 @@ import { CAUSAL_FIELDS, type Bead } from './bead.js';
 import { decodeBead, encodeBead } from './bead-codec.js';
 import { isSameBead, mergeBead } from './bead-merge.js';
 import { checkBeads } from './bead-doctor.js';
+import { depsOfJson } from './bead-json.js';
 
 declare module '../ledger/view.js' {
   interface LedgerTables {
@@ -29,6 +30,9 @@ export const beadKind: EntityKind<Bead> = {
     deps: bead.deps.map((d) => (d.id === from ? { ...d, id: to } : d)),
   }),
   check: checkBeads,
+  // Dependencies, read from the JSON text without parsing the bead (bead-json.ts): what `show`'s
+  // dependents come from, through the view's index of references.
+  links: (text) => (depsOfJson(text) ?? []).map((d) => [d.type, d.id] as const),
 };
 
 /** Writes a bead as given (beads keep their own edit stamps); the transaction records the write. */

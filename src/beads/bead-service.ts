@@ -3,7 +3,7 @@ import type { Transaction } from '../ledger/ledger.js';
 import type { LedgerProblem } from '../ledger/view.js';
 import { RuleError, LedgerFileError } from '../errors.js';
 import { normalizeBead, STAMPED_FIELDS, type Bead, type BeadStatus, type Comment, type Dep, type DepType, type StampedField } from './bead.js';
-import { generateId, resolveId } from './ids.js';
+import { generateId, resolveId, type IdsTaken } from './ids.js';
 import { dependencyProblem } from './graph.js';
 import { changedFields } from './bead-diff.js';
 import { entityPath } from '../ledger/layout.js';
@@ -12,7 +12,9 @@ import { parseDepType, parseLabel, parsePriority, parseStatus, parseTitle, parse
 
 /** Resolves a user-typed id to a bead; a bead whose file is broken is reported with its path and line. */
 export function lookupBead(beads: ReadonlyMap<string, Bead>, broken: ReadonlyMap<string, LedgerProblem>, query: string): Bead {
-  const id = resolveId(query, [...beads.keys(), ...broken.keys()]);
+  // A whole id is looked up by itself (one shard); only a prefix needs every id.
+  const whole = query.trim().toLowerCase();
+  const id = beads.has(whole) || broken.has(whole) ? whole : resolveId(query, [...beads.keys(), ...broken.keys()]);
   const bead = beads.get(id);
   if (bead) return bead;
   const problem = broken.get(id)!;
@@ -23,8 +25,10 @@ export function findBead(tx: Transaction, query: string): Bead {
   return lookupBead(tx.beads, tx.view.broken.beads, query);
 }
 
-function takenIds(tx: Transaction): Set<string> {
-  return new Set([...tx.beads.keys(), ...tx.view.broken.beads.keys()]);
+/** Ids a new bead cannot take: every bead's and every unreadable bead file's, asked one id at a time. */
+function takenIds(tx: Transaction): IdsTaken {
+  const beads = tx.beads.idSet();
+  return { size: beads.size, has: (id) => beads.has(id) || tx.view.broken.beads.has(id) };
 }
 
 export interface CreateBeadInput {

@@ -31,8 +31,14 @@ function randomBase36(length: number): string {
   return out + randomBase36(length - out.length);
 }
 
+/** The ids in use, as choosing a new one needs them (a Set, or a table that loads only the shard it is asked about). */
+export interface IdsTaken {
+  readonly size: number;
+  has(id: string): boolean;
+}
+
 /** A fresh random id `<prefix>-<base36>` (or `<prefix>-<infix>-<base36>`) not in `taken`. */
-export function generateId(prefix: string, taken: ReadonlySet<string>, infix?: string): string {
+export function generateId(prefix: string, taken: IdsTaken, infix?: string): string {
   const head = infix ? `${prefix}-${infix}-` : `${prefix}-`;
   const length = idLength(taken.size);
   for (let attempt = 0; attempt < 100; attempt++) {

@@ -84,13 +84,15 @@ export function listBeadTexts(view: LedgerView, filter: BeadFilter): string[] | 
   if (needsFields) return undefined;
   const statuses = filter.statuses && filter.statuses.length > 0 ? new Set(filter.statuses) : undefined;
   const rows = view.beads.textsWithStatus((status) => (statuses ? statuses.has(status) : filter.all === true || status !== 'closed'));
-  const keyed: { id: string; text: string; priority: number; created_at: string }[] = [];
+  const keyed: { key: string; text: string }[] = [];
   for (const row of rows) {
     const key = sortKeyOfJson(row.text);
     if (!key) return undefined;
-    keyed.push({ id: row.id, text: row.text, ...key });
+    // One string in the order compareByPriorityThenAge gives (priority is one digit; NUL ends the time
+    // so that a shorter time sorts first, as comparing the two strings would).
+    keyed.push({ key: `${key.priority}${key.created_at}\u0000${row.id}`, text: row.text });
   }
-  keyed.sort((a, b) => a.priority - b.priority || (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   if (filter.reverse) keyed.reverse();
   const limited = filter.limit !== undefined && filter.limit >= 0 ? keyed.slice(0, filter.limit) : keyed;
   return limited.map((k) => k.text);
@@ -148,6 +150,15 @@ export function ledgerStats(view: LedgerView): LedgerStats {
 /** The beads that `id` blocks or parents (its dependents), for `show`. */
 export function dependentsOf(view: LedgerView, id: string): { id: string; type: string; title: string; status: string }[] {
   const out: { id: string; type: string; title: string; status: string }[] = [];
+  // From the view's index of references when it has one: the dependents' shards only, not every bead.
+  const referrers = view.beads.referrers(id);
+  if (referrers) {
+    for (const r of referrers) {
+      const b = view.beads.get(r.source);
+      if (b) out.push({ id: b.id, type: r.type, title: b.title, status: b.status });
+    }
+    return out;
+  }
   for (const b of view.beads.values()) {
     for (const d of b.deps) if (d.id === id) out.push({ id: b.id, type: d.type, title: b.title, status: b.status });
   }

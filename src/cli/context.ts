@@ -5,6 +5,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { openLedger } from '../kinds.js';
 import type { LedgerView } from '../ledger/view.js';
 import { warnProblems } from './output.js';
+import { CacheDamagedError } from '../errors.js';
 
 export interface GlobalOptions {
   as?: string;
@@ -19,11 +20,17 @@ export function globalsOf(command: Command): GlobalOptions {
 /** Opens the ledger of the repository around --cwd (default: here) as the chosen actor, and closes it after. */
 export async function withLedger<T>(command: Command, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
   const globals = globalsOf(command);
-  const ledger = openLedger({ cwd: globals.cwd ?? process.cwd(), ...(globals.as !== undefined ? { actor: globals.as } : {}) });
-  try {
-    return await fn(ledger);
-  } finally {
-    ledger.close();
+  for (let attempt = 0; ; attempt++) {
+    const ledger = openLedger({ cwd: globals.cwd ?? process.cwd(), ...(globals.as !== undefined ? { actor: globals.as } : {}) });
+    try {
+      return await fn(ledger);
+    } catch (error) {
+      // A damaged cache file is removed when found (before anything was written or printed from it):
+      // the second run rebuilds what it needs from git.
+      if (!(error instanceof CacheDamagedError) || attempt > 0) throw error;
+    } finally {
+      ledger.close();
+    }
   }
 }
 

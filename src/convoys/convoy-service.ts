@@ -137,7 +137,7 @@ export interface CreateConvoyInput {
 export function createConvoy(tx: Transaction, input: CreateConvoyInput): Convoy {
   const tracks = [...new Set(input.beads.map((q) => findBead(tx, q).id))];
   const convoy: Convoy = {
-    id: generateId(tx.config.prefix, new Set(tx.convoys.keys()), 'cv'),
+    id: generateId(tx.config.prefix, tx.convoys.idSet(), 'cv'),
     title: parseTitle(input.title),
     status: 'open',
     ...(input.description ? { description: input.description } : {}),

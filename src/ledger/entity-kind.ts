@@ -1,5 +1,6 @@
 import { RESERVED_TABLE_NAMES, type LedgerView } from './view.js';
 import type { DoctorFinding } from './doctor.js';
+import type { LinksOf } from './links.js';
 
 /** What the ledger needs to know about one kind of entity to store, read and merge its files. */
 export interface MergeNote {
@@ -28,6 +29,11 @@ export interface EntityKind<T> {
   readonly causalFields?: readonly string[];
   /** The entity with every reference to `from` (its own id included) replaced by `to`. */
   renameId(value: T, from: string, to: string): T;
+  /**
+   * The references an entity makes to others of its kind, read from its JSON text (a bead's
+   * dependencies): with it, views answer "who refers to X" from an index (links.ts) instead of a scan.
+   */
+  readonly links?: LinksOf;
   /** What `gt doctor` finds wrong with the entities of this kind beyond their files (dangling references). */
   check?(view: LedgerView): DoctorFinding[];
 }

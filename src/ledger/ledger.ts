@@ -2,7 +2,7 @@ import { basename, dirname } from 'node:path';
 import { Repository, type GitBackend } from '../git/repository.js';
 import { LedgerIndex } from './index-cache.js';
 import { ObjectCache, type FileVersion, type Snapshot } from './snapshot.js';
-import { buildView, viewOfTables, type LedgerTables, type LedgerView, type TableMap, type Tables } from './view.js';
+import { type LedgerTables, type LedgerView, type TableMap, type Tables } from './view.js';
 import type { RecordKind } from './record-kind.js';
 import type { EntityKind, EntityKinds } from './entity-kind.js';
 import { ViewCache } from './view-cache.js';
@@ -151,12 +151,6 @@ export class LedgerTransaction {
   get fileChanges(): ReadonlyMap<string, FileVersion | null> {
     return this.changes;
   }
-
-  /** The view after this transaction, as of `head`: what the next read will see. */
-  viewAfter(head: string): LedgerView {
-    const fixed = (path: string) => !this.changes.has(path);
-    return viewOfTables(this.config, this.tableMap, this.view.problems.filter((p) => fixed(logicalPath(p.path))), head);
-  }
 }
 
 export interface TxOutcome<T> {
@@ -213,7 +207,7 @@ export class Ledger {
     this.actor = options.systemActor
       ? { name: options.systemActor, isOverseer: true }
       : resolveActor(options.actor, () => checkoutAgent(this.repo.paths.gitDir));
-    this.views = new ViewCache(this.repo.stateDir, this.kinds);
+    this.views = new ViewCache(this.repo.stateDir, this.kinds, this.now);
   }
 
   /** This actor on this clone, as the files' `writes` name it (merge/causal.ts). */
@@ -280,35 +274,36 @@ export class Ledger {
     const ledgerTip = this.requireLedgerTip();
     const agentTip = this.actor.isOverseer ? null : this.repo.refs.resolve(agentRef(this.actor.name));
     const key = viewKey(ledgerTip, agentTip);
-    const cached = this.views.get(key);
-    if (cached) return cached;
-    const view = await this.computeView(ledgerTip, agentTip);
-    this.views.put(key, view);
-    return view;
+    return this.views.get(key) ?? this.preferringGit(async () => {
+      const { label, tree } = await this.viewTree(ledgerTip, agentTip);
+      return this.views.build(key, label, tree, this.cache.headSource());
+    });
   }
 
-  private async computeView(ledgerTip: string, agentTip: string | null): Promise<LedgerView> {
-    if (!agentTip) return this.viewOf(await this.snapshot(ledgerTip));
+  /**
+   * The tree an actor's view is of: the ledger's, or the agent's tip when it is ahead, or (an agent
+   * with unmerged work behind a ledger that moved) the two merged, written as a tree of its own.
+   */
+  private async viewTree(ledgerTip: string, agentTip: string | null): Promise<{ label: string; tree: string }> {
+    const treeOf = async (commit: string) => ({ label: commit, tree: (await this.cache.commitInfo(commit)).tree });
+    if (!agentTip) return treeOf(ledgerTip);
     const base = await this.mergeBase(agentTip, ledgerTip);
-    if (base === ledgerTip) return this.viewOf(await this.snapshot(agentTip));
-    if (base === agentTip) return this.viewOf(await this.snapshot(ledgerTip));
+    if (base === ledgerTip) return treeOf(agentTip);
+    if (base === agentTip) return treeOf(ledgerTip);
     const ours = await this.snapshot(ledgerTip);
     const merged = await mergeSnapshots(this.cache, base ? await this.snapshot(base) : null, ours, await this.snapshot(agentTip));
-    const files = new Map<string, FileVersion>([...ours.files].map(([p, oid]) => [p, { oid }]));
-    for (const [path, version] of merged.changes) {
-      if (version) files.set(path, version);
-      else files.delete(path);
-    }
-    return buildView(this.cache, files, agentTip);
+    return { label: agentTip, tree: merged.changes.size > 0 ? await this.cache.writeTree(ours.tree, merged.changes) : ours.tree };
   }
 
   /** The ledger as one commit holds it (any commit with a ledger tree: a PR head, `gt/ledger~3`), nothing merged in. */
   async viewAt(commit: string): Promise<LedgerView> {
-    return this.viewOf(await this.snapshot(commit));
+    return this.viewOfCommit(commit, commit);
   }
 
-  private viewOf(snapshot: Snapshot): Promise<LedgerView> {
-    return buildView(this.cache, new Map([...snapshot.files].map(([p, oid]) => [p, { oid }])), snapshot.commit);
+  /** The view of one commit's ledger tree, cached under `key`. */
+  private async viewOfCommit(key: string, commit: string): Promise<LedgerView> {
+    this.liveCommits.add(commit);
+    return this.views.get(key) ?? this.preferringGit(async () => this.views.build(key, commit, (await this.cache.commitInfo(commit)).tree, this.cache.headSource()));
   }
 
   /** Runs `mutate` on the current state and commits what it changed as one commit. */
@@ -317,10 +312,11 @@ export class Ledger {
       for (let attempt = 0; ; attempt++) {
         const ledgerTip = this.requireLedgerTip();
         const target = await this.writeTarget(ledgerTip);
-        const cachedView = target.parentViewKey !== undefined ? this.views.get(target.parentViewKey) : undefined;
-        if (cachedView) await this.cache.primeTrees(target.parent);
+        const parentKey = target.parentViewKey ?? target.parent;
+        await this.cache.primeTrees(target.parent);
+        const view = await this.viewOfCommit(parentKey, target.parent);
+        const parentHead = this.views.headOf(parentKey);
         const parentSnapshot = () => this.snapshot(target.parent);
-        const view = cachedView ?? (await this.viewOf(await parentSnapshot()));
         const when = new Date(this.now());
         const tx = LedgerTransaction.of(view, this.actor, when.toISOString(), this.writer, (path) => this.pendingElsewhere(path, target.parent));
         const { result, message } = await mutate(tx);
@@ -344,13 +340,10 @@ export class Ledger {
         const commit = this.commitTree(tree, [target.parent], migration ? `${message}\n\n${migration.note}` : message, when);
         try {
           this.updateRef(target.ref, target.expected, commit, message, when);
-          // The next read (and write) starts from here without rebuilding anything.
-          const changed = [...changes.keys()].flatMap((path): [string, string][] => {
-            const id = idFromPath(path);
-            return id === undefined ? [] : [[dirOf(path), id]];
-          });
-          const delta = cachedView && target.parentViewKey !== undefined ? { base: target.parentViewKey, changed } : undefined;
-          this.views.put(this.actor.isOverseer ? commit : viewKey(ledgerTip, commit), tx.viewAfter(commit), delta);
+          // The next read (and write) starts from here: the head of the new tree, made from the
+          // parent's with only the shards this write changed.
+          const key = this.actor.isOverseer ? commit : viewKey(ledgerTip, commit);
+          await this.preferringGit(() => this.views.build(key, commit, tree, this.cache.headSource(), parentHead));
           tx.runEffects();
           return { result, commit };
         } catch (error) {

@@ -5,6 +5,7 @@ import type { DecodedFile, FileRecord, LedgerIndex } from './index-cache.js';
 import { CONFIG_PATH, dirOf, idFromPath, isShardName, logicalPath, placementOf, storedPath } from './layout.js';
 import type { EntityKinds } from './entity-kind.js';
 import { decodeConfig } from './config-codec.js';
+import type { HeadSource } from './head.js';
 
 /**
  * The ledger files of one commit by logical path (layout.ts): path → blob id, for `gt.yaml`, every
@@ -81,6 +82,36 @@ export class ObjectCache {
       const obj = objects.get(oid);
       if (obj) this.index.rememberTree(oid, decodeTree(obj.content));
     }
+  }
+
+  /**
+   * How heads (head.ts) read git: trees the index knows from memory, the rest (and blobs) in one round
+   * trip each. Run inside preferringGit, so that nothing loads the whole index; shard trees and files
+   * read for a view are not added to it (the shard store keeps them).
+   */
+  headSource(): HeadSource {
+    return {
+      trees: async (oids) => {
+        const out = new Map<string, TreeEntry[]>();
+        const missing: string[] = [];
+        for (const oid of oids) {
+          const known = this.index.tree(oid);
+          if (known) out.set(oid, known);
+          else missing.push(oid);
+        }
+        if (missing.length > 0) {
+          const objects = await this.repo.reader.readMany(missing);
+          for (const oid of missing) {
+            const obj = objects.get(oid);
+            if (obj) out.set(oid, decodeTree(obj.content));
+          }
+        }
+        return out;
+      },
+      blobs: async (oids) => new Map([...(await this.repo.reader.readMany(oids))].map(([oid, obj]) => [oid, obj.content])),
+      known: (path, blob) => this.index.record(path, blob),
+      decode: (path, text) => decodeLedgerFile(path, text, this.kinds),
+    };
   }
 
   /** Recent snapshots by commit: a merge of many agents reads the same base and tips more than once. */

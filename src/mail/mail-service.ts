@@ -27,7 +27,7 @@ function parseRecipient(raw: string): string {
 export function sendMail(tx: Transaction, input: SendInput): Mail {
   const subject = input.subject.trim();
   if (subject === '') throw new UsageError('the subject is empty', 'give one with -s "subject"');
-  const id = input.effect !== undefined ? effectId(tx.config.prefix, 'm', input.effect) : generateId(tx.config.prefix, new Set(tx.mail.keys()), 'm');
+  const id = input.effect !== undefined ? effectId(tx.config.prefix, 'm', input.effect) : generateId(tx.config.prefix, tx.mail.idSet(), 'm');
   const already = input.effect !== undefined ? tx.mail.get(id) : undefined;
   if (already) return already;
   const mail: Mail = {

@@ -51,7 +51,7 @@ export interface PourOptions {
 /** Pours a bound protomolecule onto the ledger (the caller's transaction: one commit). */
 export function pourMolecule(tx: Transaction, proto: Protomolecule, options: PourOptions): Molecule {
   const molecule = moleculeFromProto(proto, {
-    id: generateId(tx.config.prefix, new Set(tx.molecules.keys()), MOLECULE_INFIX),
+    id: generateId(tx.config.prefix, tx.molecules.idSet(), MOLECULE_INFIX),
     ...(options.title !== undefined ? { title: options.title } : {}),
     ...(options.bead ? { bead: { id: options.bead.id, title: options.bead.title } } : {}),
     ...(options.assignee !== undefined ? { assignee: options.assignee } : {}),

@@ -64,7 +64,7 @@ export function submitRequest(tx: MrTx, input: SubmitInput): { mr: MergeRequest;
   const busy = earlier.find((m) => m.status === 'merging');
   if (busy) throw new RuleError(`${busy.id} for ${input.bead} is being merged right now`, `wait for it to finish (gt mq show ${busy.id}), then run gt done again if it fails`);
   const previous = earlier.at(-1);
-  const id = generateId(tx.config.prefix, new Set(tx.mrs.keys()), 'mr');
+  const id = generateId(tx.config.prefix, tx.mrs.idSet(), 'mr');
   const mr = save(
     tx,
     {

@@ -87,16 +87,23 @@ describe('caches', () => {
     expect((JSON.parse(r.gtOk('ready', '--json', '-n', '1')) as Bead[]).map((b) => b.id)).toEqual(expected.slice(0, 1));
   });
 
-  it('an index of an older format is dropped and rebuilt, and a torn view file is ignored', () => {
-    r.gtOk('create', 'One');
-    const before = readAll();
-    r.gtOk('list');
+  it('an index of an older format is dropped and rebuilt, and torn head, shard and links files are rebuilt', () => {
+    const one = (JSON.parse(r.gtOk('create', 'One', '--json')) as { id: string }).id;
+    r.gtOk('create', 'Needs one', '--deps', `blocks:${one}`);
+    const before = { ...(readAll() as object), show: r.gtJson('show', one, '--json') };
     const stateDir = join(r.dir, '.git', 'gt');
     writeFileSync(join(stateDir, 'index.json'), JSON.stringify({ version: 1, files: { junk: 42 } }));
     writeFileSync(join(stateDir, 'index.log'), '{"version":1,"files":{"beads/x.yaml y":7}}\n');
-    for (const f of readdirSync(join(stateDir, 'views'))) writeFileSync(join(stateDir, 'views', f), '{"version":5,"head":"x"}\nbeads\tgt-1\topen\t{"id":');
-    expect(readAll()).toEqual(before);
+    const tear = (dir: string): void => {
+      for (const f of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        if (f.isFile()) writeFileSync(join(f.parentPath, f.name), 'gt-1\tx\topen\t{"id":');
+      }
+    };
+    for (const cache of ['heads-v1', 'shards-v1', 'links-v1']) {
+      tear(join(stateDir, cache));
+      expect({ ...(readAll() as object), show: r.gtJson('show', one, '--json') }, cache).toEqual(before);
+    }
     r.gtOk('create', 'Two');
-    expect((r.gtJson('list', '--json') as unknown[]).length).toBe(2);
+    expect((r.gtJson('list', '--json') as unknown[]).length).toBe(3);
   });
 });
