@@ -1,6 +1,6 @@
 import type { LedgerView } from '../ledger/view.js';
 import { BEAD_STATUSES, type Bead } from './bead.js';
-import { blockedBeads, compareByPriorityThenAge, computeBlockers, readyBeads } from './readiness.js';
+import { blockedBeads, compareByPriorityThenAge, computeBlockers, readyBeads, readyIds } from './readiness.js';
 import { UsageError } from '../errors.js';
 import { depsOfJson, sortKeyOfJson } from './bead-json.js';
 import { EntityTable } from '../ledger/entity-table.js';
@@ -103,6 +103,8 @@ export function listBeadTexts(view: LedgerView, filter: BeadFilter): string[] | 
  * status, dependencies and sort keys alone (read from the text), so no bead is parsed.
  */
 export function readyBeadTexts(view: LedgerView, limit?: number): string[] | undefined {
+  const ids = readyIds(view.beads);
+  if (ids) return ids.slice(0, limit ?? Infinity).map((id) => view.beads.textOf(id)!);
   const light: (Pick<Bead, 'id' | 'status' | 'deps' | 'priority' | 'created_at'> & { text: string })[] = [];
   for (const row of view.beads.textsWithStatus(() => true)) {
     if (row.status === 'closed') {

@@ -1,5 +1,7 @@
 import type { Bead } from './bead.js';
 import { EntityTable } from '../ledger/entity-table.js';
+import type { Derivation } from '../ledger/derived.js';
+import { asciiJson } from '../ledger/ascii-json.js';
 
 /** Why a bead cannot be worked on now. */
 export interface Blocker {
@@ -80,8 +82,84 @@ export function compareByPriorityThenAge(a: Bead, b: Bead): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/**
+ * One line per bead that is not closed, `<priority><created_at>NUL<id>\t<status>\t<blockers as JSON>`:
+ * the lines sort as compareByPriorityThenAge does (priority is one digit; NUL ends the time, so a
+ * shorter time sorts first), so the text is kept sorted and read in order.
+ */
+function readinessLine(bead: Bead, blockers: readonly Blocker[]): string {
+  return `${bead.priority}${bead.created_at}\u0000${bead.id}\t${bead.status}\t${asciiJson(blockers)}\n`;
+}
+
+function linesFor(beads: ReadonlyMap<string, Bead>, of?: readonly Bead[]): string[] {
+  const blockers = computeBlockers(beads, of);
+  const lines: string[] = [];
+  for (const bead of of ?? beadsWithStatus(beads, notClosed)) if (notClosed(bead.status)) lines.push(readinessLine(bead, blockers.get(bead.id) ?? []));
+  return lines.sort();
+}
+
+function splitLines(text: string): string[] {
+  return text === '' ? [] : text.slice(0, -1).split('\n').map((l) => `${l}\n`);
+}
+
+function idOfLine(line: string): string {
+  return line.slice(line.indexOf('\u0000') + 1, line.indexOf('\t'));
+}
+
+/**
+ * The readiness of every bead, kept per ledger tree (ledger/derived.ts) and carried from one tree to
+ * the next: a change to some beads redoes them, the beads they block, and the children of all of those
+ * down the parent chain, nothing else. So `ready` and `blocked` on a ledger that moved read an answer
+ * instead of working one out from every bead.
+ */
+export const READINESS: Derivation = {
+  name: 'readiness-1',
+  full: (table) => linesFor(table as unknown as EntityTable<Bead>).join(''),
+  update: (previous, changed, table) => {
+    const beads = table as unknown as EntityTable<Bead>;
+    const affected = new Set(changed);
+    for (const id of changed) for (const r of beads.referrers(id) ?? []) if (r.type === 'blocks') affected.add(r.source);
+    // A child's readiness follows its parent's, at any depth.
+    const queue = [...affected];
+    for (let at = 0; at < queue.length; at++) {
+      for (const r of beads.referrers(queue[at]!) ?? []) {
+        if (r.type === 'parent-child' && !affected.has(r.source)) {
+          affected.add(r.source);
+          queue.push(r.source);
+        }
+      }
+    }
+    const redone = linesFor(beads, [...affected].flatMap((id) => beads.get(id) ?? []));
+    const kept = splitLines(previous).filter((line) => !affected.has(idOfLine(line)));
+    // Both lists are sorted: merge them.
+    const out: string[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < kept.length || j < redone.length) out.push(j >= redone.length || (i < kept.length && kept[i]! < redone[j]!) ? kept[i++]! : redone[j++]!);
+    return out.join('');
+  },
+};
+
+/** The beads not closed, in ready order, with their status and blockers: from the kept readiness when the table has one. */
+function readiness(beads: ReadonlyMap<string, Bead>): { id: string; status: string; blockers: string }[] | undefined {
+  const text = beads instanceof EntityTable ? beads.derived(READINESS) : undefined;
+  if (text === undefined) return undefined;
+  return splitLines(text).map((line) => {
+    const a = line.indexOf('\t');
+    const b = line.indexOf('\t', a + 1);
+    return { id: line.slice(line.indexOf('\u0000') + 1, a), status: line.slice(a + 1, b), blockers: line.slice(b + 1, -1) };
+  });
+}
+
+/** The ids of the beads that can be started now, in order; undefined when the table keeps no readiness (the caller works it out). */
+export function readyIds(beads: ReadonlyMap<string, Bead>): string[] | undefined {
+  return readiness(beads)?.filter((r) => r.status === 'open' && r.blockers === '[]').map((r) => r.id);
+}
+
 /** Beads that can be started now: open and not blocked, most urgent and oldest first. */
 export function readyBeads(beads: ReadonlyMap<string, Bead>): Bead[] {
+  const ids = readyIds(beads);
+  if (ids) return ids.map((id) => beads.get(id)!);
   const blockers = computeBlockers(beads);
   return beadsWithStatus(beads, (status) => status === 'open')
     .filter((b) => (blockers.get(b.id)?.length ?? 0) === 0)
@@ -90,6 +168,12 @@ export function readyBeads(beads: ReadonlyMap<string, Bead>): Bead[] {
 
 /** Beads that are not closed and cannot proceed, each with what stands in the way. */
 export function blockedBeads(beads: ReadonlyMap<string, Bead>): { bead: Bead; blockers: Blocker[] }[] {
+  const kept = readiness(beads);
+  if (kept) {
+    return kept
+      .filter((r) => r.status !== 'deferred' && r.blockers !== '[]')
+      .map((r) => ({ bead: beads.get(r.id)!, blockers: JSON.parse(r.blockers) as Blocker[] }));
+  }
   const blockers = computeBlockers(beads);
   return beadsWithStatus(beads, (status) => status !== 'closed' && status !== 'deferred')
     .filter((b) => (blockers.get(b.id)?.length ?? 0) > 0)

@@ -1,4 +1,5 @@
 import { asciiJson } from './ascii-json.js';
+import type { Derivation } from './derived.js';
 
 /** What the table needs of an entity: its id and, when it has one, its status. */
 export interface Identified {
@@ -32,6 +33,8 @@ export interface TableSource {
   readonly sizeHint: number;
   /** Who refers to `id` as the source's files stand (links.ts); undefined when it cannot tell without loading. */
   referrers?(id: string): { source: string; type: string }[];
+  /** A text derived from every row as the source holds them (derived.ts), kept per folder tree and carried forward by what changed. */
+  derived?(derivation: Derivation): string;
   /** The references an entity's JSON text makes (links.ts), for the rows this table changed. */
   linksOf?(text: string): readonly (readonly [type: string, target: string])[];
 }
@@ -137,6 +140,15 @@ export class EntityTable<T extends Identified> implements ReadonlyMap<string, T>
       if (text !== undefined) for (const [type, target] of lazy.source.linksOf(text)) if (target === id) out.push({ source: changed, type });
     }
     return out.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.type < b.type ? -1 : 1));
+  }
+
+  /**
+   * A derived text (derived.ts) for this table, from the source's store; undefined for a table that
+   * is not read from a source or that has changed since (a transaction's): the caller works it out.
+   */
+  derived(derivation: Derivation): string | undefined {
+    const lazy = this.lazy;
+    return lazy && lazy.changed.size === 0 && lazy.source.derived ? lazy.source.derived(derivation) : undefined;
   }
 
   /** What choosing a fresh id needs, without loading every shard: how many there are, and whether one is taken. */

@@ -1,7 +1,8 @@
 import type { EntityKinds } from './entity-kind.js';
 import { EntityTable, type Identified, type TableSource } from './entity-table.js';
 import type { Head, KindHead } from './head.js';
-import type { LinkIndex } from './links.js';
+import { linksDerivation, referrersIn } from './links.js';
+import type { Derivation, DerivedStore } from './derived.js';
 import { shardOf } from './layout.js';
 import { BROKEN, type ShardRow, type ShardStore } from './shard-store.js';
 import { viewOfTables, type LedgerProblem, type LedgerView } from './view.js';
@@ -21,7 +22,8 @@ class BrokenFiles implements ReadonlyMap<string, LedgerProblem> {
     private readonly kind: KindHead,
     private readonly store: ShardStore,
   ) {
-    this.pending = new Set(Object.keys(kind.shards));
+    // Only shards with unreadable files need reading to list them (the head counts them).
+    this.pending = new Set(Object.keys(kind.shards).filter((name) => kind.shards[name]![2] > 0));
     for (const row of kind.loose) if (row.status === BROKEN) this.found.set(row.id, problemOf(`${dir}/${row.id}.yaml`, row));
   }
 
@@ -77,20 +79,26 @@ class BrokenFiles implements ReadonlyMap<string, LedgerProblem> {
  * `gt show` of one bead reads gt.yaml's head, the bead's shard, its dependencies' shards and one
  * file of references, whatever the size of the ledger.
  */
-export function viewOfHead(head: Head, kinds: EntityKinds, store: ShardStore, links: LinkIndex): LedgerView {
+export function viewOfHead(head: Head, kinds: EntityKinds, store: ShardStore, derived: DerivedStore): LedgerView {
   const tables = new Map<string, EntityTable<Identified>>();
   const broken = new Map<string, BrokenFiles>();
   for (const [dir, kind] of kinds) {
     const kh: KindHead = head.kinds[dir] ?? { tree: '', shards: {}, loose: [] };
     const linksOf = kind.links;
+    // Derived texts are worked out over this table as the head holds it, never over a changed copy.
+    let table: EntityTable<Identified> | undefined;
+    const derive = (d: Derivation): string => derived.get(head, dir, d, table!);
+    const links = linksOf && linksDerivation(linksOf);
     const source: TableSource = {
       shards: Object.keys(kh.shards),
       rowsOf: (shard) => store.load(dir, kh.shards[shard]![0]),
       shardOf,
       sizeHint: kh.loose.length + Object.values(kh.shards).reduce((n, [, count]) => n + count, 0),
-      ...(linksOf ? { linksOf, referrers: (id: string) => links.referrers(head, dir, id, linksOf) } : {}),
+      derived: derive,
+      ...(linksOf && links ? { linksOf, referrers: (id: string) => referrersIn(derive(links), id) } : {}),
     };
-    tables.set(dir, EntityTable.onDemand(source, kh.loose));
+    table = EntityTable.onDemand(source, kh.loose);
+    tables.set(dir, table);
     broken.set(dir, new BrokenFiles(dir, kh, store));
   }
   // Every problem, in path order, only when a command asks for them all (a list, a check).

@@ -11,11 +11,17 @@ import { asciiJson } from './ascii-json.js';
 import { CONFIG_PATH, idFromPath, isShardName, logicalPath, placementOf } from './layout.js';
 import { BROKEN, type ShardRow, type ShardStore } from './shard-store.js';
 
+export type ShardEntry = [oid: string, count: number, broken: number];
+
+function entryOf(oid: string, rows: readonly ShardRow[]): ShardEntry {
+  return [oid, rows.length, rows.reduce((n, r) => n + (r.status === BROKEN ? 1 : 0), 0)];
+}
+
 /** One kind's folder in a view: its shards by name, and any entity files stored flat (an older layout). */
 export interface KindHead {
   tree: string;
-  /** Shard name → [shard tree id, number of entity files in it]. */
-  shards: Record<string, [oid: string, count: number]>;
+  /** Shard name → [shard tree id, number of entity files in it, how many of those cannot be read]. */
+  shards: Record<string, ShardEntry>;
   /** Entity files stored directly in the folder, decoded. */
   loose: ShardRow[];
 }
@@ -125,7 +131,7 @@ export async function buildHead(source: HeadSource, store: ShardStore, kinds: En
         if (placementOf(path) === 'flat') loose.push({ path, id: idFromPath(path)!, blob: child.oid });
       } else if (isShardName(child.name)) {
         const known = before?.shards[child.name];
-        if (store.has(dir, child.oid)) kind.shards[child.name] = known && known[0] === child.oid ? known : [child.oid, store.load(dir, child.oid).length];
+        if (store.has(dir, child.oid)) kind.shards[child.name] = known && known[0] === child.oid && known.length === 3 ? known : entryOf(child.oid, store.load(dir, child.oid));
         else missing.push({ dir, name: child.name, oid: child.oid });
       }
     }
@@ -151,7 +157,7 @@ export async function buildHead(source: HeadSource, store: ShardStore, kinds: En
         placementOf(`${shard.dir}/${shard.name}/${row.id}.yaml`) === 'placed' ? row : { ...row, misplaced: true as const },
       );
       store.put(shard.dir, shard.oid, rows, keep);
-      heads[shard.dir]!.shards[shard.name] = [shard.oid, rows.length];
+      heads[shard.dir]!.shards[shard.name] = entryOf(shard.oid, rows);
     }
   }
   return { version: VERSION, head: label, tree, config, kinds: heads, ...(base ? { base: baseKeyOf(base) } : {}) };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { EntityKinds } from './entity-kind.js';
 import { buildHead, headComplete, HeadStore, type Head, type HeadSource } from './head.js';
 import { viewOfHead } from './head-view.js';
-import { LinkIndex } from './links.js';
+import { DerivedStore } from './derived.js';
 import { ShardStore } from './shard-store.js';
 import type { LedgerView } from './view.js';
 
@@ -19,7 +19,7 @@ const IN_MEMORY = 4;
 export class ViewCache {
   private readonly store: ShardStore;
   private readonly heads: HeadStore;
-  private readonly links: LinkIndex;
+  private readonly derived: DerivedStore;
   private readonly recent = new Map<string, { head: Head; view: LedgerView }>();
   /** The head this process read or made last: where the next one it builds starts from. */
   private last: Head | undefined;
@@ -31,7 +31,7 @@ export class ViewCache {
   ) {
     this.store = new ShardStore(stateDir);
     this.heads = new HeadStore(stateDir);
-    this.links = new LinkIndex(stateDir, this.heads, this.store);
+    this.derived = new DerivedStore(stateDir, this.heads, this.store);
     // The whole-ledger view files of gt before shards: up to a copy of the ledger per tip, never read again.
     const old = join(stateDir, 'views');
     if (existsSync(old)) rmSync(old, { recursive: true, force: true });
@@ -57,7 +57,7 @@ export class ViewCache {
     const kept = this.recent.get(key);
     if (kept) return this.remember(key, kept.head, kept.view);
     const head = this.headOf(key);
-    return head ? this.remember(key, head, viewOfHead(head, this.kinds, this.store, this.links)) : undefined;
+    return head ? this.remember(key, head, viewOfHead(head, this.kinds, this.store, this.derived)) : undefined;
   }
 
   /**
@@ -70,8 +70,8 @@ export class ViewCache {
     const kept = this.heads.pruneDue() ? this.heads.prune() : undefined;
     if (kept) {
       this.store.prune(kept.shards, this.now());
-      this.links.prune(kept.folders, this.now());
+      this.derived.prune(kept.folders, this.now());
     }
-    return this.remember(key, head, viewOfHead(head, this.kinds, this.store, this.links));
+    return this.remember(key, head, viewOfHead(head, this.kinds, this.store, this.derived));
   }
 }

@@ -87,7 +87,7 @@ describe('caches', () => {
     expect((JSON.parse(r.gtOk('ready', '--json', '-n', '1')) as Bead[]).map((b) => b.id)).toEqual(expected.slice(0, 1));
   });
 
-  it('an index of an older format is dropped and rebuilt, and torn head, shard and links files are rebuilt', () => {
+  it('an index of an older format is dropped and rebuilt, and torn head, shard and derived (links, readiness) files are rebuilt', () => {
     const one = (JSON.parse(r.gtOk('create', 'One', '--json')) as { id: string }).id;
     r.gtOk('create', 'Needs one', '--deps', `blocks:${one}`);
     const before = { ...(readAll() as object), show: r.gtJson('show', one, '--json') };
@@ -99,7 +99,7 @@ describe('caches', () => {
         if (f.isFile()) writeFileSync(join(f.parentPath, f.name), 'gt-1\tx\topen\t{"id":');
       }
     };
-    for (const cache of ['heads-v1', 'shards-v1', 'links-v1']) {
+    for (const cache of ['heads-v1', 'shards-v1', 'derived-v1']) {
       tear(join(stateDir, cache));
       expect({ ...(readAll() as object), show: r.gtJson('show', one, '--json') }, cache).toEqual(before);
     }

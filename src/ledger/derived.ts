@@ -1,0 +1,132 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { EntityTable, Identified } from './entity-table.js';
+import type { Head, HeadStore, KindHead } from './head.js';
+import { pruneKeyedFiles, type ShardRow, type ShardStore } from './shard-store.js';
+
+/**
+ * Something worked out from every entity of one kind (who refers to whom, which beads are ready), kept
+ * as text per folder tree and carried from one tree to the next by redoing only the entities that
+ * changed. The functions are pure: they read the table they are given.
+ */
+export interface Derivation {
+  /** A file-name-safe name, with a version to bump when the text's meaning changes. */
+  readonly name: string;
+  /** The text for the whole table. */
+  full(table: EntityTable<Identified>): string;
+  /** The text for `table`, from the text of an earlier tree and the ids whose files differ since (added, changed or removed). */
+  update(previous: string, changed: ReadonlySet<string>, table: EntityTable<Identified>): string;
+}
+
+const VERSION = 1;
+/** How far back along the heads writes were based on to look for a text to start from. */
+const MAX_HOPS = 64;
+const EMPTY_KIND: KindHead = { tree: '', shards: {}, loose: [] };
+
+/** The ids whose files differ between two states of a folder; undefined when a shard of `before` is no longer stored. */
+export function changedIds(store: ShardStore, dir: string, before: KindHead, after: KindHead): Set<string> | undefined {
+  const changed = new Set<string>();
+  const compare = (a: readonly ShardRow[], b: readonly ShardRow[]): void => {
+    const blobs = new Map(a.map((r) => [r.id, r.blob]));
+    for (const r of b) {
+      if (blobs.get(r.id) !== r.blob) changed.add(r.id);
+      blobs.delete(r.id);
+    }
+    for (const id of blobs.keys()) changed.add(id);
+  };
+  compare(before.loose, after.loose);
+  for (const name of new Set([...Object.keys(before.shards), ...Object.keys(after.shards)])) {
+    const was = before.shards[name]?.[0];
+    const now = after.shards[name]?.[0];
+    if (was === now) continue;
+    if (was !== undefined && !store.has(dir, was)) return undefined;
+    compare(was === undefined ? [] : store.load(dir, was), now === undefined ? [] : store.load(dir, now));
+  }
+  return changed;
+}
+
+/**
+ * Derived texts by derivation, kind and folder tree: `.git/gt/derived-v1/<name>/<dir>/<folder tree>`.
+ * Keyed by the folder's tree id, a text is never stale; a new tree's is made from the nearest earlier
+ * head that has one, by the derivation's update over the entities that differ.
+ */
+export class DerivedStore {
+  private readonly dir: string;
+  private readonly texts = new Map<string, string>();
+
+  constructor(
+    stateDir: string,
+    private readonly heads: HeadStore,
+    private readonly store: ShardStore,
+  ) {
+    this.dir = join(stateDir, `derived-v${VERSION}`);
+  }
+
+  private pathOf(name: string, kind: string, tree: string): string {
+    return join(this.dir, name, kind, tree);
+  }
+
+  get(head: Head, dir: string, derivation: Derivation, table: EntityTable<Identified>): string {
+    const kind = head.kinds[dir] ?? EMPTY_KIND;
+    const key = `${derivation.name}/${dir}/${kind.tree}`;
+    const known = this.texts.get(key);
+    if (known !== undefined) return known;
+    let text = this.stored(derivation.name, dir, kind.tree);
+    if (text === undefined) {
+      text = this.derive(head, dir, kind, derivation, table) ?? derivation.full(table);
+      if (kind.tree !== '') this.save(derivation.name, dir, kind.tree, text);
+    }
+    this.texts.set(key, text);
+    return text;
+  }
+
+  /** A stored text; undefined when missing or damaged (files are written whole with a closing mark, so only by hand). */
+  private stored(name: string, dir: string, tree: string): string | undefined {
+    if (tree === '') return undefined;
+    try {
+      const text = readFileSync(this.pathOf(name, dir, tree), 'latin1');
+      return text.endsWith(END) ? text.slice(0, -END.length) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private derive(head: Head, dir: string, kind: KindHead, derivation: Derivation, table: EntityTable<Identified>): string | undefined {
+    let at: Head | undefined = head;
+    for (let hop = 0; hop < MAX_HOPS && at?.base !== undefined; hop++) {
+      at = this.heads.read(at.base);
+      const before = at?.kinds[dir];
+      const text = before ? this.stored(derivation.name, dir, before.tree) : undefined;
+      if (!before || text === undefined) continue;
+      const changed = changedIds(this.store, dir, before, kind);
+      return changed ? derivation.update(text, changed, table) : undefined;
+    }
+    return undefined;
+  }
+
+  private save(name: string, dir: string, tree: string, text: string): void {
+    try {
+      mkdirSync(join(this.dir, name, dir), { recursive: true });
+      const tmp = join(this.dir, name, dir, `.${tree}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      writeFileSync(tmp, text + END, 'latin1');
+      renameSync(tmp, this.pathOf(name, dir, tree));
+    } catch {
+      // Only a cache.
+    }
+  }
+
+  /** Removes texts of folders no kept head names (`<dir>/<folder tree>`). */
+  prune(referenced: ReadonlySet<string>, now: number): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) pruneKeyedFiles(join(this.dir, name), referenced, now);
+  }
+}
+
+/** Closes every stored text: a file without it was damaged and is made again. */
+const END = '\n#end\n';
