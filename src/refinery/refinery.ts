@@ -219,7 +219,10 @@ class Refinery {
   /** Requests left `merging` by a run that is gone: recorded merged if the target holds their noted commit, else queued again. */
   private async resumeInterrupted(settings: Settings): Promise<void> {
     const view = await this.ledger.view();
-    const orphans = [...view.mrs.values()].filter((m) => m.status === 'merging' && !runnerAlive(m.runner) && m.runner !== RUNNER);
+    // Oldest first, whatever order the ledger's files come in.
+    const orphans = [...view.mrs.values()]
+      .filter((m) => m.status === 'merging' && !runnerAlive(m.runner) && m.runner !== RUNNER)
+      .sort((a, b) => a.created_at.localeCompare(b.created_at) || (a.id < b.id ? -1 : 1));
     if (orphans.length === 0) return;
     const landedIn = new Map<string, string>();
     for (const mr of orphans) {

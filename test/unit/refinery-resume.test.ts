@@ -58,11 +58,10 @@ describe('a restarted refinery resumes interrupted requests', () => {
     }
 
     const actions = await runRefinery(repo.dir, { once: true });
-    expect(actions.filter((a) => a.kind === 'merged' || a.kind === 'resumed').map((a) => [a.kind, a.mr])).toEqual([
-      ['merged', ids.nux],
-      ['resumed', ids.slit],
-      ['merged', ids.slit],
-    ]);
+    // Both were claimed in one commit: which is looked at first is up to their (random) ids.
+    const of = (mr: string) => actions.filter((a) => (a.kind === 'merged' || a.kind === 'resumed') && a.mr === mr).map((a) => a.kind);
+    expect(of(ids.nux)).toEqual(['merged']);
+    expect(of(ids.slit)).toEqual(['resumed', 'merged']);
     const after = openLedger({ cwd: repo.dir, actor: '' });
     try {
       const view = await after.view();
