@@ -1,5 +1,6 @@
 import type { Ledger } from './ledger.js';
-import { mergeSnapshots } from './merge/tree-merge.js';
+import { filesAddedOrChanged, mergeCommits } from './merge/shard-merge.js';
+import { TREE_MODE } from '../git/object-format.js';
 import { withWriteLock } from './write-lock.js';
 import { staleLockMs } from './ledger.js';
 import { AGENT_REF_PREFIX, CONFIG_PATH, LEDGER_REF, agentFromRef, agentRef, idFromPath } from './layout.js';
@@ -87,23 +88,22 @@ export async function mergeTipIntoLedger(ledger: Ledger, theirs: () => string, l
     const base = await ledger.mergeBase(theirTip, ledgerTip);
     if (base === null) throw new RepositoryError(`${label} shares no history with the ledger`);
     if (base === theirTip) return { outcome: 'up-to-date' };
-    const ours = await ledger.snapshot(ledgerTip);
-    const merged = options.fastForward && base === ledgerTip ? undefined : await mergeSnapshots(ledger.cache, await ledger.snapshot(base), ours, await ledger.snapshot(theirTip));
+    const oursTree = (await ledger.cache.commitInfo(ledgerTip)).tree;
+    const merged = options.fastForward && base === ledgerTip ? undefined : await mergeCommits(ledger.cache, base, ledgerTip, theirTip);
     const when = new Date(ledger.now());
     let commit: string;
     let subject: string;
     let changed: string[];
     if (merged) {
       // A merge into a ledger still in the old layout moves it, like any other write.
-      const migration = merged.changes.size > 0 ? await ledger.migration(ours, merged.changes) : undefined;
-      const tree = merged.changes.size > 0 ? await ledger.cache.writeTree(ours.tree, migration?.changes ?? merged.changes, migration?.remove) : ours.tree;
+      const migration = merged.changes.size > 0 ? await ledger.migration(await ledger.cache.layoutOf(ledgerTip), merged.changes) : undefined;
+      const tree = merged.changes.size > 0 ? await ledger.cache.writeTree(oursTree, migration?.changes ?? merged.changes, migration?.remove) : oursTree;
       changed = [...merged.changes.keys()].map((p) => idFromPath(p) ?? p).sort();
       subject = `merge ${label}: ${changed.length === 0 ? 'nothing new' : changed.length <= 5 ? changed.join(', ') : `${changed.length} entities`}`;
       const message = withMergeNotes(subject, merged.notes);
       commit = ledger.commitTree(tree, [ledgerTip, theirTip], migration ? `${message.trimEnd()}\n\n${migration.note}` : message, when);
     } else {
-      const after = await ledger.snapshot(theirTip);
-      changed = [...after.files].filter(([path, oid]) => ours.files.get(path) !== oid).map(([p]) => idFromPath(p) ?? p).sort();
+      changed = (await filesAddedOrChanged(ledger.cache, ledgerTip, theirTip)).map((p) => idFromPath(p) ?? p).sort();
       subject = `fast-forward to ${label}`;
       commit = theirTip;
     }
@@ -117,6 +117,12 @@ export async function mergeTipIntoLedger(ledger: Ledger, theirs: () => string, l
   }
 }
 
+/** Whether `commit`'s root holds gt.yaml, as a ledger's does. */
+async function holdsLedger(ledger: Ledger, commit: string): Promise<boolean> {
+  const root = await ledger.cache.treeEntries((await ledger.cache.commitInfo(commit)).tree);
+  return root.some((e) => e.name === CONFIG_PATH && e.mode !== TREE_MODE);
+}
+
 /**
  * `gt merge <ref>`: merges any commit that holds a ledger (a remote-tracking branch, a pull request's
  * head) into gt/ledger, fast-forwarding when the ledger has nothing it lacks.
@@ -124,7 +130,7 @@ export async function mergeTipIntoLedger(ledger: Ledger, theirs: () => string, l
 export async function mergeLedgerCommit(ledger: Ledger, commit: string, label: string): Promise<TipMerge> {
   return withWriteLock(ledger.repo.stateDir, staleLockMs(), () =>
     ledger.preferringGit(async () => {
-      if (!(await ledger.snapshot(commit)).files.has(CONFIG_PATH)) throw new RepositoryError(`${label} holds no gt ledger (no ${CONFIG_PATH} at its root)`);
+      if (!(await holdsLedger(ledger, commit))) throw new RepositoryError(`${label} holds no gt ledger (no ${CONFIG_PATH} at its root)`);
       return mergeTipIntoLedger(ledger, () => commit, label, { fastForward: true });
     }),
   );

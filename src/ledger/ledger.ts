@@ -1,7 +1,7 @@
 import { basename, dirname } from 'node:path';
 import { Repository, type GitBackend } from '../git/repository.js';
 import { LedgerIndex } from './index-cache.js';
-import { ObjectCache, type FileVersion, type Snapshot } from './snapshot.js';
+import { ObjectCache, type FileVersion, type LayoutFacts, type Snapshot } from './snapshot.js';
 import { type LedgerTables, type LedgerView, type TableMap, type Tables } from './view.js';
 import type { RecordKind } from './record-kind.js';
 import type { EntityKind, EntityKinds } from './entity-kind.js';
@@ -360,7 +360,7 @@ export class Ledger {
    * move every such file to its place (same blob) and raise the schema, with a line for the commit
    * message; undefined when there is nothing to move. A base whose gt.yaml cannot be read is left alone.
    */
-  async migration(base: Snapshot, changes: ReadonlyMap<string, FileVersion | null>): Promise<{ changes: Map<string, FileVersion | null>; remove: string[]; config: LedgerConfig; note: string } | undefined> {
+  async migration(base: LayoutFacts, changes: ReadonlyMap<string, FileVersion | null>): Promise<{ changes: Map<string, FileVersion | null>; remove: string[]; config: LedgerConfig; note: string } | undefined> {
     const configOid = base.files.get(CONFIG_PATH);
     const changedConfig = changes.get(CONFIG_PATH);
     let config: LedgerConfig | undefined;

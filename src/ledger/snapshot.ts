@@ -21,6 +21,9 @@ export interface Snapshot {
   shadowed: readonly string[];
 }
 
+/** Of a commit's snapshot, what a write on it needs to move it to the current layout: gt.yaml (at least) and the misplaced files. */
+export type LayoutFacts = Pick<Snapshot, 'files' | 'misplaced'>;
+
 /** A file in a tree being built: an existing blob, or new content not yet written. */
 export type FileVersion = { oid: string } | { text: string; value: unknown };
 
@@ -56,7 +59,7 @@ export class ObjectCache {
   }
 
   /** Reads many trees with one round trip for those the index lacks. */
-  private async prefetchTrees(oids: string[]): Promise<void> {
+  async prefetchTrees(oids: string[]): Promise<void> {
     const missing = oids.filter((oid) => !this.index.tree(oid));
     if (missing.length === 0) return;
     const objects = await this.repo.reader.readMany(missing);
@@ -112,6 +115,47 @@ export class ObjectCache {
       known: (path, blob) => this.index.record(path, blob),
       decode: (path, text) => decodeLedgerFile(path, text, this.kinds),
     };
+  }
+
+  /** Kind folder trees, and shard trees (`<shard>/<oid>`), known to hold every entity file in its own shard. */
+  private readonly placedFolders = new Set<string>();
+  private readonly placedShards = new Set<string>();
+
+  /**
+   * Whether every entity file of `commit` is stored where the current layout puts it: no flat file of
+   * an older layout, none in a shard not its own. Then the files of its snapshot are the files of its
+   * shards as they are, and a merge may compare it tree by tree (merge/shard-merge.ts). Each folder and
+   * shard tree is checked once per process: a merge of many branches checks the ledger once, then only
+   * the shards each branch changed.
+   */
+  async isPlaced(commit: string): Promise<boolean> {
+    const { tree } = await this.commitInfo(commit);
+    const folders = (await this.treeEntries(tree)).filter((e) => e.mode === TREE_MODE && this.kinds.has(e.name) && !this.placedFolders.has(e.oid));
+    await this.prefetchTrees(folders.map((folder) => folder.oid));
+    for (const folder of folders) {
+      const entries = await this.treeEntries(folder.oid);
+      if (entries.some((e) => e.mode !== TREE_MODE && placementOf(`${folder.name}/${e.name}`) !== undefined)) return false;
+      const shards = entries.filter((e) => e.mode === TREE_MODE && isShardName(e.name) && !this.placedShards.has(`${e.name}/${e.oid}`));
+      await this.prefetchTrees(shards.map((shard) => shard.oid));
+      for (const shard of shards) {
+        for (const e of await this.treeEntries(shard.oid)) {
+          if (e.mode !== TREE_MODE && placementOf(`${folder.name}/${shard.name}/${e.name}`) === 'wrong-shard') return false;
+        }
+        this.placedShards.add(`${shard.name}/${shard.oid}`);
+      }
+      this.placedFolders.add(folder.oid);
+    }
+    return true;
+  }
+
+  /**
+   * What a write on `commit` needs of its layout (Ledger.migration): its gt.yaml and its misplaced
+   * files. For a commit in the current layout that is read from the root tree alone.
+   */
+  async layoutOf(commit: string): Promise<LayoutFacts> {
+    if (!(await this.isPlaced(commit))) return this.snapshot(commit);
+    const config = (await this.treeEntries((await this.commitInfo(commit)).tree)).find((e) => e.name === CONFIG_PATH && e.mode !== TREE_MODE);
+    return { files: new Map(config ? [[CONFIG_PATH, config.oid]] : []), misplaced: new Map() };
   }
 
   /** Recent snapshots by commit: a merge of many agents reads the same base and tips more than once. */

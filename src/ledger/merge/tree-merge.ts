@@ -55,9 +55,16 @@ export async function mergeSnapshots(
   ours: Snapshot,
   theirs: Snapshot,
 ): Promise<TreeMergeResult> {
-  const b = asVersions(base);
-  const o = asVersions(ours);
-  const t = asVersions(theirs);
+  return mergeFiles(cache, asVersions(base), asVersions(ours), asVersions(theirs));
+}
+
+/**
+ * mergeSnapshots over the three sides' files by logical path. The maps may leave out files that are
+ * the same on theirs and ours, or on theirs and base (shard-merge.ts): no change can come from them.
+ * Only the new ids of renames depend on every path, so a caller that left files out and gets renames
+ * must merge the whole snapshots instead. `t` is changed.
+ */
+export async function mergeFiles(cache: ObjectCache, b: ReadonlyMap<string, FileVersion>, o: ReadonlyMap<string, FileVersion>, t: Map<string, FileVersion>): Promise<TreeMergeResult> {
   const notes: MergeNote[] = [];
   const renames: { from: string; to: string }[] = [];
   const kinds = cache.kinds;
