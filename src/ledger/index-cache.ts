@@ -40,6 +40,12 @@ interface IndexData {
 const INDEX_VERSION = 7;
 /** Past this much log, the next save folds it into the base (and drops what no ref reaches). */
 const MAX_LOG_BYTES = 512 * 1024;
+/**
+ * A process that never read the index (a merge, a write from a cached view) appends up to this much
+ * before it folds the log itself: folding means parsing the whole base (43 MB at 50,000 beads), which
+ * the next process that reads the index anyway does for little more.
+ */
+const MAX_LOG_BYTES_UNREAD = 4 * MAX_LOG_BYTES;
 const MAX_DELTA_CHAIN = 64;
 /** Trees resolved from deltas kept in memory. */
 const MAX_RESOLVED = 8;
@@ -331,7 +337,7 @@ export class LedgerIndex {
       const baseExists = sizeOf(join(this.dir, 'index.json')) !== undefined;
       const logBytes = this.loaded ? this.logBytes : (sizeOf(join(this.dir, 'index.log')) ?? 0);
       const line = baseExists && !this.outdated ? `${JSON.stringify(this.added)}\n` : undefined;
-      if (line !== undefined && logBytes + line.length <= MAX_LOG_BYTES) {
+      if (line !== undefined && logBytes + line.length <= (this.loaded ? MAX_LOG_BYTES : MAX_LOG_BYTES_UNREAD)) {
         appendFileSync(join(this.dir, 'index.log'), line);
       } else {
         this.load();

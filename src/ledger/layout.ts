@@ -19,7 +19,7 @@
  * ledger, agent branch or remote reads and merges with a new one by logical path; gt moves a ledger
  * to shards on its first write (config schema 2, see Ledger.write) or with gt doctor --fix.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AGENT_REF_PREFIX, checkId, checkedAgentRef } from './names.js';
 
 export { AGENT_NAME_PATTERN, AGENT_REF_PREFIX } from './names.js';
@@ -63,7 +63,7 @@ const SHARD_NAME = /^[0-9a-f]{2}$/;
 
 /** The shard an entity file is stored in: the first two hex digits of sha1 of its id. */
 export function shardOf(id: string): string {
-  return createHash('sha1').update(id, 'utf8').digest('hex').slice(0, 2);
+  return hash('sha1', id).slice(0, 2);
 }
 
 /** Whether a folder name inside a kind's folder is a shard's. */

@@ -2,7 +2,7 @@ import type { Repository } from '../git/repository.js';
 import { BLOB_MODE, TREE_MODE, decodeCommit, decodeTree, encodeCommit, encodeTree, type Commit, type TreeEntry } from '../git/object-format.js';
 import { GtError, LedgerFileError } from '../errors.js';
 import type { DecodedFile, FileRecord, LedgerIndex } from './index-cache.js';
-import { CONFIG_PATH, dirOf, idFromPath, isShardName, logicalPath, placementOf, storedPath } from './layout.js';
+import { CONFIG_PATH, dirOf, idFromPath, isShardName, logicalPath, placementOf, shardOf, storedPath } from './layout.js';
 import type { EntityKinds } from './entity-kind.js';
 import { decodeConfig } from './config-codec.js';
 import type { HeadSource } from './head.js';
@@ -139,7 +139,9 @@ export class ObjectCache {
       await this.prefetchTrees(shards.map((shard) => shard.oid));
       for (const shard of shards) {
         for (const e of await this.treeEntries(shard.oid)) {
-          if (e.mode !== TREE_MODE && placementOf(`${folder.name}/${shard.name}/${e.name}`) === 'wrong-shard') return false;
+          // placementOf's 'wrong-shard', with one regular expression per file instead of four.
+          const id = e.mode === TREE_MODE ? undefined : idFromPath(`${folder.name}/${e.name}`);
+          if (id !== undefined && shardOf(id) !== shard.name) return false;
         }
         this.placedShards.add(`${shard.name}/${shard.oid}`);
       }

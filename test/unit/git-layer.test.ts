@@ -140,6 +140,36 @@ describe('index', () => {
     // Remembered trees are this process's only: they would bloat the log.
     expect(reader.tree('big')).toBeUndefined();
   });
+
+  it('leaves a log past its size to the next process that reads the index, up to a hard limit', () => {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const first = LedgerIndex.open(dir);
+    first.setCommit('c1', 'root1', []);
+    first.save(() => ['c1']);
+    // A merge that never read the index, with a log already past the size a reader folds at.
+    const line = (n: number) => `${JSON.stringify({ version: 7, files: { [`beads/x${n}.yaml o`]: `v${'x'.repeat(200 * 1024)}` } })}\n`;
+    writeFileSync(join(dir, 'index.log'), line(1) + line(2) + line(3));
+    const merge = LedgerIndex.open(dir);
+    merge.setCommit('c2', 'root2', ['c1']);
+    merge.save(() => {
+      throw new Error('a process that never read the index must not fold its log below the hard limit');
+    });
+    expect(merge.isLoaded).toBe(false);
+    // One that reads it folds it when it saves.
+    const reader = LedgerIndex.open(dir);
+    expect(reader.commit('c2')).toEqual({ tree: 'root2', parents: ['c1'] });
+    reader.setCommit('c3', 'root3', ['c2']);
+    reader.save(() => ['c3']);
+    expect(statSync(join(dir, 'index.log')).size).toBe(0);
+    // Past the hard limit, even one that never read it folds it.
+    writeFileSync(join(dir, 'index.log'), Array.from({ length: 11 }, (_, i) => line(i)).join(''));
+    const late = LedgerIndex.open(dir);
+    late.setCommit('c4', 'root4', ['c3']);
+    late.save(() => ['c4']);
+    expect(statSync(join(dir, 'index.log')).size).toBe(0);
+    expect(LedgerIndex.open(dir).commit('c4')).toEqual({ tree: 'root4', parents: ['c3'] });
+  });
 });
 
 describe('index compaction', () => {

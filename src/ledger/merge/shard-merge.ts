@@ -48,9 +48,10 @@ async function entriesOf(cache: ObjectCache, trees: Trees): Promise<Record<Side,
 }
 
 /**
- * The files of the three sides in the subtrees theirs changed, by logical path, each side's in the
- * order of its snapshot (notes and changes come out in the same order as from whole snapshots).
- * Every side must be in the current layout (ObjectCache.isPlaced).
+ * The files theirs has otherwise than both base and ours, with each side's version, by logical path;
+ * only the subtrees theirs changed are listed. Each side's files keep the order of its snapshot, so
+ * notes and changes come out in the same order as from whole snapshots. Every side must be in the
+ * current layout (ObjectCache.isPlaced).
  */
 async function changedSubtreeFiles(cache: ObjectCache, roots: Trees): Promise<Record<Side, Map<string, string>>> {
   const files: Record<Side, SideFiles> = { base: { plain: [], entities: [] }, ours: { plain: [], entities: [] }, theirs: { plain: [], entities: [] } };
@@ -101,7 +102,12 @@ async function changedSubtreeFiles(cache: ObjectCache, roots: Trees): Promise<Re
     }
   }
   const all = (side: Side) => new Map([...files[side].plain, ...files[side].entities]);
-  return { base: all('base'), ours: all('ours'), theirs: all('theirs') };
+  const [base, ours, theirs] = [all('base'), all('ours'), all('theirs')];
+  // A file theirs has as ours or base has it changes nothing either: keep only the others (a shard
+  // holds a few hundred files at 50,000 entities, of which a branch changed one or two).
+  const keep = (path: string) => theirs.get(path) !== ours.get(path) && theirs.get(path) !== base.get(path);
+  const only = (files: Map<string, string>) => new Map([...files].filter(([path]) => keep(path)));
+  return { base: only(base), ours: only(ours), theirs: only(theirs) };
 }
 
 /**
