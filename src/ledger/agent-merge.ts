@@ -47,7 +47,7 @@ async function catchUpMergedBranches(ledger: Ledger, reports: AgentMergeReport[]
     if (report.outcome !== 'merged') continue;
     const ref = agentRef(report.agent);
     const agentTip = ledger.repo.refs.resolve(ref);
-    if (!agentTip || agentTip === tip || (await ledger.mergeBase(agentTip, tip)) !== agentTip) continue;
+    if (!agentTip || agentTip === tip || !(await isAncestor(ledger, agentTip, tip, reports.length))) continue;
     try {
       ledger.updateRef(ref, agentTip, tip, 'fast-forward to ledger after gt merge', new Date(ledger.now()));
     } catch (error) {
@@ -55,6 +55,19 @@ async function catchUpMergedBranches(ledger: Ledger, reports: AgentMergeReport[]
       if (!(error instanceof RefConflictError) && !(error instanceof CheckoutBusyError)) throw error;
     }
   }
+}
+
+/**
+ * Whether `ancestor` is in the history of `tip`. A branch merged in this run sits on one of this
+ * run's merge commits, a few first parents below the tip (their commit records are in memory): found
+ * there without asking git; else git's merge base decides.
+ */
+async function isAncestor(ledger: Ledger, ancestor: string, tip: string, steps: number): Promise<boolean> {
+  let at: string | undefined = tip;
+  for (let i = 0; i <= steps && at !== undefined; i++, at = (await ledger.cache.commitInfo(at)).parents[0]) {
+    if (at === ancestor) return true;
+  }
+  return (await ledger.mergeBase(ancestor, tip)) === ancestor;
 }
 
 async function mergeOne(ledger: Ledger, agent: string): Promise<AgentMergeReport> {

@@ -18,96 +18,101 @@ import { idFromPath, isShardName } from '../layout.js';
 type Side = 'base' | 'ours' | 'theirs';
 const SIDES: readonly Side[] = ['base', 'ours', 'theirs'];
 
-/** One side's files in the order its snapshot lists them: other files as met, then entity files by kind, shard and name. */
-interface SideFiles {
-  plain: [path: string, oid: string][];
-  entities: [path: string, oid: string][];
-}
-
 /** A folder on each side: its tree id, or undefined where the side has none (or a file of that name). */
 type Trees = Record<Side, string | undefined>;
+
+/** A folder's entries on each side (none where the side has no such folder). */
+type Listing = Record<Side, TreeEntry[]>;
 
 /** Whether theirs may change something below: its tree differs from both base's and ours. */
 function theirsDiffers(trees: Trees): boolean {
   return trees.theirs !== trees.ours && trees.theirs !== trees.base;
 }
 
-function subtreesOf(entries: Record<Side, TreeEntry[]>, name: string): Trees {
-  const of = (side: Side) => {
-    const entry = entries[side].find((e) => e.name === name);
-    return entry?.mode === TREE_MODE ? entry.oid : undefined;
-  };
-  return { base: of('base'), ours: of('ours'), theirs: of('theirs') };
+/** The subfolders named `wanted` that theirs changed, by name. */
+function changedSubtrees(listing: Listing, wanted: (name: string) => boolean): Map<string, Trees> {
+  const found = new Map<string, Trees>();
+  for (const side of SIDES) {
+    for (const e of listing[side]) {
+      if (e.mode !== TREE_MODE || !wanted(e.name)) continue;
+      let trees = found.get(e.name);
+      if (!trees) found.set(e.name, (trees = { base: undefined, ours: undefined, theirs: undefined }));
+      trees[side] = e.oid;
+    }
+  }
+  for (const [name, trees] of found) if (!theirsDiffers(trees)) found.delete(name);
+  return found;
 }
 
-/** Each side's entries of a tree (none where it has no such tree), read with one round trip to git. */
-async function entriesOf(cache: ObjectCache, trees: Trees): Promise<Record<Side, TreeEntry[]>> {
-  await cache.prefetchTrees(SIDES.map((side) => trees[side]).filter((oid): oid is string => oid !== undefined));
-  const read = async (side: Side) => (trees[side] === undefined ? [] : cache.treeEntries(trees[side]));
-  return { base: await read('base'), ours: await read('ours'), theirs: await read('theirs') };
+/** The names of the files in a folder that theirs has otherwise than both base and ours. */
+function changedNames(listing: Listing): Set<string> {
+  const blobs = (side: Side) => new Map(listing[side].flatMap((e): [string, string][] => (e.mode === TREE_MODE ? [] : [[e.name, e.oid]])));
+  const [base, ours, theirs] = [blobs('base'), blobs('ours'), blobs('theirs')];
+  const names = new Set<string>();
+  for (const side of [base, ours, theirs]) {
+    for (const name of side.keys()) if (theirs.get(name) !== ours.get(name) && theirs.get(name) !== base.get(name)) names.add(name);
+  }
+  return names;
+}
+
+/** Each side's entries of a folder, read with one round trip to git for all of them. */
+async function listingsOf(cache: ObjectCache, folders: Map<string, Trees>): Promise<Map<string, Listing>> {
+  await cache.prefetchTrees([...folders.values()].flatMap((trees) => SIDES.map((side) => trees[side]).filter((oid): oid is string => oid !== undefined)));
+  const listings = new Map<string, Listing>();
+  for (const [name, trees] of folders) {
+    const read = async (side: Side) => (trees[side] === undefined ? [] : cache.treeEntries(trees[side]));
+    listings.set(name, { base: await read('base'), ours: await read('ours'), theirs: await read('theirs') });
+  }
+  return listings;
 }
 
 /**
- * The files theirs has otherwise than both base and ours, with each side's version, by logical path;
- * only the subtrees theirs changed are listed. Each side's files keep the order of its snapshot, so
- * notes and changes come out in the same order as from whole snapshots. Every side must be in the
- * current layout (ObjectCache.isPlaced).
+ * The files theirs has otherwise than both base and ours — no other can change anything (mergeFiles'
+ * first test) — with each side's version, by logical path. Only the folders and shards theirs changed
+ * are listed: at 50,000 entities a shard holds a few hundred files, of which a branch changed one or
+ * two. Each side's files keep the order of its snapshot (other files as met, then entity files by
+ * kind, shard and name), so notes and changes come out in the same order as from whole snapshots.
+ * Every side must be in the current layout (ObjectCache.isPlaced): a file is then the one copy in its shard.
  */
 async function changedSubtreeFiles(cache: ObjectCache, roots: Trees): Promise<Record<Side, Map<string, string>>> {
-  const files: Record<Side, SideFiles> = { base: { plain: [], entities: [] }, ours: { plain: [], entities: [] }, theirs: { plain: [], entities: [] } };
-  const root = await entriesOf(cache, roots);
-  const folders = [...new Set(SIDES.flatMap((side) => root[side].filter((e) => e.mode === TREE_MODE).map((e) => e.name)))]
-    .map((name) => ({ name, trees: subtreesOf(root, name) }))
-    .filter((folder) => theirsDiffers(folder.trees));
-  await cache.prefetchTrees(folders.flatMap((folder) => SIDES.map((side) => folder.trees[side]).filter((oid): oid is string => oid !== undefined)));
-  const folderEntries = new Map<string, Record<Side, TreeEntry[]>>();
-  for (const folder of folders) folderEntries.set(folder.name, await entriesOf(cache, folder.trees));
-
-  // The shards theirs changed, per kind: read in one batch, listed per side in its own tree order.
-  const shardEntries = new Map<string, Record<Side, TreeEntry[]>>();
-  const shardTrees: string[] = [];
-  for (const folder of folders) {
-    if (!cache.kinds.has(folder.name)) continue;
-    const entries = folderEntries.get(folder.name)!;
-    for (const name of new Set(SIDES.flatMap((side) => entries[side].filter((e) => e.mode === TREE_MODE && isShardName(e.name)).map((e) => e.name)))) {
-      const trees = subtreesOf(entries, name);
-      if (!theirsDiffers(trees)) continue;
-      shardEntries.set(`${folder.name}/${name}`, { base: [], ours: [], theirs: [] });
-      for (const side of SIDES) if (trees[side] !== undefined) shardTrees.push(trees[side]);
-    }
+  const root = (await listingsOf(cache, new Map([['', roots]]))).get('')!;
+  const folders = await listingsOf(cache, changedSubtrees(root, () => true));
+  const shardTrees = new Map<string, Trees>();
+  for (const [folder, listing] of folders) {
+    if (!cache.kinds.has(folder)) continue;
+    for (const [shard, trees] of changedSubtrees(listing, isShardName)) shardTrees.set(`${folder}/${shard}`, trees);
   }
-  await cache.prefetchTrees(shardTrees);
+  const shards = await listingsOf(cache, shardTrees);
+  const changed = new Map<Listing, Set<string>>([root, ...folders.values(), ...shards.values()].map((listing) => [listing, changedNames(listing)]));
 
-  for (const side of SIDES) {
-    const { plain, entities } = files[side];
+  const sideFiles = (side: Side): Map<string, string> => {
+    const plain: [path: string, oid: string][] = [];
+    const entities: [path: string, oid: string][] = [];
+    const blobsOf = (listing: Listing) => listing[side].filter((e) => e.mode !== TREE_MODE && changed.get(listing)!.has(e.name));
     for (const entry of root[side]) {
       if (entry.mode !== TREE_MODE) {
-        plain.push([entry.name, entry.oid]);
+        if (changed.get(root)!.has(entry.name)) plain.push([entry.name, entry.oid]);
         continue;
       }
-      const entries = folderEntries.get(entry.name)?.[side];
-      if (!entries) continue;
-      const isKind = cache.kinds.has(entry.name);
-      for (const child of entries) {
-        const path = `${entry.name}/${child.name}`;
-        // A placed side has no flat entity file; anything but a shard below a kind is not read.
-        if (child.mode !== TREE_MODE) plain.push([path, child.oid]);
-        else if (isKind && shardEntries.has(path)) {
-          for (const file of await cache.treeEntries(child.oid)) {
-            const logical = `${entry.name}/${file.name}`;
-            if (file.mode !== TREE_MODE && idFromPath(logical) !== undefined) entities.push([logical, file.oid]);
-          }
+      const folder = folders.get(entry.name);
+      if (!folder) continue;
+      // A placed side has no flat entity file; anything but a shard below a kind is not read.
+      for (const child of folder[side]) {
+        if (child.mode !== TREE_MODE) {
+          if (changed.get(folder)!.has(child.name)) plain.push([`${entry.name}/${child.name}`, child.oid]);
+          continue;
+        }
+        const shard = shards.get(`${entry.name}/${child.name}`);
+        if (!shard) continue;
+        for (const file of blobsOf(shard)) {
+          const path = `${entry.name}/${file.name}`;
+          if (idFromPath(path) !== undefined) entities.push([path, file.oid]);
         }
       }
     }
-  }
-  const all = (side: Side) => new Map([...files[side].plain, ...files[side].entities]);
-  const [base, ours, theirs] = [all('base'), all('ours'), all('theirs')];
-  // A file theirs has as ours or base has it changes nothing either: keep only the others (a shard
-  // holds a few hundred files at 50,000 entities, of which a branch changed one or two).
-  const keep = (path: string) => theirs.get(path) !== ours.get(path) && theirs.get(path) !== base.get(path);
-  const only = (files: Map<string, string>) => new Map([...files].filter(([path]) => keep(path)));
-  return { base: only(base), ours: only(ours), theirs: only(theirs) };
+    return new Map([...plain, ...entities]);
+  };
+  return { base: sideFiles('base'), ours: sideFiles('ours'), theirs: sideFiles('theirs') };
 }
 
 /**
