@@ -139,9 +139,8 @@ export class ObjectCache {
       await this.prefetchTrees(shards.map((shard) => shard.oid));
       for (const shard of shards) {
         for (const e of await this.treeEntries(shard.oid)) {
-          // placementOf's 'wrong-shard', with one regular expression per file instead of four.
-          const id = e.mode === TREE_MODE ? undefined : idFromPath(`${folder.name}/${e.name}`);
-          if (id !== undefined && shardOf(id) !== shard.name) return false;
+          // placementOf's 'wrong-shard' without its regular expressions (a tree entry's name has no '/').
+          if (e.mode !== TREE_MODE && e.name.endsWith(ENTITY_SUFFIX) && e.name.length > ENTITY_SUFFIX.length && shardOf(e.name.slice(0, -ENTITY_SUFFIX.length)) !== shard.name) return false;
         }
         this.placedShards.add(`${shard.name}/${shard.oid}`);
       }
@@ -340,6 +339,9 @@ export class ObjectCache {
     return decodeCommit(obj.content);
   }
 }
+
+/** How an entity file's name ends (layout.ts idFromPath). */
+const ENTITY_SUFFIX = '.yaml';
 
 const PLACEMENT_RANK = { placed: 0, flat: 1, 'wrong-shard': 2 } as const;
 
