@@ -64,8 +64,9 @@ async function catchUpMergedBranches(ledger: Ledger, reports: AgentMergeReport[]
  */
 async function isAncestor(ledger: Ledger, ancestor: string, tip: string, steps: number): Promise<boolean> {
   let at: string | undefined = tip;
-  for (let i = 0; i <= steps && at !== undefined; i++, at = (await ledger.cache.commitInfo(at)).parents[0]) {
+  for (let i = 0; at !== undefined && i <= steps; i++) {
     if (at === ancestor) return true;
+    at = (await ledger.cache.commitInfo(at)).parents[0];
   }
   return (await ledger.mergeBase(ancestor, tip)) === ancestor;
 }
