@@ -5,7 +5,8 @@
  * history index, views, the observer) uses the *logical* path `<dir>/<id>.yaml`. On the branch an
  * entity file is *stored* one level deeper, in a shard: `<dir>/<shard>/<id>.yaml`, the shard being
  * the first two hex digits of sha1(id). Only the snapshot reader and the tree writer (snapshot.ts),
- * the tree diff and the history index translate, through the functions below.
+ * the tree diff, the tree-by-tree merge (merge/shard-merge.ts) and the history index translate,
+ * through the functions below.
  *
  * Why shards: a commit rewrites every tree on the path to the file it changes. With one flat folder
  * per kind, a one-bead commit at 10,000 beads re-creates a 10,000-entry tree (~450 KB of objects);
