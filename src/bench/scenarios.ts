@@ -41,12 +41,12 @@ export interface ScenarioOptions {
   log: (line: string) => void;
 }
 
-/** Forgets everything gt has cached about this repository: index base, index log and views. */
+/** Forgets everything gt has cached about this repository: the index, the views' heads, shards and derived texts. */
 export function dropIndex(repo: string): void {
   const state = join(repo, '.git/gt');
-  rmSync(join(state, 'index.json'), { force: true });
-  rmSync(join(state, 'index.log'), { force: true });
-  rmSync(join(state, 'views'), { recursive: true, force: true });
+  for (const entry of readdirSync(state)) {
+    if (/^(index\.json|index\.log|views|(heads|shards|derived)-v\d+)$/.test(entry)) rmSync(join(state, entry), { recursive: true, force: true });
+  }
 }
 
 export async function runScenarios(fixture: Fixture, name: string, opts: ScenarioOptions): Promise<ScenarioResult> {

@@ -21,6 +21,19 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${text}\n`);
 }
 
+/**
+ * A JSON array of values already written as JSON (entities as the view keeps them), a slice at a time:
+ * a listing of 50,000 beads is never one string of the whole output. JSON text escapes every control
+ * character itself, so it needs no terminalSafe.
+ */
+export function printJsonTexts(texts: readonly string[]): void {
+  const SLICE = 512;
+  if (texts.length === 0) return void process.stdout.write('[]\n');
+  for (let at = 0; at < texts.length; at += SLICE) {
+    process.stdout.write(`${at === 0 ? '[' : ','}${texts.slice(at, at + SLICE).join(',')}${at + SLICE >= texts.length ? ']\n' : ''}`);
+  }
+}
+
 /** Every line of human output goes through here (or terminalSafe): ledger text cannot drive the terminal. */
 export function printLine(text = ''): void {
   process.stdout.write(`${terminalSafe(text)}\n`);

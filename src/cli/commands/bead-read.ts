@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { assigneeOption, checkOption, collect, labelList, parseLimit, priorityList, sortKeyOption, statusList } from '../options.js';
-import { beadLine, idWidthOf, printBeadList, printJson, printLine, printRow, formatTime, statusIcon, STATUS_LEGEND } from '../output.js';
+import { beadLine, idWidthOf, printBeadList, printJson, printJsonTexts, printLine, printRow, formatTime, statusIcon, STATUS_LEGEND } from '../output.js';
 import { blockedBeads, dependentsOf, ledgerStats, listBeads, listBeadTexts, readyBeads, readyBeadTexts, SORT_KEYS } from '../../beads/queries.js';
 import { describeBlocker } from '../../beads/readiness.js';
 import { lookupBead } from '../../beads/bead-service.js';
@@ -121,7 +121,7 @@ export function registerBeadReads(program: Command): void {
         // A program reading a pipe gets the beads' JSON as it is stored, unparsed: the same value
         // JSON.stringify would give (non-ASCII characters as \u escapes).
         const texts = globalsOf(command).json && !process.stdout.isTTY ? listBeadTexts(view, filter) : undefined;
-        if (texts) return printLine(`[${texts.join(',')}]`);
+        if (texts) return printJsonTexts(texts);
         const beads = listBeads(view, filter);
         if (globalsOf(command).json) printJson(beads);
         else printBeadList(beads, 'no beads match');
@@ -138,7 +138,7 @@ export function registerBeadReads(program: Command): void {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
         const texts = globalsOf(command).json && !process.stdout.isTTY ? readyBeadTexts(view, options.limit) : undefined;
-        if (texts) return printLine(`[${texts.join(',')}]`);
+        if (texts) return printJsonTexts(texts);
         const ready = readyBeads(view.beads).slice(0, options.limit ?? Infinity);
         if (globalsOf(command).json) printJson(ready);
         else printBeadList(ready, 'nothing is ready');
