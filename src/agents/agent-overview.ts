@@ -2,7 +2,7 @@
 import type { Ledger } from '../ledger/ledger.js';
 import type { LedgerView } from '../ledger/view.js';
 import { AGENT_REF_PREFIX, OVERSEER } from '../ledger/layout.js';
-import { hookedOn, isOnHook } from './hook.js';
+import { agentsWithWork, hookedOn, isOnHook } from './hook.js';
 import type { AgentRole, AgentState } from './agent.js';
 
 export interface AgentOverview {
@@ -27,7 +27,7 @@ export function stuckAfterMs(): number {
 export function knownAgents(ledger: Ledger, tables: Pick<LedgerView, 'agents' | 'beads'>): Set<string> {
   const names = new Set<string>(tables.agents.keys());
   for (const ref of ledger.agentTips().keys()) names.add(ref.slice(AGENT_REF_PREFIX.length));
-  for (const bead of tables.beads.withStatus(isOnHook)) if (bead.assignee && bead.assignee !== OVERSEER) names.add(bead.assignee);
+  for (const name of agentsWithWork(tables.beads)) if (name !== OVERSEER) names.add(name);
   return names;
 }
 

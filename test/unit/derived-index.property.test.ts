@@ -3,7 +3,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { openLedger } from '../../src/kinds.js';
-import { addDependency, closeBead, createBead, removeDependency, reopenBead, setStatus } from '../../src/beads/bead-service.js';
+import { addDependency, closeBead, createBead, removeDependency, reopenBead, setStatus, updateBead } from '../../src/beads/bead-service.js';
+import { agentsWithWork, hookedOn } from '../../src/agents/hook.js';
 import { blockedBeads, readyBeads } from '../../src/beads/readiness.js';
 import { dependentsOf } from '../../src/beads/queries.js';
 import type { Bead } from '../../src/beads/bead.js';
@@ -21,6 +22,7 @@ type Op =
   | { kind: 'status'; bead: number; status: 'open' | 'in_progress' | 'blocked' | 'deferred' }
   | { kind: 'dep'; from: number; to: number; type: 'blocks' | 'parent-child' }
   | { kind: 'undep'; from: number; to: number }
+  | { kind: 'assign'; bead: number; agent: string; status: 'hooked' | 'in_progress' | 'open' }
   | { kind: 'read' };
 
 const index = fc.nat(40);
@@ -30,6 +32,7 @@ const change: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('status' as const), bead: index, status: fc.constantFrom('open' as const, 'in_progress' as const, 'blocked' as const, 'deferred' as const) }),
   fc.record({ kind: fc.constant('dep' as const), from: index, to: index, type: fc.constantFrom('blocks' as const, 'parent-child' as const) }),
   fc.record({ kind: fc.constant('undep' as const), from: index, to: index }),
+  fc.record({ kind: fc.constant('assign' as const), bead: index, agent: fc.constantFrom('', 'nux', 'slit'), status: fc.constantFrom('hooked' as const, 'in_progress' as const, 'open' as const) }),
   fc.constant({ kind: 'read' as const }),
 );
 /** A change, and whether the answers are read right after it (else the next read carries several changes at once). */
@@ -42,6 +45,7 @@ function fromScratch(beads: Bead[]): unknown {
     ready: readyBeads(all).map((b) => b.id),
     blocked: blockedBeads(all).map((b) => [b.bead.id, b.blockers]),
     dependents: beads.map((b) => [b.id, [...beads].filter((x) => x.deps.some((d) => d.id === b.id)).map((x) => x.id).sort()]),
+    hooks: [...agentsWithWork(all)].sort().map((agent) => [agent, hookedOn(all, agent).map((b) => b.id)]),
   };
 }
 
@@ -52,10 +56,11 @@ async function answers(ledger: Ledger): Promise<unknown> {
     ready: readyBeads(view.beads).map((b) => b.id),
     blocked: blockedBeads(view.beads).map((b) => [b.bead.id, b.blockers]),
     dependents: beads.map((b) => [b.id, [...new Set(dependentsOf(view, b.id).map((d) => d.id))].sort()]),
+    hooks: [...agentsWithWork(view.beads)].sort().map((agent) => [agent, hookedOn(view.beads, agent).map((b) => b.id)]),
   };
 }
 
-describe('readiness and dependents kept per tree', () => {
+describe('readiness, dependents and hooks kept per tree', () => {
   let repo: TestRepo | undefined;
   afterEach(() => repo?.cleanup());
 
@@ -90,6 +95,7 @@ describe('readiness and dependents kept per tree', () => {
                 else if (o.kind === 'status' && target) setStatus(tx, target, o.status);
                 else if (o.kind === 'dep' && target && other) addDependency(tx, target, other, o.type);
                 else if (o.kind === 'undep' && target && other) removeDependency(tx, target, other);
+                else if (o.kind === 'assign' && target) updateBead(tx, target, { assignee: o.agent, status: o.status });
               } catch {
                 // A refused change (a cycle, a second parent, nothing to reopen) changes nothing.
               }
