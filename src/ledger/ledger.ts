@@ -210,6 +210,14 @@ export class Ledger {
     this.views = new ViewCache(this.repo.stateDir, this.kinds, this.now);
   }
 
+  /**
+   * What reading views cost this process so far: shard files read from disk, and shards decoded from
+   * git. A long-lived process (gt mcp, gt watch) that follows a moving ledger reads only what changed.
+   */
+  get viewStats(): { readonly filesRead: number; readonly shardsStored: number } {
+    return this.views.stats;
+  }
+
   /** This actor on this clone, as the files' `writes` name it (merge/causal.ts). */
   get writer(): string {
     return `${this.actor.name}.${replicaId(this.repo.stateDir)}`;
@@ -549,6 +557,11 @@ export class Ledger {
       this.updateRef(LEDGER_REF, null, commit, message, when);
       return { created: true, config };
     });
+  }
+
+  /** Saves what the index learned, for a ledger kept open (a long-lived process between two passes). */
+  flush(): void {
+    if (this.loadedIndex) this.saveIndex();
   }
 
   /** Saves the index (keeping what the current refs reach) and stops helper processes. */

@@ -63,6 +63,8 @@ export function formatRows(rows: readonly ShardRow[]): string {
 export class ShardStore {
   private readonly dir: string;
   private readonly memory = new Map<string, ShardRow[]>();
+  /** What this process did: shard files read from disk, and shards decoded from git and stored. */
+  readonly stats = { filesRead: 0, shardsStored: 0 };
 
   constructor(stateDir: string) {
     this.dir = join(stateDir, `shards-v${VERSION}`);
@@ -82,6 +84,7 @@ export class ShardStore {
     const known = this.memory.get(key);
     if (known) return known;
     let rows: ShardRow[] | undefined;
+    this.stats.filesRead++;
     try {
       rows = parseRows(readFileSync(this.pathOf(kind, oid), 'latin1'));
     } catch {
@@ -101,6 +104,7 @@ export class ShardStore {
 
   /** Stores a shard's rows (atomically: a reader sees the whole file or none). */
   put(kind: string, oid: string, rows: ShardRow[], keepInMemory = true): void {
+    this.stats.shardsStored++;
     if (keepInMemory) this.memory.set(`${kind}/${oid}`, rows);
     try {
       mkdirSync(join(this.dir, kind), { recursive: true });

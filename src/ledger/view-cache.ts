@@ -37,6 +37,11 @@ export class ViewCache {
     if (existsSync(old)) rmSync(old, { recursive: true, force: true });
   }
 
+  /** Shard files this process read and shards it decoded from git (for the bench and tests). */
+  get stats(): { readonly filesRead: number; readonly shardsStored: number } {
+    return { ...this.store.stats };
+  }
+
   private remember(key: string, head: Head, view: LedgerView): LedgerView {
     this.recent.delete(key);
     this.recent.set(key, { head, view });

@@ -151,11 +151,28 @@ function seenBranches(saved: Checkpoint | undefined, tips: ReadonlyMap<string, s
 }
 
 export async function observe(cwd: string, options: ObserveOptions = {}): Promise<ObserveReport> {
-  const ledger = openLedger({ cwd, systemActor: OBSERVER_ADDRESS });
+  const ledger = openObserver(cwd);
+  try {
+    return await observeWith(ledger, options);
+  } finally {
+    ledger.close();
+  }
+}
+
+/** The ledger as the observer writes it (its own actor); `gt watch` keeps one open across passes. */
+export function openObserver(cwd: string): Ledger {
+  return openLedger({ cwd, systemActor: OBSERVER_ADDRESS });
+}
+
+/**
+ * One pass with a ledger kept open by the caller: its views stay in memory between passes, so a pass
+ * after the ledger moved reads only the shards that changed.
+ */
+export async function observeWith(ledger: Ledger, options: ObserveOptions = {}): Promise<ObserveReport> {
   try {
     return await withStateLock(ledger.repo.stateDir, 'observer', OBSERVER_LOCK_STALE_MS, () => pass(ledger, options));
   } finally {
-    ledger.close();
+    ledger.flush();
   }
 }
 

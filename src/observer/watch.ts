@@ -7,7 +7,7 @@
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { findRepository } from '../git/repo-paths.js';
 import { RefStore } from '../git/refs.js';
-import { observe, type ObserveAction } from './observe.js';
+import { observeWith, openObserver, type ObserveAction } from './observe.js';
 
 /** The directories under refs/ whose refs are branches: local ones and remote-tracking ones. */
 const WATCHED_REFS = ['heads', 'remotes'];
@@ -120,14 +120,20 @@ export interface WatchOptions {
 }
 
 export async function watchRepository(cwd: string, options: WatchOptions): Promise<void> {
-  await watchRefs(cwd, {
-    ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
-    fullEveryMs: options.sweepMs ?? 30_000,
-    signal: options.signal,
-    onError: options.onError,
-    pass: async (sweep) => {
-      const report = await observe(cwd, { sweep });
-      for (const action of report.actions) options.onAction(action);
-    },
-  });
+  // One ledger for the whole watch: each pass starts from the views the last one left in memory.
+  const ledger = openObserver(cwd);
+  try {
+    await watchRefs(cwd, {
+      ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
+      fullEveryMs: options.sweepMs ?? 30_000,
+      signal: options.signal,
+      onError: options.onError,
+      pass: async (sweep) => {
+        const report = await observeWith(ledger, { sweep });
+        for (const action of report.actions) options.onAction(action);
+      },
+    });
+  } finally {
+    ledger.close();
+  }
 }
