@@ -5,7 +5,7 @@
 import type { Bead } from '../beads/bead.js';
 import { beadsWithStatus } from '../beads/readiness.js';
 import { EntityTable } from '../ledger/entity-table.js';
-import type { Derivation } from '../ledger/derived.js';
+import { linesAfterKey, linesKeptBut, type Derivation } from '../ledger/derived.js';
 
 /** Statuses of a bead someone has taken and not finished. */
 export function isOnHook(status: string): boolean {
@@ -24,13 +24,7 @@ export const HOOKS: Derivation = {
   name: 'hooks-1',
   full: (table) => `\n${beadsWithStatus(table as unknown as EntityTable<Bead>, isOnHook).map(hookLine).join('')}`,
   update: (previous, changed, table) => {
-    let out = '\n';
-    for (let start = 1; start < previous.length; ) {
-      const end = previous.indexOf('\n', start);
-      if (end < 0) break;
-      if (!changed.has(previous.slice(previous.indexOf('\t', start) + 1, end))) out += previous.slice(start, end + 1);
-      start = end + 1;
-    }
+    let out = `\n${linesKeptBut(previous, changed, 1)}`;
     for (const id of changed) {
       const bead = (table as unknown as EntityTable<Bead>).get(id);
       if (bead) out += hookLine(bead);
@@ -58,12 +52,7 @@ export function hookedOn(beads: ReadonlyMap<string, Bead>, agent: string): Bead[
   const kept = beads instanceof EntityTable ? beads.derived(HOOKS) : undefined;
   let found: Bead[];
   if (kept !== undefined) {
-    found = [];
-    const needle = `\n${agent}\t`;
-    for (let at = kept.indexOf(needle); at >= 0; at = kept.indexOf(needle, at + 1)) {
-      const bead = beads.get(kept.slice(at + needle.length, kept.indexOf('\n', at + 1)));
-      if (bead) found.push(bead);
-    }
+    found = linesAfterKey(kept, agent).flatMap((id) => beads.get(id) ?? []);
   } else {
     found = beadsWithStatus(beads, isOnHook).filter((b) => b.assignee === agent);
   }

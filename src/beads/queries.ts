@@ -1,6 +1,6 @@
 import type { LedgerView } from '../ledger/view.js';
 import { BEAD_STATUSES, type Bead } from './bead.js';
-import { blockedBeads, compareByPriorityThenAge, computeBlockers, readyBeads, readyIds } from './readiness.js';
+import { blockedBeads, compareByPriorityThenAge, computeBlockers, readiness, readyBeads, readyIds } from './readiness.js';
 import { UsageError } from '../errors.js';
 import { depsOfJson, sortKeyOfJson } from './bead-json.js';
 import { EntityTable } from '../ledger/entity-table.js';
@@ -83,6 +83,13 @@ export function listBeadTexts(view: LedgerView, filter: BeadFilter): string[] | 
     (filter.sort !== undefined && filter.sort !== 'priority');
   if (needsFields) return undefined;
   const statuses = filter.statuses && filter.statuses.length > 0 ? new Set(filter.statuses) : undefined;
+  const limit = (texts: string[]): string[] => {
+    if (filter.reverse) texts.reverse();
+    return filter.limit !== undefined && filter.limit >= 0 ? texts.slice(0, filter.limit) : texts;
+  };
+  // Beads that are not closed come in this order from the kept readiness: nothing to sort or read.
+  const kept = filter.all === true || statuses?.has('closed') ? undefined : readiness(view.beads);
+  if (kept) return limit(kept.filter((r) => !statuses || statuses.has(r.status)).map((r) => view.beads.textOf(r.id)!));
   const rows = view.beads.textsWithStatus((status) => (statuses ? statuses.has(status) : filter.all === true || status !== 'closed'));
   const keyed: { key: string; text: string }[] = [];
   for (const row of rows) {
@@ -93,9 +100,7 @@ export function listBeadTexts(view: LedgerView, filter: BeadFilter): string[] | 
     keyed.push({ key: `${key.priority}${key.created_at}\u0000${row.id}`, text: row.text });
   }
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  if (filter.reverse) keyed.reverse();
-  const limited = filter.limit !== undefined && filter.limit >= 0 ? keyed.slice(0, filter.limit) : keyed;
-  return limited.map((k) => k.text);
+  return limit(keyed.map((k) => k.text));
 }
 
 /**
@@ -118,6 +123,17 @@ export function readyBeadTexts(view: LedgerView, limit?: number): string[] | und
   }
   const ready = readyBeads(EntityTable.of(light as unknown as Bead[])) as unknown as { text: string }[];
   return ready.slice(0, limit ?? Infinity).map((b) => b.text);
+}
+
+/**
+ * `blocked --json` for a program: each blocked bead's JSON text with its `blocked_by` added, from the
+ * kept readiness, no bead parsed; undefined when the table keeps none.
+ */
+export function blockedBeadTexts(view: LedgerView): string[] | undefined {
+  const kept = readiness(view.beads);
+  if (!kept) return undefined;
+  // A bead's text is one JSON object: the field goes in before its closing brace, last, as a spread would put it.
+  return kept.filter((r) => r.status !== 'deferred' && r.blockers !== '[]').map((r) => `${view.beads.textOf(r.id)!.slice(0, -1)},"blocked_by":${r.blockers}}`);
 }
 
 export interface LedgerStats {

@@ -140,8 +140,11 @@ export const READINESS: Derivation = {
   },
 };
 
-/** The beads not closed, in ready order, with their status and blockers: from the kept readiness when the table has one. */
-function readiness(beads: ReadonlyMap<string, Bead>): { id: string; status: string; blockers: string }[] | undefined {
+/**
+ * The beads not closed, most urgent and oldest first, with their status and blockers (as JSON): from
+ * the kept readiness when the table has one, else undefined.
+ */
+export function readiness(beads: ReadonlyMap<string, Bead>): { id: string; status: string; blockers: string }[] | undefined {
   const text = beads instanceof EntityTable ? beads.derived(READINESS) : undefined;
   if (text === undefined) return undefined;
   return splitLines(text).map((line) => {

@@ -1,6 +1,6 @@
 /**
  * The timed commands, run against a private copy of a fixture repository: reads (warm), the native
- * git floor, writes, the cold index build, and `gt merge` of 10 agent branches.
+ * git floor, writes, the cold build (every cache dropped), and `gt merge` of 10 agent branches.
  */
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -108,7 +108,7 @@ export async function runScenarios(fixture: Fixture, name: string, opts: Scenari
   let commented = 0;
   await measure('comment', 'gt comment add <id>', () => timeGt(['comment', 'add', meta.bumpId, `bench comment ${commented++}`], repo));
 
-  await measure('cold', 'cold index: gt list --json', gt('list', '--json'), () => dropIndex(repo));
+  await measure('cold', 'cold caches: gt list --json', gt('list', '--json'), () => dropIndex(repo));
 
   // Every run merges a fresh copy of the same prepared agent work: each run does the same merge.
   const mergeRepo = `${repo}-merge`;

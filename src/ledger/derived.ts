@@ -19,6 +19,33 @@ export interface Derivation {
   update(previous: string, changed: ReadonlySet<string>, table: EntityTable<Identified>): string;
 }
 
+/*
+ * Texts of tab-separated lines after a first empty line (so that every line starts after a newline):
+ * the shape links and hooks are kept in. Lookups are text searches; an update drops the lines of what
+ * changed and adds theirs again.
+ */
+
+/** The lines of such a text whose tab-separated field `field` (0-based, the last one for -1) is not in `drop`, without the first empty line. */
+export function linesKeptBut(text: string, drop: ReadonlySet<string>, field: number): string {
+  let out = '';
+  for (let start = 1; start < text.length; ) {
+    const end = text.indexOf('\n', start);
+    if (end < 0) break;
+    const fields = text.slice(start, end).split('\t');
+    if (!drop.has(fields[field < 0 ? fields.length + field : field] ?? '')) out += text.slice(start, end + 1);
+    start = end + 1;
+  }
+  return out;
+}
+
+/** What follows `key` and a tab on every line that starts with them. */
+export function linesAfterKey(text: string, key: string): string[] {
+  const out: string[] = [];
+  const needle = `\n${key}\t`;
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) out.push(text.slice(at + needle.length, text.indexOf('\n', at + 1)));
+  return out;
+}
+
 const VERSION = 1;
 /** How far back along the heads writes were based on to look for a text to start from. */
 const MAX_HOPS = 64;

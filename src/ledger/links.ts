@@ -1,4 +1,4 @@
-import type { Derivation } from './derived.js';
+import { linesAfterKey, linesKeptBut, type Derivation } from './derived.js';
 
 /** A reference from one entity to another of its kind (a bead's dependency): its type and the entity it names. */
 export type LinksOf = (text: string) => readonly (readonly [type: string, target: string])[];
@@ -28,14 +28,7 @@ export function linksDerivation(linksOf: LinksOf): Derivation {
       return out;
     },
     update: (previous, changed, table) => {
-      let out = '\n';
-      for (let start = 1; start < previous.length; ) {
-        const end = previous.indexOf('\n', start);
-        if (end < 0) break;
-        const source = previous.slice(previous.lastIndexOf('\t', end) + 1, end);
-        if (!changed.has(source)) out += previous.slice(start, end + 1);
-        start = end + 1;
-      }
+      let out = `\n${linesKeptBut(previous, changed, -1)}`;
       for (const id of changed) {
         const text = table.textOf(id);
         if (text !== undefined) out += linesOf(id, text, linksOf);
@@ -47,13 +40,10 @@ export function linksDerivation(linksOf: LinksOf): Derivation {
 
 /** The referrers of `id` in a links text, by source then type. */
 export function referrersIn(text: string, id: string): Referrer[] {
-  const out: Referrer[] = [];
-  const needle = `\n${id}\t`;
-  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
-    const start = at + needle.length;
-    const tab = text.indexOf('\t', start);
-    const end = text.indexOf('\n', tab);
-    out.push({ type: text.slice(start, tab), source: text.slice(tab + 1, end) });
-  }
-  return out.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.type < b.type ? -1 : 1));
+  return linesAfterKey(text, id)
+    .map((rest) => {
+      const tab = rest.indexOf('\t');
+      return { type: rest.slice(0, tab), source: rest.slice(tab + 1) };
+    })
+    .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.type < b.type ? -1 : 1));
 }

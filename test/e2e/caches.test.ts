@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useGtRepo } from '../helpers/repo.js';
-import { readyBeads } from '../../src/beads/readiness.js';
+import { blockedBeads, readyBeads } from '../../src/beads/readiness.js';
 import type { Bead } from '../../src/beads/bead.js';
 
 const r = useGtRepo();
@@ -85,6 +85,13 @@ describe('caches', () => {
     expect(fast).not.toContain(child);
     expect(fast[0]).toBe(all.find((b) => b.title === 'After done')!.id);
     expect((JSON.parse(r.gtOk('ready', '--json', '-n', '1')) as Bead[]).map((b) => b.id)).toEqual(expected.slice(0, 1));
+    // blocked --json for a pipe splices blocked_by into the stored texts: the same value as the beads with it.
+    const blocked = blockedBeads(new Map(all.map((b) => [b.id, b]))).map(({ bead, blockers }) => ({ ...bead, blocked_by: blockers }));
+    expect(blocked.length).toBeGreaterThan(0);
+    expect(JSON.parse(r.gtOk('blocked', '--json'))).toEqual(blocked);
+    for (const status of ['open', 'blocked', 'deferred']) {
+      expect(JSON.parse(r.gtOk('list', '--status', status, '--json')), status).toEqual(JSON.parse(r.gtOk('list', '--status', status, '--json', '--text', '')));
+    }
   });
 
   it('an index of an older format is dropped and rebuilt, and torn head, shard and derived (links, readiness) files are rebuilt', () => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { assigneeOption, checkOption, collect, labelList, parseLimit, priorityList, sortKeyOption, statusList } from '../options.js';
 import { beadLine, idWidthOf, printBeadList, printJson, printJsonTexts, printLine, printRow, formatTime, statusIcon, STATUS_LEGEND } from '../output.js';
-import { blockedBeads, dependentsOf, ledgerStats, listBeads, listBeadTexts, readyBeads, readyBeadTexts, SORT_KEYS } from '../../beads/queries.js';
+import { blockedBeads, blockedBeadTexts, dependentsOf, ledgerStats, listBeads, listBeadTexts, readyBeads, readyBeadTexts, SORT_KEYS } from '../../beads/queries.js';
 import { describeBlocker } from '../../beads/readiness.js';
 import { lookupBead } from '../../beads/bead-service.js';
 import { knownTypes, splitList } from '../../beads/bead-input.js';
@@ -153,6 +153,8 @@ export function registerBeadReads(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
+        const texts = globalsOf(command).json && !process.stdout.isTTY ? blockedBeadTexts(view) : undefined;
+        if (texts) return printJsonTexts(texts);
         const blocked = blockedBeads(view.beads);
         if (globalsOf(command).json) return printJson(blocked.map(({ bead, blockers }) => ({ ...bead, blocked_by: blockers })));
         if (blocked.length === 0) return printLine('nothing is blocked');
