@@ -105,6 +105,8 @@ export class DerivedStore {
       if (kind.tree !== '') this.save(derivation.name, dir, kind.tree, text);
     }
     this.texts.set(key, text);
+    // A long-lived process sees a new folder tree per change: keep the texts of the latest few.
+    if (this.texts.size > 16) this.texts.delete(this.texts.keys().next().value!);
     return text;
   }
 

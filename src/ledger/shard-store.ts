@@ -22,6 +22,12 @@ export interface ShardRow {
 /** The status of a row whose file could not be read; its text is `{"problem":…,"line":…}`. */
 export const BROKEN = '!';
 
+/**
+ * Shards kept in memory, most recently used last: every shard of a ledger of any size (256 per kind
+ * folder) with room for the versions a long-lived process sees next, but not every version it ever saw.
+ */
+const IN_MEMORY = 640;
+
 /** Marks the id of a misplaced row in a file (no id can start with it: names.ts). */
 const MISPLACED = '~';
 
@@ -82,7 +88,10 @@ export class ShardStore {
   load(kind: string, oid: string): ShardRow[] {
     const key = `${kind}/${oid}`;
     const known = this.memory.get(key);
-    if (known) return known;
+    if (known) {
+      this.keep(key, known);
+      return known;
+    }
     let rows: ShardRow[] | undefined;
     this.stats.filesRead++;
     try {
@@ -98,14 +107,20 @@ export class ShardStore {
       rmSync(this.dir, { recursive: true, force: true });
       throw new CacheDamagedError(`${kind} shard ${oid.slice(0, 12)}`);
     }
-    this.memory.set(key, rows);
+    this.keep(key, rows);
     return rows;
+  }
+
+  private keep(key: string, rows: ShardRow[]): void {
+    this.memory.delete(key);
+    this.memory.set(key, rows);
+    if (this.memory.size > IN_MEMORY) this.memory.delete(this.memory.keys().next().value!);
   }
 
   /** Stores a shard's rows (atomically: a reader sees the whole file or none). */
   put(kind: string, oid: string, rows: ShardRow[], keepInMemory = true): void {
     this.stats.shardsStored++;
-    if (keepInMemory) this.memory.set(`${kind}/${oid}`, rows);
+    if (keepInMemory) this.keep(`${kind}/${oid}`, rows);
     try {
       mkdirSync(join(this.dir, kind), { recursive: true });
       const tmp = join(this.dir, kind, `.${oid}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -113,7 +128,7 @@ export class ShardStore {
       renameSync(tmp, this.pathOf(kind, oid));
     } catch {
       // Only a cache: without the file the view is rebuilt from git next time.
-      if (!keepInMemory) this.memory.set(`${kind}/${oid}`, rows);
+      if (!keepInMemory) this.keep(`${kind}/${oid}`, rows);
     }
   }
 
