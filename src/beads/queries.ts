@@ -2,8 +2,7 @@ import type { LedgerView } from '../ledger/view.js';
 import { BEAD_STATUSES, type Bead } from './bead.js';
 import { blockedBeads, compareByPriorityThenAge, computeBlockers, readiness, readyBeads, readyIds } from './readiness.js';
 import { UsageError } from '../errors.js';
-import { depsOfJson, sortKeyOfJson } from './bead-json.js';
-import { EntityTable } from '../ledger/entity-table.js';
+import { sortKeyOfJson } from './bead-json.js';
 
 export const SORT_KEYS = ['priority', 'created', 'updated', 'id', 'title', 'status'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -107,22 +106,9 @@ export function listBeadTexts(view: LedgerView, filter: BeadFilter): string[] | 
  * `ready --json` for a program: the ready beads' JSON texts in order, computed from each bead's
  * status, dependencies and sort keys alone (read from the text), so no bead is parsed.
  */
-export function readyBeadTexts(view: LedgerView, limit?: number): string[] | undefined {
-  const ids = readyIds(view.beads);
-  if (ids) return ids.slice(0, limit ?? Infinity).map((id) => view.beads.textOf(id)!);
-  const light: (Pick<Bead, 'id' | 'status' | 'deps' | 'priority' | 'created_at'> & { text: string })[] = [];
-  for (const row of view.beads.textsWithStatus(() => true)) {
-    if (row.status === 'closed') {
-      light.push({ id: row.id, status: 'closed', deps: [], priority: 0, created_at: '', text: row.text });
-      continue;
-    }
-    const deps = depsOfJson(row.text);
-    const key = sortKeyOfJson(row.text);
-    if (!deps || !key) return undefined;
-    light.push({ id: row.id, status: row.status as Bead['status'], deps: deps as Bead['deps'], ...key, text: row.text });
-  }
-  const ready = readyBeads(EntityTable.of(light as unknown as Bead[])) as unknown as { text: string }[];
-  return ready.slice(0, limit ?? Infinity).map((b) => b.text);
+export function readyBeadTexts(view: LedgerView, limit?: number): string[] {
+  const ids = readyIds(view.beads) ?? readyBeads(view.beads).map((b) => b.id);
+  return ids.slice(0, limit ?? Infinity).map((id) => view.beads.textOf(id)!);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Bead } from './bead.js';
 import { EntityTable } from '../ledger/entity-table.js';
 import type { Derivation } from '../ledger/derived.js';
 import { asciiJson } from '../ledger/ascii-json.js';
+import { depsOfJson, sortKeyOfJson } from './bead-json.js';
 
 /** Why a bead cannot be worked on now. */
 export interface Blocker {
@@ -112,9 +113,32 @@ function idOfLine(line: string): string {
  * down the parent chain, nothing else. So `ready` and `blocked` on a ledger that moved read an answer
  * instead of working one out from every bead.
  */
+/**
+ * Every bead with only what readiness reads (status, dependencies, priority, creation time), taken from
+ * the JSON texts without parsing them: working out a whole ledger's readiness then never holds every
+ * bead parsed. Undefined if a text is not as expected (the caller parses).
+ */
+function lightBeads(table: EntityTable<Bead>): Map<string, Bead> | undefined {
+  const light = new Map<string, Bead>();
+  for (const row of table.textsWithStatus(() => true)) {
+    if (row.status === 'closed') {
+      light.set(row.id, { id: row.id, status: 'closed', deps: [], priority: 0, created_at: '' } as unknown as Bead);
+      continue;
+    }
+    const deps = depsOfJson(row.text);
+    const key = sortKeyOfJson(row.text);
+    if (!deps || !key) return undefined;
+    light.set(row.id, { id: row.id, status: row.status, deps, ...key } as unknown as Bead);
+  }
+  return light;
+}
+
 export const READINESS: Derivation = {
   name: 'readiness-1',
-  full: (table) => linesFor(table as unknown as EntityTable<Bead>).join(''),
+  full: (table) => {
+    const beads = table as unknown as EntityTable<Bead>;
+    return linesFor(lightBeads(beads) ?? beads).join('');
+  },
   update: (previous, changed, table) => {
     const beads = table as unknown as EntityTable<Bead>;
     const affected = new Set(changed);
