@@ -48,7 +48,7 @@ const KEEP = 48;
 /** Pruning runs when this many more have piled up, so that it is paid once per many commands. */
 const SLACK = 24;
 /** Shards decoded per round trip to git when many are missing (a cold build): bounds the memory it holds. */
-const SHARD_BATCH = 16;
+const SHARD_BATCH = 4;
 
 /** How a head is read from git: trees and blobs in one round trip each, and files already decoded. */
 export interface HeadSource {
