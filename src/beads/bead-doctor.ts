@@ -7,7 +7,7 @@ import { BUILTIN_BEAD_TYPES, ORDERING_DEP_TYPES, type Bead } from './bead.js';
  * Every ordering-dependency cycle, each reported once (as found from its smallest id). A depth-first
  * search with its own stack, so a dependency chain of any length cannot overflow the call stack.
  */
-export function findAllCycles(beads: ReadonlyMap<string, Bead>): string[][] {
+export function findAllCycles(beads: ReadonlyMap<string, Pick<Bead, 'deps'>>): string[][] {
   const cycles: string[][] = [];
   const state = new Map<string, 'active' | 'done'>();
   /** The path being searched, and how far along its dependencies each bead on it is. */
@@ -48,11 +48,17 @@ export function findAllCycles(beads: ReadonlyMap<string, Bead>): string[][] {
   return cycles;
 }
 
-/** Dependencies on beads that do not exist, undeclared types, closed beads without a closing time, cycles. */
+/**
+ * Dependencies on beads that do not exist, undeclared types, closed beads without a closing time, cycles.
+ * Each bead is parsed from its text and dropped, keeping only its dependencies: a check of a big ledger
+ * does not hold every bead parsed (the view would keep each one it parsed).
+ */
 export function checkBeads(view: LedgerView<{ beads: Bead }>): DoctorFinding[] {
   const findings: DoctorFinding[] = [];
   const types = new Set<string>([...BUILTIN_BEAD_TYPES, ...view.config.types]);
-  for (const bead of view.beads.values()) {
+  const graph = new Map<string, Pick<Bead, 'deps'>>();
+  for (const { text } of view.beads.textsWithStatus(() => true)) {
+    const bead = JSON.parse(text) as Bead;
     const path = `beads/${bead.id}.yaml`;
     for (const dep of bead.deps) {
       if (!view.beads.has(dep.id) && !view.broken.beads.has(dep.id)) {
@@ -61,8 +67,11 @@ export function checkBeads(view: LedgerView<{ beads: Bead }>): DoctorFinding[] {
     }
     if (!types.has(bead.type)) findings.push({ severity: 'warning', path, message: `type '${bead.type}' is not declared in gt.yaml` });
     if (bead.status === 'closed' && !bead.closed_at) findings.push({ severity: 'warning', path, message: 'closed without closed_at' });
+    graph.set(bead.id, { deps: bead.deps.length > 0 ? bead.deps : NO_DEPS });
   }
   // Named at the file of the bead it was found from, so a CI line points at a file to open.
-  for (const cycle of findAllCycles(view.beads)) findings.push({ severity: 'error', path: `beads/${cycle[0]!}.yaml`, message: `dependency cycle: ${cycle.join(' → ')}` });
+  for (const cycle of findAllCycles(graph)) findings.push({ severity: 'error', path: `beads/${cycle[0]!}.yaml`, message: `dependency cycle: ${cycle.join(' → ')}` });
   return findings;
 }
+
+const NO_DEPS: Bead['deps'] = [];

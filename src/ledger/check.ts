@@ -14,14 +14,27 @@ import type { LedgerConfig } from './config.js';
 import { GtError, LedgerFileError } from '../errors.js';
 import { TREE_MODE } from '../git/object-format.js';
 
-/** Whether `commit`'s tree holds a ledger (a gt.yaml at its root); reads the root tree only. */
-export async function holdsLedger(ledger: Ledger, commit: string): Promise<boolean> {
-  const { tree } = await ledger.cache.commitInfo(commit);
-  return (await ledger.cache.treeEntries(tree)).some((e) => e.name === CONFIG_PATH && e.mode !== TREE_MODE);
+/** Whether `commit`'s tree holds a ledger (a gt.yaml at its root); reads the root tree only, from git (see checkLedgerAt). */
+export function holdsLedger(ledger: Ledger, commit: string): Promise<boolean> {
+  return ledger.preferringGit(async () => {
+    const { tree } = await ledger.cache.commitInfo(commit);
+    return (await ledger.cache.treeEntries(tree)).some((e) => e.name === CONFIG_PATH && e.mode !== TREE_MODE);
+  });
 }
 
-/** Every problem of the ledger at `commit`, errors and warnings, in path order (problems without a path last). */
-export async function checkLedgerAt(ledger: Ledger, commit: string): Promise<DoctorFinding[]> {
+/** Blobs read, checked and dropped at a time: a check of a big ledger never holds every file's text. */
+const CANONICAL_BATCH = 512;
+
+/**
+ * Every problem of the ledger at `commit`, errors and warnings, in path order (problems without a path
+ * last). Reads through git rather than the read index: a check reads each tree and file of one commit
+ * once, and loading the index of a big ledger costs more memory than that.
+ */
+export function checkLedgerAt(ledger: Ledger, commit: string): Promise<DoctorFinding[]> {
+  return ledger.preferringGit(() => findingsAt(ledger, commit));
+}
+
+async function findingsAt(ledger: Ledger, commit: string): Promise<DoctorFinding[]> {
   const snapshot = await ledger.snapshot(commit);
   if (!snapshot.files.has(CONFIG_PATH)) return [{ severity: 'error', message: `commit ${commit.slice(0, 12)} holds no ledger (no ${CONFIG_PATH} at the root of its tree)` }];
   const findings: DoctorFinding[] = [];
@@ -52,28 +65,43 @@ async function textsOf(ledger: Ledger, oids: readonly string[]): Promise<Map<str
  * merge outside gt. Each is named with the first line that differs from the canonical text.
  */
 async function canonicalFindings(ledger: Ledger, files: ReadonlyMap<string, string>): Promise<DoctorFinding[]> {
-  const checked = [...files].filter(([path]) => path === CONFIG_PATH || (ledger.kinds.has(dirOf(path)) && idFromPath(path) !== undefined));
-  const texts = await textsOf(ledger, checked.map(([, oid]) => oid));
   const findings: DoctorFinding[] = [];
-  for (const [path, oid] of checked) {
-    const text = texts.get(oid);
-    if (text === undefined) continue;
-    const decoded = decodeLedgerFile(path, text, ledger.kinds);
-    // An unreadable file is already reported by what it fails on.
-    if (!('value' in decoded) || decoded.value === null) continue;
-    let canonical: string;
-    try {
-      canonical = path === CONFIG_PATH ? encodeConfig(decoded.value as LedgerConfig) : ledger.kinds.get(dirOf(path))!.encode(decoded.value);
-    } catch (error) {
-      if (!(error instanceof GtError)) throw error;
-      findings.push({ severity: 'error', path, message: error.message });
-      continue;
+  let batch: [path: string, oid: string][] = [];
+  const flush = async (): Promise<void> => {
+    const texts = await textsOf(ledger, batch.map(([, oid]) => oid));
+    for (const [path, oid] of batch) {
+      const text = texts.get(oid);
+      if (text !== undefined) {
+        const finding = canonicalFinding(ledger, path, text);
+        if (finding) findings.push(finding);
+      }
     }
-    if (canonical === text) continue;
-    const line = firstDifferentLine(text, canonical);
-    findings.push({ severity: 'error', path, line: line.number, message: `not in canonical form: ${line.message} (write it as gt does)` });
+    batch = [];
+  };
+  for (const [path, oid] of files) {
+    if (path !== CONFIG_PATH && !(ledger.kinds.has(dirOf(path)) && idFromPath(path) !== undefined)) continue;
+    batch.push([path, oid]);
+    if (batch.length >= CANONICAL_BATCH) await flush();
   }
+  if (batch.length > 0) await flush();
   return findings;
+}
+
+/** What is wrong with one file's form, if anything. */
+function canonicalFinding(ledger: Ledger, path: string, text: string): DoctorFinding | undefined {
+  const decoded = decodeLedgerFile(path, text, ledger.kinds);
+  // An unreadable file is already reported by what it fails on.
+  if (!('value' in decoded) || decoded.value === null) return undefined;
+  let canonical: string;
+  try {
+    canonical = path === CONFIG_PATH ? encodeConfig(decoded.value as LedgerConfig) : ledger.kinds.get(dirOf(path))!.encode(decoded.value);
+  } catch (error) {
+    if (!(error instanceof GtError)) throw error;
+    return { severity: 'error', path, message: error.message };
+  }
+  if (canonical === text) return undefined;
+  const line = firstDifferentLine(text, canonical);
+  return { severity: 'error', path, line: line.number, message: `not in canonical form: ${line.message} (write it as gt does)` };
 }
 
 function shown(line: string | undefined): string {
