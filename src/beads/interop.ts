@@ -12,6 +12,7 @@ import { formatKeyPath, validateBead, type KeyPath } from './bead-codec.js';
 import { normalizeTitle } from './bead-input.js';
 import { escapedName, shownName } from '../ledger/names.js';
 import { withoutCausal } from '../ledger/merge/causal.js';
+import type { EntityTable } from '../ledger/entity-table.js';
 import {
   BEAD_KEY_ORDER,
   BUILTIN_BEAD_TYPES,
@@ -608,15 +609,62 @@ function readEdited(item: Json, where: string): Partial<Record<StampedField, str
  * lands, so no format carries it.
  */
 export function exportBeads(beads: Bead[], format: InteropFormat): string {
-  const clean = beads.map(cleanBead).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  switch (format) {
-    case 'jsonl':
-      return clean.map((b) => `${JSON.stringify(toBdRecord(b))}\n`).join('');
-    case 'json':
-      return `${JSON.stringify(clean, null, 2)}\n`;
-    case 'yaml':
-      return yamlLibrary().stringify(clean, { lineWidth: 0 });
+  return [...exportSlices([...beads].sort(byId), format)].join('');
+}
+
+/**
+ * The export of every bead of a table, a slice of text at a time, the same bytes as exportBeads: each
+ * bead is parsed from the table's text and dropped once written, so an export of 50,000 beads never
+ * holds them all parsed, nor the whole output as one string.
+ */
+export function exportTable(beads: EntityTable<Bead>, format: InteropFormat): Generator<string> {
+  const ids = [...beads.keys()].sort();
+  return exportSlices(
+    (function* () {
+      for (const id of ids) yield JSON.parse(beads.textOf(id)!) as Bead;
+    })(),
+    format,
+  );
+}
+
+/**
+ * Beads written per slice of an export. Small, so that what a slice builds (the YAML library's nodes
+ * above all) dies young: at 256, the garbage of a YAML export of 50,000 beads outgrew its live data
+ * twice over before it was collected.
+ */
+const EXPORT_SLICE = 64;
+
+/** `beads` (in id order) in `format`, a slice of beads at a time. */
+function* exportSlices(beads: Iterable<Bead>, format: InteropFormat): Generator<string> {
+  let slice: Bead[] = [];
+  let first = true;
+  const write = (clean: Bead[]): string => {
+    const at = first;
+    first = false;
+    switch (format) {
+      case 'jsonl':
+        return clean.map((b) => `${JSON.stringify(toBdRecord(b))}\n`).join('');
+      case 'json':
+        // The elements of a list that JSON.stringify(list, null, 2) writes, one level in (strings hold no raw line break).
+        return clean.map((b, i) => `${at && i === 0 ? '[\n  ' : ',\n  '}${JSON.stringify(b, null, 2).replaceAll('\n', '\n  ')}`).join('');
+      case 'yaml':
+        // The items of a top-level list are written alike whatever list they are in.
+        return yamlLibrary().stringify(clean, { lineWidth: 0 });
+    }
+  };
+  for (const bead of beads) {
+    slice.push(cleanBead(bead));
+    if (slice.length < EXPORT_SLICE) continue;
+    yield write(slice);
+    slice = [];
   }
+  if (slice.length > 0) yield write(slice);
+  if (format === 'json') yield first ? '[]\n' : '\n]\n';
+  else if (format === 'yaml' && first) yield yamlLibrary().stringify([], { lineWidth: 0 });
+}
+
+function byId(a: Bead, b: Bead): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 const OPTIONAL_TEXT = ['assignee', 'description', 'acceptance', 'notes', 'external_ref', 'closed_at', 'close_reason'] as const;

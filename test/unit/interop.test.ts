@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
   BEAD_STATUSES,
@@ -10,7 +10,8 @@ import {
   type Bead,
   type StampedField,
 } from '../../src/beads/bead.js';
-import { exportBeads, formatFromPath, planImport, type InteropFormat } from '../../src/beads/interop.js';
+import { exportBeads, exportTable, formatFromPath, planImport, type InteropFormat } from '../../src/beads/interop.js';
+import { EntityTable } from '../../src/ledger/entity-table.js';
 import { UsageError } from '../../src/errors.js';
 import { labelProblem, normalizeTitle } from '../../src/beads/bead-input.js';
 import { sampleBead, thrownBy } from '../helpers/fixtures.js';
@@ -491,6 +492,22 @@ describe('exportBeads', () => {
     const long = 'word '.repeat(60).trim();
     const yaml = exportBeads([bead({ id: 'gt-l', title: long })], 'yaml');
     expect(yaml).toContain(`title: ${long}\n`);
+  });
+
+  it('streams a table in slices that make the same bytes as writing the whole list at once', () => {
+    const many = Array.from({ length: 150 }, (_, i) =>
+      bead({ id: `gt-${(149 - i).toString(36).padStart(3, '0')}`, title: `Bead ${i}`, description: i % 3 === 0 ? 'two\nlines' : '', labels: i % 2 ? ['x'] : [] }),
+    );
+    for (const format of ['jsonl', 'json', 'yaml'] as const) {
+      const slices = [...exportTable(EntityTable.of(many), format)];
+      expect(slices.length).toBeGreaterThan(2);
+      const text = slices.join('');
+      expect(text).toBe(exportBeads(many, format));
+      if (format === 'json') expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+      if (format === 'yaml') expect(text).toBe(stringifyYaml(parseYaml(text), { lineWidth: 0 }));
+    }
+    expect([...exportTable(EntityTable.of<Bead>([]), 'json')].join('')).toBe('[]\n');
+    expect([...exportTable(EntityTable.of<Bead>([]), 'yaml')].join('')).toBe('[]\n');
   });
 
   it('re-imports the bd JSONL export of a bead carrying the pinned label unchanged', () => {

@@ -1,8 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { printJson, printLine } from '../output.js';
-import { exportBeads, formatFromPath, planImport, type InteropFormat } from '../../beads/interop.js';
+import { exportTable, formatFromPath, planImport, type InteropFormat } from '../../beads/interop.js';
 import { applyImport } from '../../beads/bead-import.js';
 import { UsageError } from '../../errors.js';
 import { oneOf } from '../options.js';
@@ -19,6 +19,17 @@ function parseFormat(raw: string | undefined, path: string | undefined): Interop
   const guessed = formatFromPath(path);
   if (!guessed) throw new UsageError(`cannot tell the format of ${path} from its name`, 'say it with --format jsonl|json|yaml');
   return guessed;
+}
+
+/** Writes a file a slice at a time, so that the whole text is never one string. */
+function writeSlices(path: string, slices: Iterable<string>): void {
+  const fd = openSync(path, 'w');
+  try {
+    // Given a descriptor, writeFileSync writes at the current position, all of the slice.
+    for (const slice of slices) writeFileSync(fd, slice);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function registerInterop(program: Command): void {
@@ -59,11 +70,11 @@ export function registerInterop(program: Command): void {
       const format = parseFormat(options.format ?? (globalsOf(command).json ? 'json' : undefined), options.output);
       await withLedger(command, async (ledger) => {
         const view = await readView(ledger);
-        const text = exportBeads([...view.beads.values()], format);
+        const slices = exportTable(view.beads, format);
         if (options.output) {
-          writeFileSync(options.output, text);
+          writeSlices(options.output, slices);
           process.stderr.write(`exported ${plural(view.beads.size, 'bead')} to ${options.output}\n`);
-        } else process.stdout.write(text);
+        } else for (const slice of slices) process.stdout.write(slice);
       });
     });
 }
