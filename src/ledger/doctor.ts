@@ -94,7 +94,12 @@ export function fixStaleLocks(ledger: Ledger): { fixed: string[]; left: string[]
  * skips, and what each kind finds wrong beyond its files (dangling references, cycles). Shared by
  * gt doctor (the actor's view) and gt check (any commit).
  */
-export async function viewFindings(ledger: Ledger, view: LedgerView): Promise<DoctorFinding[]> {
+export function viewFindings(ledger: Ledger, view: LedgerView): Promise<DoctorFinding[]> {
+  // The trees of one commit, read from git: loading the read index of a big ledger costs more memory than that.
+  return ledger.preferringGit(() => findingsOf(ledger, view));
+}
+
+async function findingsOf(ledger: Ledger, view: LedgerView): Promise<DoctorFinding[]> {
   const snapshot = await ledger.snapshot(view.head);
   const findings: DoctorFinding[] = [];
   for (const p of view.problems) findings.push({ severity: 'error', path: p.path, ...(p.line !== undefined ? { line: p.line } : {}), message: p.problem });
