@@ -44,15 +44,18 @@ export async function fileHistory(ledger: Ledger, ref: string, path: string): Pr
       : async (from, exclude) => changedCommits(cwd, from, exclude);
   const history = await pathHistory(ledger.repo.stateDir, ledger.repo.paths.commonDir, tip, path, source);
   const revisions: FileRevision[] = [];
-  for (const r of history.revisions) {
-    revisions.push({
-      commit: r.commit,
-      author: r.actor,
-      at: new Date(r.time * 1000).toISOString(),
-      subject: r.subject,
-      after: await valueOf(ledger, path, r.after),
-      before: await valueOf(ledger, path, r.before),
-    });
-  }
+  // A few versions of one file: reading them from git costs less than loading the read index of a big ledger.
+  await ledger.preferringGit(async () => {
+    for (const r of history.revisions) {
+      revisions.push({
+        commit: r.commit,
+        author: r.actor,
+        at: new Date(r.time * 1000).toISOString(),
+        subject: r.subject,
+        after: await valueOf(ledger, path, r.after),
+        before: await valueOf(ledger, path, r.before),
+      });
+    }
+  });
   return { revisions, ...(history.cutAt ? { cutAt: history.cutAt } : {}) };
 }
