@@ -53,9 +53,9 @@ export function applyImport(tx: Transaction, plan: ImportPlan): ImportReport {
       'import those beads too; nothing was written',
     );
   }
-  // The ledger as it would be after the import: a cycle through an imported bead is refused.
-  const after = new Map<string, Bead>(tx.beads);
-  for (const [id, bead] of incoming) after.set(id, bead);
+  // The ledger as it would be after the import: a cycle through an imported bead is refused. Looked up,
+  // not copied: a copy would parse (and the view keep) every bead on the ledger.
+  const after = { get: (id: string) => incoming.get(id) ?? tx.beads.get(id), has: (id: string) => incoming.has(id) || tx.beads.has(id) };
   const cycle = findCycleFrom(after, incoming.keys());
   if (cycle) {
     const at = cycle.find((id) => incoming.has(id))!;
@@ -65,9 +65,10 @@ export function applyImport(tx: Transaction, plan: ImportPlan): ImportReport {
   if (declared.length > 0) tx.setConfig({ ...tx.config, types: [...tx.config.types, ...declared].sort() });
   const report: ImportReport = { created: [], updated: [], unchanged: [], skipped: plan.skipped, declaredTypes: declared, notes: plan.notes };
   for (const bead of incoming.values()) {
-    const existing = tx.beads.get(bead.id);
-    if (!existing) report.created.push(bead.id);
-    else if (JSON.stringify(withoutCausal(existing)) === JSON.stringify(withoutCausal(bead))) {
+    // Parsed from its text and dropped: an import of the whole ledger does not keep every bead it compared.
+    const existing = tx.beads.textOf(bead.id);
+    if (existing === undefined) report.created.push(bead.id);
+    else if (JSON.stringify(withoutCausal(JSON.parse(existing) as Bead)) === JSON.stringify(withoutCausal(bead))) {
       report.unchanged.push(bead.id);
       continue;
     } else report.updated.push(bead.id);

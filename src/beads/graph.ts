@@ -52,7 +52,7 @@ export function cycleProblem(cycle: readonly string[]): string {
  * (`[a, b, a]`: a depends on b, b on a), or null. One depth-first walk, so checking a whole import at
  * once costs as much as reading the graph once.
  */
-export function findCycleFrom(beads: ReadonlyMap<string, Bead>, starts: Iterable<string>): string[] | null {
+export function findCycleFrom(beads: Pick<ReadonlyMap<string, Pick<Bead, 'deps'>>, 'get' | 'has'>, starts: Iterable<string>): string[] | null {
   const done = new Set<string>();
   for (const start of starts) {
     if (done.has(start)) continue;

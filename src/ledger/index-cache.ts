@@ -336,8 +336,14 @@ export class LedgerIndex {
       mkdirSync(this.dir, { recursive: true });
       const baseExists = sizeOf(join(this.dir, 'index.json')) !== undefined;
       const logBytes = this.loaded ? this.logBytes : (sizeOf(join(this.dir, 'index.log')) ?? 0);
-      const line = baseExists && !this.outdated ? `${JSON.stringify(this.added)}\n` : undefined;
-      if (line !== undefined && logBytes + line.length <= (this.loaded ? MAX_LOG_BYTES : MAX_LOG_BYTES_UNREAD)) {
+      const limit = this.loaded ? MAX_LOG_BYTES : MAX_LOG_BYTES_UNREAD;
+      let line = baseExists && !this.outdated ? `${JSON.stringify(this.added)}\n` : undefined;
+      // A write of thousands of files (an import) by a process that never loaded the index: compacting
+      // would load and rewrite the whole index, several times the memory of the write itself. Its
+      // decoded files are the bulk of the line, and the cheapest entries to do without (views keep
+      // their own rows; a file asked for again is decoded again from its blob), so they are dropped.
+      if (line !== undefined && !this.loaded && logBytes + line.length > limit) line = `${JSON.stringify({ ...this.added, files: {} })}\n`;
+      if (line !== undefined && logBytes + line.length <= limit) {
         appendFileSync(join(this.dir, 'index.log'), line);
       } else {
         this.load();
