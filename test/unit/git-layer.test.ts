@@ -170,6 +170,24 @@ describe('index', () => {
     expect(statSync(join(dir, 'index.log')).size).toBe(0);
     expect(LedgerIndex.open(dir).commit('c4')).toEqual({ tree: 'root4', parents: ['c3'] });
   });
+  it('a write of more files than the log takes, by a process that never read the index, keeps all but the files and does not load it', () => {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const first = LedgerIndex.open(dir);
+    first.setCommit('c1', 'root1', []);
+    first.save(() => ['c1']);
+    const importer = LedgerIndex.open(dir);
+    importer.setCommit('c2', 'root2', ['c1']);
+    for (let i = 0; i < 12; i++) importer.setFile(`beads/x${i}.yaml`, `o${i}`, { value: { id: `x${i}`, notes: 'x'.repeat(200 * 1024) } });
+    importer.save(() => {
+      throw new Error('a process that never read the index must not load it to fold one large write');
+    });
+    expect(importer.isLoaded).toBe(false);
+    expect(statSync(join(dir, 'index.log')).size).toBeLessThan(1024);
+    const reader = LedgerIndex.open(dir);
+    expect(reader.commit('c2')).toEqual({ tree: 'root2', parents: ['c1'] });
+    expect(reader.file('beads/x0.yaml', 'o0')).toBeUndefined();
+  });
 });
 
 describe('index compaction', () => {
