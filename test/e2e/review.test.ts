@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GIT_ENV, makeRepo, makeTempDir, runGt, type TestRepo, ledgerFile } from '../helpers/repo.js';
 
@@ -164,6 +164,13 @@ describe('gt check', () => {
     expect(json.commit).toBe(git(wt, 'rev-parse', 'HEAD').trim());
     expect(json.ok).toBe(false);
     expect(json.problems).toHaveLength(4);
+    // The same answer whatever gt has cached: with every cache removed (cold), then with them built (warm).
+    for (const cache of ['index.json', 'index.log', 'heads-v1', 'shards-v1', 'derived-v1']) rmSync(join(r.dir, '.git', 'gt', cache), { recursive: true, force: true });
+    const cold = runGt(['check', '--json'], wt).stdout;
+    expect(JSON.parse(cold)).toEqual(json);
+    expect(runGt(['check', '--json'], wt).stdout).toBe(cold);
+    expect(r.gt(['list', '--json']).status).toBe(0);
+    expect(runGt(['check', '--json'], wt).stdout).toBe(cold);
 
     // The main checkout (HEAD on main, no ledger) checks gt/ledger, which is still clean; a named revision works from anywhere.
     expect(r.gt(['check']).status).toBe(0);
