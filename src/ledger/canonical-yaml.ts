@@ -237,7 +237,13 @@ function writeSeq(items: readonly unknown[], column: number, inline: boolean): s
  */
 export function toCanonicalYaml(value: Record<string, unknown>): string {
   if (!isPlainObject(value)) throw new TypeError('a ledger file holds a map at the top level');
-  return hasEntries(value) ? writeMap(value, 0, false) : '{}\n';
+  if (!hasEntries(value)) return '{}\n';
+  const text = writeMap(value, 0, false);
+  // The text is built by appending, a rope of a piece per key and line that V8 keeps as it is: a write
+  // of thousands of files held ropes several times the size of their text. Reading a character
+  // flattens the rope in place, and its pieces die young.
+  text.charCodeAt(0);
+  return text;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -396,16 +402,44 @@ class FastReader {
     return next === 32 || next === 10 ? i : -1;
   }
 
+  /** The plain key starting at `at` and the index of its ':'. */
+  plainKey(at: number): [string, number] {
+    const colon = this.keyEnd(at);
+    if (colon === -1) this.fail();
+    const key = this.text.slice(at, colon);
+    return isPlainKey(key) ? [key, colon] : this.fail();
+  }
+
+  /**
+   * The double-quoted key starting at `at` and the index of its ':'. Only as the writer quotes keys
+   * (keyText): every bead's `seen` is keyed by writers such as `"overseer.k3x9"`, so without this
+   * every file gt writes would go to the library.
+   */
+  quotedKey(at: number): [string, number] {
+    const t = this.text;
+    const [key, colon] = this.doubleQuoted(at, this.eol(at));
+    const next = t.charCodeAt(colon + 1);
+    if (t.charCodeAt(colon) !== 58 || (next !== 32 && next !== 10)) this.fail();
+    // `__proto__` would set the prototype of the map being read; the library reads it as a key.
+    if (key === '__proto__' || keyText(key) !== t.slice(at, colon)) this.fail();
+    return [key, colon];
+  }
+
+  /** Whether the double-quoted scalar at `at` is a key (followed by `: ` or a line end) rather than a value. */
+  quotedKeyAt(at: number): boolean {
+    const [, after] = this.doubleQuoted(at, this.eol(at));
+    const next = this.text.charCodeAt(after + 1);
+    return this.text.charCodeAt(after) === 58 && (next === 32 || next === 10);
+  }
+
   /** A block map whose entries sit at `column`; its first entry starts at `start` (pos is that line). */
   map(column: number, start: number): Record<string, unknown> {
     const t = this.text;
     const out: Record<string, unknown> = {};
     let at = start;
     for (;;) {
-      const colon = this.keyEnd(at);
-      if (colon === -1) this.fail();
-      const key = t.slice(at, colon);
-      if (!isPlainKey(key) || Object.hasOwn(out, key)) this.fail();
+      const [key, colon] = t.charCodeAt(at) === 34 ? this.quotedKey(at) : this.plainKey(at);
+      if (Object.hasOwn(out, key)) this.fail();
       if (t.charCodeAt(colon + 1) === 10) {
         // Nested collection on the following lines, two columns in.
         this.pos = colon + 2;
@@ -438,7 +472,7 @@ class FastReader {
       const start = dash + 2;
       const c = t.charCodeAt(start);
       if (c === 45 && t.charCodeAt(start + 1) === 32) out.push(this.seq(column + 2, start));
-      else if (c !== 124 && c !== 34 && this.keyEnd(start) !== -1) out.push(this.map(column + 2, start));
+      else if (c === 34 ? this.quotedKeyAt(start) : c !== 124 && this.keyEnd(start) !== -1) out.push(this.map(column + 2, start));
       else out.push(this.inlineValue(start, column));
       if (this.pos >= t.length) return out;
       const indent = this.spaces(this.pos);

@@ -243,6 +243,17 @@ describe('parseLedgerYaml', () => {
     expect(parseCanonicalFast(handEdited)).toBeUndefined();
   });
 
+  it('reads the quoted keys gt writes (a bead\'s seen and writes) without the library', () => {
+    const bead = toCanonicalYaml({ id: 'x', seen: { 'overseer.k3x9': 1796093537136, 'a b': 2 }, writes: { title: 'overseer.k3x9@1796093537136' } });
+    expect(bead).toContain('"overseer.k3x9": 1796093537136');
+    expect(parseCanonicalFast(bead)).toEqual(read12(bead));
+    // Quoting the writer would not do, and a key that would set the prototype, go to the library.
+    expect(parseCanonicalFast('"id": x\n')).toBeUndefined();
+    expect(parseCanonicalFast('seen:\n  "a\\x2eb": 1\n')).toBeUndefined();
+    expect(parseCanonicalFast('"__proto__": 1\n')).toBeUndefined();
+    expect(parseCanonicalFast('seen:\n  "a.b":1\n')).toBeUndefined();
+  });
+
   it.each([
     ['canonical', canonical, 0],
     ['hand-edited', handEdited, 1],

@@ -70,6 +70,11 @@ const beadArb: fc.Arbitrary<Bead> = fc.record(
   { requiredKeys: ['id', 'title', 'type', 'status', 'priority', 'labels', 'deps', 'comments', 'created_at', 'created_by', 'updated_at'] },
 );
 
+/** A bead as gt writes it: with the bookkeeping of its writes, keyed by writers the writer quotes. */
+const stampedBeadArb: fc.Arbitrary<Bead> = fc
+  .record({ bead: beadArb, writer: fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,8}\.[a-z0-9]{4,8}$/), at: fc.integer({ min: 1, max: 10 ** 15 - 1 }) })
+  .map(({ bead, writer, at }) => ({ ...bead, seen: { [writer]: at }, writes: { title: `${writer}@${at}` } }));
+
 /** What reading a written bead must give: the bead normalized, an empty `edited` map left out. */
 function expected(bead: Bead): Bead {
   const out = normalizeBead(bead);
@@ -101,16 +106,33 @@ describe('bead files round-trip', () => {
 });
 
 const simpleKey = fc.stringMatching(/^[a-z_][a-z0-9_-]{0,6}$/).filter((k) => isPlainSafe(k));
+/** Keys the writer quotes, as `seen` and `writes` are keyed by writers (`overseer.k3x9`). */
+const quotedKey = fc.oneof(fc.constantFrom('overseer.k3x9', 'a b', 'x: y', '#k', '"q"', '', 'é', '-', 'true', '1'), fc.string({ maxLength: 6 }).filter((k) => k !== '__proto__'));
+const key = fc.oneof(simpleKey, quotedKey);
 const scalar = fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null));
 const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
   tree: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     scalar,
     fc.array(tie('tree'), { maxLength: 3 }),
-    fc.dictionary(simpleKey, tie('tree'), { maxKeys: 3 }),
+    fc.dictionary(key, tie('tree'), { maxKeys: 3 }),
   ),
 }));
-const document = fc.dictionary(simpleKey, tree, { maxKeys: 5 });
+const document = fc.dictionary(key, tree, { maxKeys: 5 });
+
+describe('the fast reader reads beads as gt writes them', () => {
+  it('with their writes\' bookkeeping, and agrees with the library', () => {
+    fc.assert(
+      fc.property(stampedBeadArb, (bead) => {
+        const written = encodeBead(bead);
+        const fast = parseCanonicalFast(written);
+        expect(fast).toBeDefined();
+        expect(fast).toEqual(parseDocument(written, LIBRARY_OPTIONS).toJS());
+      }),
+      { numRuns: sized(100, 400) },
+    );
+  });
+});
 
 describe('canonical YAML round-trips any ledger value', () => {
   it('reads back what it writes, through the fast reader and the library alike, under YAML 1.1 and 1.2', () => {
@@ -136,7 +158,7 @@ describe('canonical YAML round-trips any ledger value', () => {
       fc.constantFrom(' ', '\n', '#', ':', '-', '"', "'", '|', '\\', '\t', 'x', '0', '{', '+', '2', '&', '*'),
     );
     fc.assert(
-      fc.property(beadArb, fc.array(edit, { minLength: 1, maxLength: 3 }), (bead, edits) => {
+      fc.property(fc.oneof(beadArb, stampedBeadArb), fc.array(edit, { minLength: 1, maxLength: 3 }), (bead, edits) => {
         let damaged = encodeBead(bead);
         for (const [kind, at, ch] of edits) {
           const i = at % (damaged.length + 1);
