@@ -1,11 +1,11 @@
 import type { Transaction } from '../ledger/ledger.js';
-import { formatKeyPath, validateBead } from './bead-codec.js';
 import { putBead } from './bead-kind.js';
 import { withoutCausal } from '../ledger/merge/causal.js';
+import { canonicalJson } from '../ledger/merge/set-merge.js';
 import { cycleProblem, findCycleFrom, selfDependencyProblem } from './graph.js';
 import { escapedName } from '../ledger/names.js';
-import type { ImportPlan } from './interop.js';
-import { BUILTIN_BEAD_TYPES, type Bead } from './bead.js';
+import type { ImportStream } from './interop.js';
+import { BUILTIN_BEAD_TYPES, STAMPED_FIELDS, type Bead } from './bead.js';
 import { UsageError } from '../errors.js';
 
 const NOTHING_WRITTEN = 'fix the file and import again; nothing was written';
@@ -20,32 +20,40 @@ export interface ImportReport {
 }
 
 /**
- * Puts an import plan on the ledger in one transaction. Every bead is checked as `gt create` and
- * `gt dep add` check them (validateBead, graph.ts): valid fields, every dependency pointing at a bead
+ * Puts an import on the ledger in one transaction, a bead at a time as it is read. The beads are valid
+ * (readImport checks each as a ledger file is checked: bead-codec's validateBead); here each is
+ * checked against the ledger as `gt dep add` checks it (graph.ts): every dependency pointing at a bead
  * that exists (on the ledger or in the file), none on itself, no cycle of ordering dependencies.
- * Undeclared types are declared. Nothing is written unless all of it is valid, and a refusal names the
- * record (line or item) and the field.
+ * Undeclared types are declared. Nothing is written unless all of it is valid (a refusal throws, and
+ * the transaction is dropped), and a refusal names the record (line or item) and the field.
+ *
+ * An import of 50,000 beads keeps, of each bead it writes, its dependencies and where it was read.
  */
-export function applyImport(tx: Transaction, plan: ImportPlan): ImportReport {
-  const incoming = new Map<string, Bead>();
-  const placeOf = new Map<string, string>();
-  plan.beads.forEach((raw, i) => {
-    const place = plan.places[i] ?? `bead ${escapedName(String(raw.id))}`;
-    const checked = validateBead(raw);
-    if (!checked.ok) {
-      const p = checked.problems[0]!;
-      throw new UsageError(`${place}: field '${formatKeyPath(p.keyPath)}': ${p.message}`, NOTHING_WRITTEN);
+export function applyImport(tx: Transaction, stream: ImportStream): ImportReport {
+  const created: string[] = [];
+  const updated: string[] = [];
+  const unchanged: string[] = [];
+  /** Of each bead written: its dependencies (for the checks once all is read) and where it was. */
+  const written = new Map<string, { deps: Bead['deps']; place: string }>();
+  for (const { bead: given, where } of stream.beads) {
+    const existing = tx.beads.textOf(given.id);
+    const before = existing === undefined ? undefined : (JSON.parse(existing) as Bead);
+    const bead = before === undefined ? given : withKeptStamps(given, before);
+    if (before !== undefined && sameContent(before, bead)) {
+      unchanged.push(bead.id);
+      continue;
     }
-    incoming.set(checked.bead.id, checked.bead);
-    placeOf.set(checked.bead.id, place);
-  });
-  const missing: string[] = [];
-  for (const bead of incoming.values()) {
     for (const dep of bead.deps) {
       const self = selfDependencyProblem(bead.id, dep.id);
-      if (self !== undefined) throw new UsageError(`${placeOf.get(bead.id)}: field '${plan.depsField}': ${self}`, NOTHING_WRITTEN);
-      if (!incoming.has(dep.id) && !tx.beads.has(dep.id)) missing.push(`${escapedName(bead.id)} → ${escapedName(dep.id)} (${placeOf.get(bead.id)})`);
+      if (self !== undefined) throw new UsageError(`${where}: field '${stream.depsField}': ${self}`, NOTHING_WRITTEN);
     }
+    (before === undefined ? created : updated).push(bead.id);
+    putBead(tx, bead);
+    written.set(bead.id, { deps: bead.deps, place: where });
+  }
+  const missing: string[] = [];
+  for (const [id, { deps, place }] of written) {
+    for (const dep of deps) if (!tx.beads.has(dep.id)) missing.push(`${escapedName(id)} → ${escapedName(dep.id)} (${place})`);
   }
   if (missing.length > 0) {
     throw new UsageError(
@@ -53,26 +61,48 @@ export function applyImport(tx: Transaction, plan: ImportPlan): ImportReport {
       'import those beads too; nothing was written',
     );
   }
-  // The ledger as it would be after the import: a cycle through an imported bead is refused. Looked up,
-  // not copied: a copy would parse (and the view keep) every bead on the ledger.
-  const after = { get: (id: string) => incoming.get(id) ?? tx.beads.get(id), has: (id: string) => incoming.has(id) || tx.beads.has(id) };
-  const cycle = findCycleFrom(after, incoming.keys());
+  // The ledger after the import: a cycle through an imported bead is refused. A bead the import left
+  // alone is parsed from its text and dropped: looking it up in the table would keep it parsed.
+  const after = {
+    get: (id: string) => {
+      const text = written.has(id) ? undefined : tx.beads.textOf(id);
+      return written.get(id) ?? (text === undefined ? undefined : (JSON.parse(text) as Bead));
+    },
+    has: (id: string) => tx.beads.has(id),
+  };
+  const cycle = findCycleFrom(after, written.keys());
   if (cycle) {
-    const at = cycle.find((id) => incoming.has(id))!;
-    throw new UsageError(`${placeOf.get(at)}: field '${plan.depsField}': ${cycleProblem(cycle)}`, NOTHING_WRITTEN);
+    const at = cycle.find((id) => written.has(id))!;
+    throw new UsageError(`${written.get(at)!.place}: field '${stream.depsField}': ${cycleProblem(cycle)}`, NOTHING_WRITTEN);
   }
-  const declared = plan.undeclaredTypes.filter((t) => !(BUILTIN_BEAD_TYPES as readonly string[]).includes(t) && !tx.config.types.includes(t));
-  if (declared.length > 0) tx.setConfig({ ...tx.config, types: [...tx.config.types, ...declared].sort() });
-  const report: ImportReport = { created: [], updated: [], unchanged: [], skipped: plan.skipped, declaredTypes: declared, notes: plan.notes };
-  for (const bead of incoming.values()) {
-    // Parsed from its text and dropped: an import of the whole ledger does not keep every bead it compared.
-    const existing = tx.beads.textOf(bead.id);
-    if (existing === undefined) report.created.push(bead.id);
-    else if (JSON.stringify(withoutCausal(JSON.parse(existing) as Bead)) === JSON.stringify(withoutCausal(bead))) {
-      report.unchanged.push(bead.id);
-      continue;
-    } else report.updated.push(bead.id);
-    putBead(tx, bead);
+  const { skipped, notes, undeclaredTypes } = stream.summary();
+  const declaredTypes = undeclaredTypes.filter((t) => !(BUILTIN_BEAD_TYPES as readonly string[]).includes(t) && !tx.config.types.includes(t));
+  if (declaredTypes.length > 0) tx.setConfig({ ...tx.config, types: [...tx.config.types, ...declaredTypes].sort() });
+  return { created, updated, unchanged, skipped, declaredTypes, notes };
+}
+
+/** Whether an import changes nothing of a bead but its bookkeeping. Key order aside: a bead's stored row keeps the order its writes left. */
+function sameContent(existing: Bead, incoming: Bead): boolean {
+  return canonicalJson(withoutCausal(existing)) === canonicalJson(withoutCausal(incoming));
+}
+
+/**
+ * `incoming` with the ledger's edit stamps of the fields it leaves as they are, where it has none of
+ * its own (bd's JSONL has no place for them): re-importing an export must not lose when each field was
+ * last edited, which field-by-field merges go by.
+ */
+function withKeptStamps(incoming: Bead, existing: Bead): Bead {
+  if (!existing.edited) return incoming;
+  const edited: Bead['edited'] = { ...incoming.edited };
+  let kept = false;
+  for (const field of STAMPED_FIELDS) {
+    const at = existing.edited[field];
+    if (at === undefined || edited[field] !== undefined || incoming[field] !== existing[field]) continue;
+    edited[field] = at;
+    kept = true;
   }
-  return report;
+  if (!kept) return incoming;
+  // In the bead's key order: `edited` follows every field it stamps.
+  const { seen, writes, ...rest } = incoming;
+  return { ...rest, edited: Object.fromEntries(STAMPED_FIELDS.filter((f) => edited[f] !== undefined).map((f) => [f, edited[f]])), ...(seen ? { seen } : {}), ...(writes ? { writes } : {}) } as Bead;
 }

@@ -48,6 +48,25 @@ export interface ImportPlan {
   undeclaredTypes: string[];
 }
 
+/**
+ * An import read a bead at a time (readImport): an import of 50,000 beads never holds them all, only
+ * what it writes, as it writes it.
+ */
+export interface ImportStream {
+  /** Converted, validated and normalized beads and where each came from, in input order. Read once. */
+  beads: Iterable<ReadBead>;
+  /** What the input calls a bead's dependencies: `dependencies` (bd) or `deps`. */
+  depsField: string;
+  /** What planImport's plan says besides its beads; complete once `beads` has been read to the end. */
+  summary(): Pick<ImportPlan, 'skipped' | 'notes' | 'undeclaredTypes'>;
+}
+
+/** A bead read from the input, and where it was: `line 3 (bd-a1)`, `item 0 (gt-4f2a)`. */
+export interface ReadBead {
+  bead: Bead;
+  where: string;
+}
+
 /** The interop format a file name implies, or undefined when its extension says nothing. */
 export function formatFromPath(path: string): InteropFormat | undefined {
   const match = /\.([^./\\]+)$/.exec(path);
@@ -257,21 +276,54 @@ interface Context {
   notes: Notes;
 }
 
-export function planImport(text: string, format: InteropFormat, actor: string, now: string): ImportPlan {
+/**
+ * Reads `input` (the file's text, or its bytes) a bead at a time. Bytes are the cheaper input for a
+ * big file: JSONL is then decoded a line at a time, so the whole text is never one string (as a
+ * string, a 33 MB export with one non-Latin-1 character anywhere takes 66 MB). Errors are thrown as
+ * the beads are read, naming the line or item.
+ */
+export function readImport(input: string | Buffer, format: InteropFormat, actor: string, now: string): ImportStream {
   const ctx: Context = { actor, now, notes: new Notes() };
   const skipped: ImportPlan['skipped'] = [];
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const read = format === 'jsonl' ? readBdJsonl(body, ctx, skipped) : readOwnList(body, format, ctx);
-  const beads = read.map((r) => r.bead);
-  const undeclaredTypes = [...new Set(beads.map((b) => b.type).filter((t) => !BUILTIN_TYPES.has(t)))].sort();
+  const types = new Set<string>();
+  const read = format === 'jsonl' ? readBdJsonl(linesOf(input), ctx, skipped) : readOwnList(() => withoutBom(typeof input === 'string' ? input : input.toString('utf8')), format, ctx);
   return {
-    beads,
-    places: read.map((r) => r.where),
+    beads: (function* () {
+      for (const r of read) {
+        if (!BUILTIN_TYPES.has(r.bead.type)) types.add(r.bead.type);
+        yield r;
+      }
+    })(),
     depsField: format === 'jsonl' ? 'dependencies' : 'deps',
-    skipped,
-    notes: ctx.notes.render(),
-    undeclaredTypes,
+    summary: () => ({ skipped, notes: ctx.notes.render(), undeclaredTypes: [...types].sort() }),
   };
+}
+
+/** The whole of an import, read at once (readImport, collected). */
+export function planImport(input: string | Buffer, format: InteropFormat, actor: string, now: string): ImportPlan {
+  const stream = readImport(input, format, actor, now);
+  const read = [...stream.beads];
+  return { beads: read.map((r) => r.bead), places: read.map((r) => r.where), depsField: stream.depsField, ...stream.summary() };
+}
+
+function withoutBom(text: string): string {
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
+}
+
+/** The lines of a text or of UTF-8 bytes (a byte order mark dropped), without their CR LF or LF. */
+function* linesOf(input: string | Buffer): Generator<string> {
+  if (typeof input === 'string') {
+    yield* withoutBom(input).split(/\r?\n/);
+    return;
+  }
+  let start = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? 3 : 0;
+  for (;;) {
+    const newline = input.indexOf(0x0a, start);
+    const end = newline < 0 ? input.length : newline;
+    yield input.toString('utf8', start, end > start && input[end - 1] === 0x0d ? end - 1 : end);
+    if (newline < 0) return;
+    start = newline + 1;
+  }
 }
 
 /** gt's field names (as validateBead names them) that bd's JSONL calls otherwise. */
@@ -366,21 +418,13 @@ function checkUnique(seen: Map<string, string>, id: string, where: string, place
 
 // --- bd JSONL
 
-/** A bead read from the input, and where it was. */
-interface ReadBead {
-  bead: Bead;
-  where: string;
-}
-
-function readBdJsonl(text: string, ctx: Context, skipped: ImportPlan['skipped']): ReadBead[] {
-  const beads: ReadBead[] = [];
+function* readBdJsonl(lines: Iterable<string>, ctx: Context, skipped: ImportPlan['skipped']): Generator<ReadBead> {
   const seen = new Map<string, string>();
   const dropped = new Set<string>();
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? '';
+  let lineNo = 0;
+  for (const line of lines) {
+    lineNo++;
     if (line.trim() === '') continue;
-    const lineNo = i + 1;
     let record: unknown;
     try {
       record = JSON.parse(line);
@@ -396,16 +440,16 @@ function readBdJsonl(text: string, ctx: Context, skipped: ImportPlan['skipped'])
       skipped.push({ id, reason: 'tombstone (deleted in bd)' });
       continue;
     }
-    beads.push({ bead: finish(bdRecordToDraft(record, id, rawStatus, where, ctx), ctx, where, true), where });
+    const bead = finish(bdRecordToDraft(record, id, rawStatus, where, ctx), ctx, where, true);
     for (const [key, value] of Object.entries(record)) {
       if (!BD_READ_FIELDS.has(key) && hasValue(value)) dropped.add(key);
     }
+    yield { bead, where };
   }
   if (dropped.size > 0) {
     const names = [...dropped].sort();
     ctx.notes.add('dropped', () => `bd fields gt does not keep were dropped: ${names.join(', ')}`);
   }
-  return beads;
 }
 
 function bdRecordToDraft(record: Json, id: string, rawStatus: string | undefined, where: string, ctx: Context): Draft {
@@ -515,9 +559,33 @@ function readComments(
 
 const OWN_FIELDS: ReadonlySet<string> = new Set(BEAD_KEY_ORDER);
 
-function readOwnList(text: string, format: 'json' | 'yaml', ctx: Context): ReadBead[] {
-  let doc: unknown;
+/** The beads of a JSON or YAML list; the text is decoded when the first bead is asked for. */
+function* readOwnList(textOf: () => string, format: 'json' | 'yaml', ctx: Context): Generator<ReadBead> {
+  const items = parseList(textOf(), format);
+  const seen = new Map<string, string>();
+  const ignored = new Set<string>();
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
+    // Each item is let go of once read: the converted bead is what the import keeps, if anything.
+    items[index] = undefined;
+    const place = `item ${index}`;
+    if (!isObject(item)) fail(place, `expected a bead object, got ${describe(item)}`);
+    const id = reqString(item, 'id', place);
+    const where = `item ${index} (${escapedName(id)})`;
+    checkUnique(seen, id, where, place);
+    for (const [key, value] of Object.entries(item)) if (!OWN_FIELDS.has(key) && hasValue(value)) ignored.add(key);
+    yield { bead: finish(ownItemToDraft(item, id, where, ctx), ctx, where, false), where };
+  }
+  if (ignored.size > 0) {
+    const names = [...ignored].sort();
+    ctx.notes.add('ignored', () => `unknown bead fields were ignored: ${names.join(', ')}`);
+  }
+}
+
+/** The items of a JSON or YAML list (none for an empty text). Apart, so that the text is let go of once parsed. */
+function parseList(text: string, format: 'json' | 'yaml'): unknown[] {
   if (text.trim() === '') return [];
+  let doc: unknown;
   try {
     if (format === 'json') doc = JSON.parse(text);
     else {
@@ -533,22 +601,7 @@ function readOwnList(text: string, format: 'json' | 'yaml', ctx: Context): ReadB
   }
   if (doc === null || doc === undefined) return [];
   if (!Array.isArray(doc)) throw new UsageError(`expected a list of beads, got ${describe(doc)}`);
-  const seen = new Map<string, string>();
-  const ignored = new Set<string>();
-  const beads = doc.map((item: unknown, index) => {
-    const place = `item ${index}`;
-    if (!isObject(item)) fail(place, `expected a bead object, got ${describe(item)}`);
-    const id = reqString(item, 'id', place);
-    const where = `item ${index} (${escapedName(id)})`;
-    checkUnique(seen, id, where, place);
-    for (const [key, value] of Object.entries(item)) if (!OWN_FIELDS.has(key) && hasValue(value)) ignored.add(key);
-    return { bead: finish(ownItemToDraft(item, id, where, ctx), ctx, where, false), where };
-  });
-  if (ignored.size > 0) {
-    const names = [...ignored].sort();
-    ctx.notes.add('ignored', () => `unknown bead fields were ignored: ${names.join(', ')}`);
-  }
-  return beads;
+  return doc;
 }
 
 function ownItemToDraft(item: Json, id: string, where: string, ctx: Context): Draft {

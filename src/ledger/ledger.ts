@@ -45,6 +45,12 @@ export function staleLockMs(): number {
   return Number.isFinite(fromEnv) && fromEnv > 0 ? Math.max(2000, fromEnv) : 5000;
 }
 
+/** Changed files a transaction holds as text (see LedgerTransaction.record). */
+const HELD_TEXTS = 1000;
+
+/** Files a write may change and still build its head at once; a bigger write leaves it to the next read. */
+const EAGER_HEAD_MAX = 1000;
+
 /**
  * The changes one command makes, applied to the state it read; committed as one commit. Besides the
  * methods, it has one table per kind (`tx.beads`): the view's, forked, with the changes applied. A
@@ -70,6 +76,8 @@ export class LedgerTransaction {
     readonly writer: string,
     /** Versions of an entity file on other agents' branches that differ from this view's. */
     readonly pendingElsewhere: (path: string) => Promise<{ agent: string; value: unknown }[]> = async () => [],
+    /** Stores a file's text in git, returning its blob id: for the files past HELD_TEXTS (see record). */
+    private readonly storeText?: (text: string) => string,
   ) {
     this.tableMap = new Map([...view.tables].map(([dir, table]) => [dir, table.fork()]));
     for (const [dir, table] of this.tableMap) Object.defineProperty(this, dir, { value: table, enumerable: true });
@@ -83,8 +91,25 @@ export class LedgerTransaction {
     now: string,
     writer: string,
     pendingElsewhere?: (path: string) => Promise<{ agent: string; value: unknown }[]>,
+    storeText?: (text: string) => string,
   ): Transaction<T> {
-    return new LedgerTransaction(view, actor, now, writer, pendingElsewhere) as unknown as Transaction<T>;
+    return new LedgerTransaction(view, actor, now, writer, pendingElsewhere, storeText) as unknown as Transaction<T>;
+  }
+
+  /**
+   * Records a changed file. Past HELD_TEXTS changed files, an entity file goes to git as it is put and
+   * only its blob id is held: an import of 50,000 beads would otherwise hold every file's text until
+   * the tree is written. A blob written for a transaction that does not land is garbage git prunes.
+   */
+  private record<T extends { id: string }>(table: EntityTable<T>, path: string, value: T, text: string): void {
+    if (this.storeText && this.changes.size >= HELD_TEXTS && !this.changes.has(path)) {
+      this.changes.set(path, { oid: this.storeText(text) });
+      // The table's row too is held as text, a third of the parsed value's size.
+      table.setAsText(value);
+    } else {
+      this.changes.set(path, { text, value });
+      table.set(value);
+    }
   }
 
   /** `value` with this write recorded in its `seen`/`writes`, for a kind that tracks writes. */
@@ -98,8 +123,7 @@ export class LedgerTransaction {
     const table = this.tableOf<T>(kind);
     const before = table.get(value.id);
     const stamped = this.stampCausal(kind, before, kind.touch(before, kind.validate(value), this.now));
-    table.set(stamped);
-    this.changes.set(entityPath(kind.dir, stamped.id), { text: kind.encode(stamped), value: stamped });
+    this.record(table, entityPath(kind.dir, stamped.id), stamped, kind.encode(stamped));
     return stamped;
   }
 
@@ -110,9 +134,7 @@ export class LedgerTransaction {
   putEntity<T extends { id: string }>(kind: EntityKind<T>, given: T): T {
     const table = this.tableOf<T>(kind);
     const value = this.stampCausal(kind, table.get(kind.idOf(given)), given);
-    const text = kind.encode(value);
-    table.set(value);
-    this.changes.set(entityPath(kind.dir, kind.idOf(value)), { text, value });
+    this.record(table, entityPath(kind.dir, kind.idOf(value)), value, kind.encode(value));
     return value;
   }
 
@@ -326,7 +348,7 @@ export class Ledger {
         const parentHead = this.views.headOf(parentKey);
         const parentSnapshot = () => this.snapshot(target.parent);
         const when = new Date(this.now());
-        const tx = LedgerTransaction.of(view, this.actor, when.toISOString(), this.writer, (path) => this.pendingElsewhere(path, target.parent));
+        const tx = LedgerTransaction.of(view, this.actor, when.toISOString(), this.writer, (path) => this.pendingElsewhere(path, target.parent), (text) => this.repo.writer.write('blob', Buffer.from(text, 'utf8')));
         const { result, message } = await mutate(tx);
         // Unchanged files drop out when the tree is written: an identical tree means nothing to commit.
         const changes = tx.fileChanges;
@@ -350,8 +372,10 @@ export class Ledger {
           this.updateRef(target.ref, target.expected, commit, message, when);
           // The next read (and write) starts from here: the head of the new tree, made from the
           // parent's with only the shards this write changed.
+          // A write of thousands of files (an import) leaves it to the next read, which reuses the
+          // parent's head the same way: building it here would hold every changed file twice.
           const key = this.actor.isOverseer ? commit : viewKey(ledgerTip, commit);
-          await this.preferringGit(() => this.views.build(key, commit, tree, this.cache.headSource(), parentHead));
+          if (changes.size <= EAGER_HEAD_MAX) await this.preferringGit(() => this.views.build(key, commit, tree, this.cache.headSource(), parentHead));
           tx.runEffects();
           return { result, commit };
         } catch (error) {
@@ -587,3 +611,4 @@ export class Ledger {
     return live;
   }
 }
+

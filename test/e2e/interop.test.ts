@@ -77,6 +77,44 @@ describe('import and export', () => {
     expect(r.git('rev-list', '--count', `${tip}..gt/ledger`).trim()).toBe('2');
   });
 
+  it('re-importing its own JSONL export changes nothing, and keeps when each field was last edited', () => {
+    const a = r.gtJson<{ id: string }>('create', 'Alpha');
+    r.gtOk('update', a.id, '--title', 'Alpha, renamed', '--assignee', 'alice');
+    const stamps = r.gtJson<{ edited: Record<string, string> }[]>('show', a.id)[0]!.edited;
+    expect(Object.keys(stamps).sort()).toEqual(['assignee', 'title']);
+    const out = join(r.dir, '..', 'export.jsonl');
+    r.gtOk('export', '-o', out);
+    expect(readFileSync(out, 'utf8')).not.toContain('edited');
+    const tip = r.git('rev-parse', 'gt/ledger');
+    const again = r.gtJson<{ updated: string[]; unchanged: string[] }>('import', out);
+    expect(again).toMatchObject({ updated: [], unchanged: [a.id] });
+    expect(r.git('rev-parse', 'gt/ledger')).toBe(tip);
+    // A field the file changes loses its stamp (the file has none); the others keep theirs.
+    writeFileSync(out, readFileSync(out, 'utf8').replace('Alpha, renamed', 'Alpha, from bd'));
+    expect(r.gtJson<{ updated: string[] }>('import', out).updated).toEqual([a.id]);
+    const [after] = r.gtJson<{ title: string; edited: Record<string, string> }[]>('show', a.id);
+    expect(after).toMatchObject({ title: 'Alpha, from bd', edited: { assignee: stamps['assignee'] } });
+    expect(after!.edited['title']).toBeUndefined();
+  });
+
+  it('an import of more files than a write holds as text reads back whole: list, show, ready, check', () => {
+    // Past 1,000 changed files a write stores each file in git as it is put (ledger.ts HELD_TEXTS)
+    // and leaves the new head to the next read.
+    const count = 1200;
+    const lines = Array.from({ length: count }, (_, i) =>
+      JSON.stringify({ id: `bd-n${i}`, title: `Bead ${i}`, status: 'open', priority: 2, issue_type: 'task', created_at: '2026-01-01T00:00:00Z', created_by: 'bd', updated_at: '2026-01-01T00:00:00Z', ...(i > 0 ? { dependencies: [{ depends_on_id: `bd-n${i - 1}`, type: 'blocks' }] } : {}) }),
+    );
+    const file = join(r.dir, '..', 'many.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    expect(r.gtJson<{ created: string[] }>('import', file).created.length).toBe(count);
+    expect(r.gtJson<unknown[]>('list', '--all').length).toBe(count);
+    expect(r.gtJson<{ title: string; deps: unknown }[]>('show', `bd-n${count - 1}`)[0]).toMatchObject({ title: `Bead ${count - 1}`, deps: [{ type: 'blocks', id: `bd-n${count - 2}` }] });
+    expect(r.gtJson<{ id: string }[]>('ready').map((b) => b.id)).toEqual(['bd-n0']);
+    expect(r.gt(['check']).status).toBe(0);
+    // And again: nothing changes.
+    expect(r.gtJson<{ unchanged: string[] }>('import', file).unchanged.length).toBe(count);
+  });
+
   it('export → import into a fresh repository reproduces every bead, in all three formats', () => {
     const a = r.gtJson<{ id: string }>('create', 'Alpha', '-l', 'x,y', '-d', 'two\nlines');
     const b = r.gtJson<{ id: string }>('create', 'Beta', '--deps', `blocks:${a.id}`, '-t', 'bug');

@@ -52,6 +52,22 @@ describe('formatFromPath', () => {
 });
 
 describe('planImport: bd JSONL', () => {
+  it('reads bytes as it reads text: a byte order mark, CR LF line ends, a last line without one, non-Latin-1 text', () => {
+    const records = [
+      { id: 'bd-a', title: 'Zoë → Łukasz 😀', status: 'open', created_at: T1, updated_at: T1 },
+      { id: 'bd-b', title: 'plain', status: 'open', created_at: T1, updated_at: T2 },
+    ];
+    const text = records.map((r) => JSON.stringify(r)).join('\r\n');
+    const fromText = plan(text);
+    expect(fromText.beads.map((b) => b.title)).toEqual(['Zoë → Łukasz 😀', 'plain']);
+    expect(planImport(Buffer.from(`\uFEFF${text}\r\n\r\n`), 'jsonl', ACTOR, NOW)).toEqual(fromText);
+    expect(planImport(Buffer.from(text), 'jsonl', ACTOR, NOW)).toEqual(fromText);
+    // Lines are numbered alike: the error names line 3 either way.
+    const bad = `${text}\r\n{"id":"bd-c","title":"x","status":"weird"}`;
+    expect(usageError(() => planImport(Buffer.from(bad), 'jsonl', ACTOR, NOW)).message).toMatch(/^line 3 \(bd-c\)/);
+    expect(usageError(() => plan(bad)).message).toMatch(/^line 3 \(bd-c\)/);
+  });
+
   it('imports the example record of the reference (§1.6)', () => {
     const line =
       '{"id":"bd-pbh.1","title":"Update cmd/bd/version.go to 0.30.4","description":"Bump the version constant.","status":"closed","priority":1,' +

@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { printJson, printLine } from '../output.js';
-import { exportTable, formatFromPath, planImport, type InteropFormat } from '../../beads/interop.js';
+import { exportTable, formatFromPath, readImport, type InteropFormat } from '../../beads/interop.js';
 import { applyImport } from '../../beads/bead-import.js';
 import { UsageError } from '../../errors.js';
 import { oneOf } from '../options.js';
@@ -41,15 +41,22 @@ export function registerInterop(program: Command): void {
     .option('--json', 'print the import report as JSON')
     .action(async (file: string, options: { format?: string }, command: Command) => {
       const format = parseFormat(options.format, file);
-      let text: string;
-      try {
-        text = readFileSync(file === '-' ? 0 : file, 'utf8');
-      } catch (error) {
-        throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-      }
+      // Bytes, not text: a big JSONL file is then decoded a line at a time (planImport).
+      const read = (): Buffer => {
+        try {
+          return readFileSync(file === '-' ? 0 : file);
+        } catch (error) {
+          throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        }
+      };
+      // Read before the ledger is opened, so that a bad path fails first; let go of once imported, so
+      // that a big file is not held through the rest of the write. A write that is retried reads a
+      // file again.
+      let input: Buffer | undefined = read();
       await withLedger(command, async (ledger) => {
         const { result } = await ledger.write((tx) => {
-          const report = applyImport(tx, planImport(text, format, tx.actor.name, tx.now));
+          const report = applyImport(tx, readImport(input ?? read(), format, tx.actor.name, tx.now));
+          if (file !== '-') input = undefined;
           const count = report.created.length + report.updated.length;
           return { result: report, message: `import ${count} bead${count === 1 ? '' : 's'} from ${file === '-' ? 'stdin' : file}` };
         });
