@@ -15,8 +15,8 @@ import { Rng } from './prng.js';
 import { entityPath, storedPath } from '../ledger/layout.js';
 
 /** Bump when the generated data changes: old cached fixtures are then rebuilt. */
-/** 2: beads stored in shards (ledger schema 2). */
-export const LEDGER_FIXTURE_VERSION = 2;
+/** 2: beads stored in shards (ledger schema 2). 3: beads carry the bookkeeping gt writes (seen, writes). */
+export const LEDGER_FIXTURE_VERSION = 3;
 export const LEDGER_CONFIG_TEXT = 'schema: 2\nprefix: bench\n';
 
 export interface FixtureMeta {
@@ -98,6 +98,11 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** A writer as gt names one in a file's bookkeeping: `<actor>.<replica>`, one replica per actor. */
+function writerOf(actor: string): string {
+  return `${actor}.r${actor.length.toString(36)}x7k2`;
+}
+
 /** N beads, oldest first, as a real team's ledger would hold them after a year. */
 export function generateBeads(size: number, seed: number): Bead[] {
   const rng = new Rng(seed);
@@ -161,6 +166,15 @@ export function generateBeads(size: number, seed: number): Bead[] {
       if (rng.chance(0.5)) bead.close_reason = rng.pick(['done', 'fixed in main', 'duplicate', 'will not do', 'shipped']);
     }
     if (updated > created && rng.chance(0.3)) bead.edited = { description: bead.updated_at };
+    // What gt's own writes leave in every file (ledger/merge/causal.ts): the latest write of each
+    // writer the bead reflects, and who wrote each field changed since the bead was made.
+    const creator = writerOf(bead.created_by);
+    bead.seen = { [creator]: created };
+    if (updated > created) {
+      const editor = writerOf(assignee ?? rng.pick(AGENTS));
+      bead.seen[editor] = updated;
+      bead.writes = { status: `${editor}@${updated}`, ...(bead.edited ? { description: `${editor}@${updated}` } : {}) };
+    }
     if (isEpic) epics.push(i);
     beads.push(bead);
   }
