@@ -239,8 +239,10 @@ function addGtHistory(repo: string, beads: Bead[], meta: ReturnType<typeof choos
   gtSync(['update', created.id, '--append-notes', 'Run npm run bench before each release.'], repo);
   gtSync(['update', free[0]!.id, '-p', '0', '--add-label', 'urgent'], repo);
   gtSync(['close', free[1]!.id, '-r', 'done'], repo);
-  gtSync(['--as', 'polecat-1', 'update', free[2]!.id, '--claim'], repo);
-  gtSync(['--as', 'polecat-1', 'comment', 'add', free[2]!.id, 'Starting on this now.'], repo);
+  // Only an unassigned bead can be claimed.
+  const claimed = free.slice(2).find((b) => b.assignee === undefined && b !== free[3])!;
+  gtSync(['--as', 'polecat-1', 'update', claimed.id, '--claim'], repo);
+  gtSync(['--as', 'polecat-1', 'comment', 'add', claimed.id, 'Starting on this now.'], repo);
   gtSync(['--as', 'polecat-2', 'update', free[3]!.id, '-d', 'Rewritten description after triage.'], repo);
   gtSync(['merge'], repo);
 }
