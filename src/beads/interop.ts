@@ -7,6 +7,7 @@
  * the caller's job.
  */
 import { yamlLibrary } from '../ledger/yaml-library.js';
+import { describe, listItems } from './list-items.js';
 import { UsageError } from '../errors.js';
 import { formatKeyPath, validateBead, type KeyPath } from './bead-codec.js';
 import { normalizeTitle } from './bead-input.js';
@@ -228,14 +229,6 @@ function readCommentId(comment: Json, where: string, name: string): { id: string
   return { id: value, numeric: false };
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return `${typeof value} ${String(value)}`;
-}
-
 function hasValue(value: unknown): boolean {
   if (value === undefined || value === null || value === '' || value === false) return false;
   if (Array.isArray(value)) return value.length > 0;
@@ -286,7 +279,7 @@ export function readImport(input: string | Buffer, format: InteropFormat, actor:
   const ctx: Context = { actor, now, notes: new Notes() };
   const skipped: ImportPlan['skipped'] = [];
   const types = new Set<string>();
-  const read = format === 'jsonl' ? readBdJsonl(linesOf(input), ctx, skipped) : readOwnList(() => withoutBom(typeof input === 'string' ? input : input.toString('utf8')), format, ctx);
+  const read = format === 'jsonl' ? readBdJsonl(linesOf(input), ctx, skipped) : readOwnList(input, format, ctx);
   return {
     beads: (function* () {
       for (const r of read) {
@@ -559,15 +552,13 @@ function readComments(
 
 const OWN_FIELDS: ReadonlySet<string> = new Set(BEAD_KEY_ORDER);
 
-/** The beads of a JSON or YAML list; the text is decoded when the first bead is asked for. */
-function* readOwnList(textOf: () => string, format: 'json' | 'yaml', ctx: Context): Generator<ReadBead> {
-  const items = parseList(textOf(), format);
+/** The beads of a JSON or YAML list, read an item at a time (list-items.ts). */
+function* readOwnList(input: string | Buffer, format: 'json' | 'yaml', ctx: Context): Generator<ReadBead> {
   const seen = new Map<string, string>();
   const ignored = new Set<string>();
-  for (let index = 0; index < items.length; index++) {
-    const item = items[index];
-    // Each item is let go of once read: the converted bead is what the import keeps, if anything.
-    items[index] = undefined;
+  let index = -1;
+  for (const item of listItems(input, format)) {
+    index++;
     const place = `item ${index}`;
     if (!isObject(item)) fail(place, `expected a bead object, got ${describe(item)}`);
     const id = reqString(item, 'id', place);
@@ -580,28 +571,6 @@ function* readOwnList(textOf: () => string, format: 'json' | 'yaml', ctx: Contex
     const names = [...ignored].sort();
     ctx.notes.add('ignored', () => `unknown bead fields were ignored: ${names.join(', ')}`);
   }
-}
-
-/** The items of a JSON or YAML list (none for an empty text). Apart, so that the text is let go of once parsed. */
-function parseList(text: string, format: 'json' | 'yaml'): unknown[] {
-  if (text.trim() === '') return [];
-  let doc: unknown;
-  try {
-    if (format === 'json') doc = JSON.parse(text);
-    else {
-      // Errors only: warnings (e.g. unknown tags) must not end up on stderr.
-      const parsed = yamlLibrary().parseDocument(text);
-      const [error] = parsed.errors;
-      if (error) throw error;
-      doc = parsed.toJS();
-    }
-  } catch (err) {
-    const first = ((err as Error).message.split('\n')[0] ?? '').trim().replace(/:$/, '');
-    throw new UsageError(`invalid ${format === 'json' ? 'JSON' : 'YAML'}: ${first}`);
-  }
-  if (doc === null || doc === undefined) return [];
-  if (!Array.isArray(doc)) throw new UsageError(`expected a list of beads, got ${describe(doc)}`);
-  return doc;
 }
 
 function ownItemToDraft(item: Json, id: string, where: string, ctx: Context): Draft {
