@@ -1,6 +1,6 @@
 import type { LedgerView } from '../ledger/view.js';
 import { BEAD_STATUSES, type Bead } from './bead.js';
-import { blockedBeads, compareByPriorityThenAge, computeBlockers, readiness, readyBeads, readyIds } from './readiness.js';
+import { blockedBeads, blockedIds, compareByPriorityThenAge, computeBlockers, readiness, readyBeads, readyIds } from './readiness.js';
 import { UsageError } from '../errors.js';
 import { sortKeyOfJson } from './bead-json.js';
 
@@ -68,11 +68,12 @@ export function listBeads(view: LedgerView, filter: BeadFilter): Bead[] {
 }
 
 /**
- * `list --json` for a program: the matching beads' JSON texts, in order, without parsing a single bead.
- * Only for filters on status (and the default sort, reverse and limit); undefined when the filter
- * needs the beads' fields, and the caller lists them the ordinary way.
+ * The matching beads' ids and JSON texts, in order, without parsing a single bead: `list --json` for a
+ * program prints the texts, `list` parses each for its line and drops it. Only for filters on status
+ * (and the default sort, reverse and limit); undefined when the filter needs the beads' fields, and the
+ * caller lists them the ordinary way.
  */
-export function listBeadTexts(view: LedgerView, filter: BeadFilter): string[] | undefined {
+export function listBeadRows(view: LedgerView, filter: BeadFilter): { id: string; text: string }[] | undefined {
   const needsFields =
     (filter.types?.length ?? 0) > 0 ||
     (filter.priorities?.length ?? 0) > 0 ||
@@ -82,24 +83,24 @@ export function listBeadTexts(view: LedgerView, filter: BeadFilter): string[] | 
     (filter.sort !== undefined && filter.sort !== 'priority');
   if (needsFields) return undefined;
   const statuses = filter.statuses && filter.statuses.length > 0 ? new Set(filter.statuses) : undefined;
-  const limit = (texts: string[]): string[] => {
-    if (filter.reverse) texts.reverse();
-    return filter.limit !== undefined && filter.limit >= 0 ? texts.slice(0, filter.limit) : texts;
+  const limit = <T>(rows: T[]): T[] => {
+    if (filter.reverse) rows.reverse();
+    return filter.limit !== undefined && filter.limit >= 0 ? rows.slice(0, filter.limit) : rows;
   };
   // Beads that are not closed come in this order from the kept readiness: nothing to sort or read.
   const kept = filter.all === true || statuses?.has('closed') ? undefined : readiness(view.beads);
-  if (kept) return limit(kept.filter((r) => !statuses || statuses.has(r.status)).map((r) => view.beads.textOf(r.id)!));
+  if (kept) return limit(kept.filter((r) => !statuses || statuses.has(r.status)).map((r) => ({ id: r.id, text: view.beads.textOf(r.id)! })));
   const rows = view.beads.textsWithStatus((status) => (statuses ? statuses.has(status) : filter.all === true || status !== 'closed'));
-  const keyed: { key: string; text: string }[] = [];
+  const keyed: { key: string; id: string; text: string }[] = [];
   for (const row of rows) {
     const key = sortKeyOfJson(row.text);
     if (!key) return undefined;
     // One string in the order compareByPriorityThenAge gives (priority is one digit; NUL ends the time
     // so that a shorter time sorts first, as comparing the two strings would).
-    keyed.push({ key: `${key.priority}${key.created_at}\u0000${row.id}`, text: row.text });
+    keyed.push({ key: `${key.priority}${key.created_at}\u0000${row.id}`, id: row.id, text: row.text });
   }
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return limit(keyed.map((k) => k.text));
+  return limit(keyed.map(({ id, text }) => ({ id, text })));
 }
 
 /**
@@ -133,20 +134,24 @@ export interface LedgerStats {
 }
 
 export function ledgerStats(view: LedgerView): LedgerStats {
-  const count = (key: (b: Bead) => string): Record<string, number> => {
-    const out: Record<string, number> = {};
-    for (const b of view.beads.values()) out[key(b)] = (out[key(b)] ?? 0) + 1;
-    return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
-  };
   const byStatus = Object.fromEntries(BEAD_STATUSES.map((s) => [s, 0])) as Record<string, number>;
-  for (const b of view.beads.values()) byStatus[b.status] = (byStatus[b.status] ?? 0) + 1;
+  const byType: Record<string, number> = {};
+  const byPriority: Record<string, number> = {};
+  // Each bead parsed from its text and dropped: counting 50,000 beads does not keep them all parsed.
+  for (const { text } of view.beads.textsWithStatus(() => true)) {
+    const b = JSON.parse(text) as Bead;
+    byStatus[b.status] = (byStatus[b.status] ?? 0) + 1;
+    byType[b.type] = (byType[b.type] ?? 0) + 1;
+    byPriority[`P${b.priority}`] = (byPriority[`P${b.priority}`] ?? 0) + 1;
+  }
+  const sorted = (counts: Record<string, number>) => Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
   return {
     total: view.beads.size,
     by_status: byStatus,
-    by_type: count((b) => b.type),
-    by_priority: count((b) => `P${b.priority}`),
-    ready: readyBeads(view.beads).length,
-    blocked: blockedBeads(view.beads).length,
+    by_type: sorted(byType),
+    by_priority: sorted(byPriority),
+    ready: readyIds(view.beads)?.length ?? readyBeads(view.beads).length,
+    blocked: blockedIds(view.beads)?.length ?? blockedBeads(view.beads).length,
     broken_files: view.problems.length,
   };
 }

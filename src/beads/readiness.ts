@@ -183,6 +183,16 @@ export function readyIds(beads: ReadonlyMap<string, Bead>): string[] | undefined
   return readiness(beads)?.filter((r) => r.status === 'open' && r.blockers === '[]').map((r) => r.id);
 }
 
+/** Whether a kept readiness line is of a bead `blocked` lists: not deferred, something in its way. */
+function isBlocked(r: { status: string; blockers: string }): boolean {
+  return r.status !== 'deferred' && r.blockers !== '[]';
+}
+
+/** The ids of the beads that cannot proceed, in order; undefined when the table keeps no readiness. */
+export function blockedIds(beads: ReadonlyMap<string, Bead>): string[] | undefined {
+  return readiness(beads)?.filter(isBlocked).map((r) => r.id);
+}
+
 /** Beads that can be started now: open and not blocked, most urgent and oldest first. */
 export function readyBeads(beads: ReadonlyMap<string, Bead>): Bead[] {
   const ids = readyIds(beads);
@@ -198,7 +208,7 @@ export function blockedBeads(beads: ReadonlyMap<string, Bead>): { bead: Bead; bl
   const kept = readiness(beads);
   if (kept) {
     return kept
-      .filter((r) => r.status !== 'deferred' && r.blockers !== '[]')
+      .filter(isBlocked)
       .map((r) => ({ bead: beads.get(r.id)!, blockers: JSON.parse(r.blockers) as Blocker[] }));
   }
   const blockers = computeBlockers(beads);

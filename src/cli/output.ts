@@ -183,14 +183,34 @@ export function idWidthOf(beads: readonly Bead[]): number {
 }
 
 export function printBeadList(beads: readonly Bead[], empty: string): void {
-  if (beads.length === 0) {
+  printBeadLines(beads.map((b) => ({ id: b.id, bead: () => b })), empty);
+}
+
+/**
+ * A list of beads as stored (their JSON texts), each parsed only for its line and dropped: `gt list
+ * --all` of 50,000 beads never holds them all parsed, nor all their lines as one string.
+ */
+export function printBeadTexts(rows: readonly { id: string; text: string }[], empty: string): void {
+  printBeadLines(rows.map((r) => ({ id: r.id, bead: () => JSON.parse(r.text) as Bead })), empty);
+}
+
+/** Lines written per write: a list of any length is never one string. */
+const LIST_CHUNK = 1000;
+
+function printBeadLines(rows: readonly { id: string; bead: () => Bead }[], empty: string): void {
+  if (rows.length === 0) {
     printLine(empty);
     return;
   }
-  const width = idWidthOf(beads);
+  const width = rows.reduce((w, r) => Math.max(w, r.id.length), 0);
   const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
-  const lines = beads.map((b) => terminalSafe(beadLine(b, width)));
-  process.stdout.write(`${paintIcons((columns ? lines.map((l) => fitWidth(l, columns)) : lines).join('\n'))}\n`);
+  for (let at = 0; at < rows.length; at += LIST_CHUNK) {
+    const lines = rows.slice(at, at + LIST_CHUNK).map((r) => {
+      const line = terminalSafe(beadLine(r.bead(), width));
+      return columns ? fitWidth(line, columns) : line;
+    });
+    process.stdout.write(`${paintIcons(lines.join('\n'))}\n`);
+  }
 }
 
 export function describeProblem(problem: LedgerProblem): string {

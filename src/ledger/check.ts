@@ -38,6 +38,8 @@ async function findingsAt(ledger: Ledger, commit: string): Promise<DoctorFinding
   const snapshot = await ledger.snapshot(commit);
   if (!snapshot.files.has(CONFIG_PATH)) return [{ severity: 'error', message: `commit ${commit.slice(0, 12)} holds no ledger (no ${CONFIG_PATH} at the root of its tree)` }];
   const findings: DoctorFinding[] = [];
+  // Before the view is read: what this check parses and drops, a file at a time, then leaves room for the view.
+  const canonical = (await canonicalFindings(ledger, snapshot.files)).map((f) => ({ ...f, path: whereStored(snapshot, f.path!) }));
   try {
     findings.push(...(await viewFindings(ledger, await ledger.viewAt(commit))));
   } catch (error) {
@@ -46,7 +48,7 @@ async function findingsAt(ledger: Ledger, commit: string): Promise<DoctorFinding
     const where = error instanceof LedgerFileError ? { path: error.path, ...(error.line !== undefined ? { line: error.line } : {}) } : {};
     return [{ severity: 'error', ...where, message: error instanceof LedgerFileError ? error.problem : error.message }];
   }
-  findings.push(...(await canonicalFindings(ledger, snapshot.files)).map((f) => ({ ...f, path: whereStored(snapshot, f.path!) })));
+  findings.push(...canonical);
   const attributes = snapshot.files.get(ATTRIBUTES_PATH);
   if (attributes === undefined) findings.push({ severity: 'warning', path: ATTRIBUTES_PATH, message: `missing: native git merges of ledger files do not go through gt's merge driver (fix: gt doctor --fix)` });
   else if ((await textsOf(ledger, [attributes])).get(attributes) !== LEDGER_ATTRIBUTES) {

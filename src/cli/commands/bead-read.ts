@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { assigneeOption, checkOption, collect, labelList, parseLimit, priorityList, sortKeyOption, statusList } from '../options.js';
-import { beadLine, idWidthOf, printBeadList, printJson, printJsonTexts, printLine, printRow, formatTime, statusIcon, STATUS_LEGEND } from '../output.js';
-import { blockedBeads, blockedBeadTexts, dependentsOf, ledgerStats, listBeads, listBeadTexts, readyBeads, readyBeadTexts, SORT_KEYS } from '../../beads/queries.js';
+import { beadLine, idWidthOf, printBeadList, printBeadTexts, printJson, printJsonTexts, printLine, printRow, formatTime, statusIcon, STATUS_LEGEND } from '../output.js';
+import { blockedBeads, blockedBeadTexts, dependentsOf, ledgerStats, listBeadRows, listBeads, readyBeads, readyBeadTexts, SORT_KEYS } from '../../beads/queries.js';
 import { describeBlocker } from '../../beads/readiness.js';
 import { lookupBead } from '../../beads/bead-service.js';
 import { knownTypes, splitList } from '../../beads/bead-input.js';
@@ -120,8 +120,12 @@ export function registerBeadReads(program: Command): void {
         };
         // A program reading a pipe gets the beads' JSON as it is stored, unparsed: the same value
         // JSON.stringify would give (non-ASCII characters as \u escapes).
-        const texts = globalsOf(command).json && !process.stdout.isTTY ? listBeadTexts(view, filter) : undefined;
-        if (texts) return printJsonTexts(texts);
+        const json = globalsOf(command).json;
+        if (!json || !process.stdout.isTTY) {
+          const rows = listBeadRows(view, filter);
+          if (rows && json) return printJsonTexts(rows.map((r) => r.text));
+          if (rows) return printBeadTexts(rows, 'no beads match');
+        }
         const beads = listBeads(view, filter);
         if (globalsOf(command).json) printJson(beads);
         else printBeadList(beads, 'no beads match');
