@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import pc from 'picocolors';
 import type { Bead } from '../beads/bead.js';
 import type { LedgerProblem } from '../ledger/view.js';
@@ -26,11 +27,26 @@ export function printJson(value: unknown): void {
  * a listing of 50,000 beads is never one string of the whole output. JSON text escapes every control
  * character itself, so it needs no terminalSafe.
  */
-export function printJsonTexts(texts: readonly string[]): void {
+export function printJsonTexts(texts: readonly string[]): Promise<void> {
   const SLICE = 512;
-  if (texts.length === 0) return void process.stdout.write('[]\n');
-  for (let at = 0; at < texts.length; at += SLICE) {
-    process.stdout.write(`${at === 0 ? '[' : ','}${texts.slice(at, at + SLICE).join(',')}${at + SLICE >= texts.length ? ']\n' : ''}`);
+  if (texts.length === 0) return writeSlices(['[]\n']);
+  return writeSlices(
+    (function* () {
+      for (let at = 0; at < texts.length; at += SLICE) {
+        yield `${at === 0 ? '[' : ','}${texts.slice(at, at + SLICE).join(',')}${at + SLICE >= texts.length ? ']\n' : ''}`;
+      }
+    })(),
+  );
+}
+
+/**
+ * Writes to stdout a slice at a time, each only once the one before has gone: a pipe's reader sets
+ * the pace. Node queues what a pipe does not take at once, so writing 26 MB of listing without waiting
+ * held most of it in memory (gt list --json at 50,000 beads: 275 MB, 210 MB waiting).
+ */
+export async function writeSlices(slices: Iterable<string>, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  for (const slice of slices) {
+    if (!out.write(slice)) await once(out, 'drain');
   }
 }
 
@@ -182,35 +198,39 @@ export function idWidthOf(beads: readonly Bead[]): number {
   return beads.reduce((w, b) => Math.max(w, b.id.length), 0);
 }
 
-export function printBeadList(beads: readonly Bead[], empty: string): void {
-  printBeadLines(beads.map((b) => ({ id: b.id, bead: () => b })), empty);
+export function printBeadList(beads: readonly Bead[], empty: string): Promise<void> {
+  return printBeadLines(beads.map((b) => ({ id: b.id, bead: () => b })), empty);
 }
 
 /**
  * A list of beads as stored (their JSON texts), each parsed only for its line and dropped: `gt list
  * --all` of 50,000 beads never holds them all parsed, nor all their lines as one string.
  */
-export function printBeadTexts(rows: readonly { id: string; text: string }[], empty: string): void {
-  printBeadLines(rows.map((r) => ({ id: r.id, bead: () => JSON.parse(r.text) as Bead })), empty);
+export function printBeadTexts(rows: readonly { id: string; text: string }[], empty: string): Promise<void> {
+  return printBeadLines(rows.map((r) => ({ id: r.id, bead: () => JSON.parse(r.text) as Bead })), empty);
 }
 
 /** Lines written per write: a list of any length is never one string. */
 const LIST_CHUNK = 1000;
 
-function printBeadLines(rows: readonly { id: string; bead: () => Bead }[], empty: string): void {
+async function printBeadLines(rows: readonly { id: string; bead: () => Bead }[], empty: string): Promise<void> {
   if (rows.length === 0) {
     printLine(empty);
     return;
   }
   const width = rows.reduce((w, r) => Math.max(w, r.id.length), 0);
   const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
-  for (let at = 0; at < rows.length; at += LIST_CHUNK) {
-    const lines = rows.slice(at, at + LIST_CHUNK).map((r) => {
-      const line = terminalSafe(beadLine(r.bead(), width));
-      return columns ? fitWidth(line, columns) : line;
-    });
-    process.stdout.write(`${paintIcons(lines.join('\n'))}\n`);
-  }
+  await writeSlices(
+    (function* () {
+      for (let at = 0; at < rows.length; at += LIST_CHUNK) {
+        const lines = rows.slice(at, at + LIST_CHUNK).map((r) => {
+          const line = terminalSafe(beadLine(r.bead(), width));
+          return columns ? fitWidth(line, columns) : line;
+        });
+        yield `${paintIcons(lines.join('\n'))}\n`;
+      }
+    })(),
+  );
 }
 
 export function describeProblem(problem: LedgerProblem): string {

@@ -128,7 +128,7 @@ export function registerBeadReads(program: Command): void {
         }
         const beads = listBeads(view, filter);
         if (globalsOf(command).json) printJson(beads);
-        else printBeadList(beads, 'no beads match');
+        else await printBeadList(beads, 'no beads match');
       });
     });
 
@@ -145,7 +145,7 @@ export function registerBeadReads(program: Command): void {
         if (texts) return printJsonTexts(texts);
         const ready = readyBeads(view.beads).slice(0, options.limit ?? Infinity);
         if (globalsOf(command).json) printJson(ready);
-        else printBeadList(ready, 'nothing is ready');
+        else await printBeadList(ready, 'nothing is ready');
       });
     });
 

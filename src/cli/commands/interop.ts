@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
-import { printJson, printLine } from '../output.js';
+import { printJson, printLine, writeSlices } from '../output.js';
 import { exportTable, formatFromPath, readImport, type InteropFormat } from '../../beads/interop.js';
 import { applyImport } from '../../beads/bead-import.js';
 import { UsageError } from '../../errors.js';
@@ -22,7 +22,7 @@ function parseFormat(raw: string | undefined, path: string | undefined): Interop
 }
 
 /** Writes a file a slice at a time, so that the whole text is never one string. */
-function writeSlices(path: string, slices: Iterable<string>): void {
+function writeFileSlices(path: string, slices: Iterable<string>): void {
   const fd = openSync(path, 'w');
   try {
     // Given a descriptor, writeFileSync writes at the current position, all of the slice.
@@ -79,9 +79,9 @@ export function registerInterop(program: Command): void {
         const view = await readView(ledger);
         const slices = exportTable(view.beads, format);
         if (options.output) {
-          writeSlices(options.output, slices);
+          writeFileSlices(options.output, slices);
           process.stderr.write(`exported ${plural(view.beads.size, 'bead')} to ${options.output}\n`);
-        } else for (const slice of slices) process.stdout.write(slice);
+        } else await writeSlices(slices);
       });
     });
 }
