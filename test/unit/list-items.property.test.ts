@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { parseDocument, stringify } from 'yaml';
 import { listItems, type ListFormat } from '../../src/beads/list-items.js';
 import { sized } from '../helpers/stress.js';
+import { damage, editsOf } from '../helpers/damage.js';
 
 /** What reading the whole file as one document gives: its items, or the start of its error. */
 function whole(text: string, format: ListFormat): unknown[] | string {
@@ -52,11 +53,7 @@ const written = fc.oneof(
   })),
 );
 
-const edit = fc.tuple(
-  fc.constantFrom('insert', 'delete', 'replace'),
-  fc.nat(),
-  fc.constantFrom(' ', '\n', '#', ':', '-', '"', "'", '|', '\\', ',', '[', ']', '{', '}', '&a ', '*a', '---\n', 'x', 'é'),
-);
+const edits = editsOf([' ', '\n', '#', ':', '-', '"', "'", '|', '\\', ',', '[', ']', '{', '}', '&a ', '*a', '---\n', 'x', 'é']);
 
 describe('listItems: the items of a list, one at a time, as reading the whole file gives them', () => {
   it('any list, in any style, from text or bytes', () => {
@@ -74,14 +71,8 @@ describe('listItems: the items of a list, one at a time, as reading the whole fi
 
   it('damaged files: the same items, or the same error', () => {
     fc.assert(
-      fc.property(written, fc.array(edit, { minLength: 1, maxLength: 3 }), ({ format, text }, edits) => {
-        let damaged = text;
-        for (const [kind, at, ch] of edits) {
-          const i = at % (damaged.length + 1);
-          if (kind === 'insert') damaged = damaged.slice(0, i) + ch + damaged.slice(i);
-          else if (kind === 'delete') damaged = damaged.slice(0, i) + damaged.slice(i + 1);
-          else damaged = damaged.slice(0, i) + ch + damaged.slice(i + 1);
-        }
+      fc.property(written, edits, ({ format, text }, edit) => {
+        const damaged = damage(text, edit);
         const expected = whole(damaged, format);
         expect(cut(damaged, format)).toEqual(typeof expected === 'string' ? expected.slice(0, 12) : expected);
         expect(cut(Buffer.from(damaged), format)).toEqual(typeof expected === 'string' ? expected.slice(0, 12) : expected);

@@ -7,6 +7,7 @@ import { labelProblem, normalizeTitle, titleProblem } from '../../src/beads/bead
 import { isValidId } from '../../src/ledger/names.js';
 import { isPlainSafe, parseCanonicalFast, parseLedgerYaml, toCanonicalYaml } from '../../src/ledger/canonical-yaml.js';
 import { sized } from '../helpers/stress.js';
+import { damage, editsOf } from '../helpers/damage.js';
 
 /** Strings that YAML readers like to turn into something else, or that are awkward to write. */
 const AWKWARD = [
@@ -152,20 +153,10 @@ describe('canonical YAML round-trips any ledger value', () => {
   });
 
   it('the fast reader never disagrees with the library on damaged files', () => {
-    const edit = fc.tuple(
-      fc.constantFrom('insert', 'delete', 'replace'),
-      fc.nat(),
-      fc.constantFrom(' ', '\n', '#', ':', '-', '"', "'", '|', '\\', '\t', 'x', '0', '{', '+', '2', '&', '*'),
-    );
+    const edits = editsOf([' ', '\n', '#', ':', '-', '"', "'", '|', '\\', '\t', 'x', '0', '{', '+', '2', '&', '*']);
     fc.assert(
-      fc.property(fc.oneof(beadArb, stampedBeadArb), fc.array(edit, { minLength: 1, maxLength: 3 }), (bead, edits) => {
-        let damaged = encodeBead(bead);
-        for (const [kind, at, ch] of edits) {
-          const i = at % (damaged.length + 1);
-          if (kind === 'insert') damaged = damaged.slice(0, i) + ch + damaged.slice(i);
-          else if (kind === 'delete') damaged = damaged.slice(0, i) + damaged.slice(i + 1);
-          else damaged = damaged.slice(0, i) + ch + damaged.slice(i + 1);
-        }
+      fc.property(fc.oneof(beadArb, stampedBeadArb), edits, (bead, edit) => {
+        const damaged = damage(encodeBead(bead), edit);
         const doc = parseDocument(damaged, LIBRARY_OPTIONS);
         const fast = parseCanonicalFast(damaged);
         if (doc.errors.length > 0 || !isMap(doc.contents)) expect(fast).toBeUndefined();
