@@ -65,8 +65,9 @@ export function applyImport(tx: Transaction, stream: ImportStream): ImportReport
   // alone is parsed from its text and dropped: looking it up in the table would keep it parsed.
   const after = {
     get: (id: string) => {
-      const text = written.has(id) ? undefined : tx.beads.textOf(id);
-      return written.get(id) ?? (text === undefined ? undefined : (JSON.parse(text) as Bead));
+      if (written.has(id)) return written.get(id);
+      const text = tx.beads.textOf(id);
+      return text === undefined ? undefined : (JSON.parse(text) as Bead);
     },
     has: (id: string) => tx.beads.has(id),
   };

@@ -7,7 +7,7 @@
  * the caller's job.
  */
 import { yamlLibrary } from '../ledger/yaml-library.js';
-import { describe, listItems } from './list-items.js';
+import { bomLength, describe, listItems, withoutBom } from './list-items.js';
 import { UsageError } from '../errors.js';
 import { formatKeyPath, validateBead, type KeyPath } from './bead-codec.js';
 import { normalizeTitle } from './bead-input.js';
@@ -299,17 +299,13 @@ export function planImport(input: string | Buffer, format: InteropFormat, actor:
   return { beads: read.map((r) => r.bead), places: read.map((r) => r.where), depsField: stream.depsField, ...stream.summary() };
 }
 
-function withoutBom(text: string): string {
-  return text.startsWith('\uFEFF') ? text.slice(1) : text;
-}
-
 /** The lines of a text or of UTF-8 bytes (a byte order mark dropped), without their CR LF or LF. */
 function* linesOf(input: string | Buffer): Generator<string> {
   if (typeof input === 'string') {
     yield* withoutBom(input).split(/\r?\n/);
     return;
   }
-  let start = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? 3 : 0;
+  let start = bomLength(input);
   for (;;) {
     const newline = input.indexOf(0x0a, start);
     const end = newline < 0 ? input.length : newline;

@@ -12,8 +12,21 @@ import { yamlLibrary } from '../ledger/yaml-library.js';
 
 export type ListFormat = 'json' | 'yaml';
 
+/** `text` without a byte order mark. */
+export function withoutBom(text: string): string {
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
+}
+
+/** The length of the UTF-8 byte order mark `bytes` start with: 3 or 0. */
+export function bomLength(bytes: Buffer): number {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+}
+
 export function* listItems(input: string | Buffer, format: ListFormat): Generator<unknown> {
-  const cut = format === 'json' ? jsonItems(input) : yamlItems(typeof input === 'string' ? input : input.toString('utf8'));
+  // Decoded once, if at all: JSON is cut over the bytes, and read whole only when the cutting fails.
+  let decoded: string | undefined;
+  const text = (): string => (decoded ??= withoutBom(typeof input === 'string' ? input : input.toString('utf8')));
+  const cut = format === 'json' ? jsonItems(input) : yamlItems(text());
   let index = 0;
   if (cut) {
     let whole = true;
@@ -28,7 +41,7 @@ export function* listItems(input: string | Buffer, format: ListFormat): Generato
     }
     if (whole) return;
   }
-  const rest = readWhole(typeof input === 'string' ? input : input.toString('utf8'), format).slice(index);
+  const rest = readWhole(text(), format).slice(index);
   for (let i = 0; i < rest.length; i++) {
     const item = rest[i];
     rest[i] = undefined;
@@ -37,8 +50,7 @@ export function* listItems(input: string | Buffer, format: ListFormat): Generato
 }
 
 /** The items of a list read as one document (none for an empty text); a UsageError for anything else. */
-function readWhole(text: string, format: ListFormat): unknown[] {
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+function readWhole(body: string, format: ListFormat): unknown[] {
   if (body.trim() === '') return [];
   let doc: unknown;
   try {
@@ -113,7 +125,7 @@ function isSpace(byte: number | undefined): boolean {
  */
 function jsonItems(input: string | Buffer): Iterable<string> | undefined {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
-  let at = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  let at = bomLength(bytes);
   while (isSpace(bytes[at])) at++;
   if (bytes[at] !== OPEN_BRACKET) return undefined;
   return (function* () {
@@ -152,16 +164,17 @@ function jsonItems(input: string | Buffer): Iterable<string> | undefined {
 const ZERO_WIDTH = new Set(['\x02', '\x18', '\x1f']);
 
 /**
- * The texts of the items of a top-level block sequence (`- ` at the start of a line), as the YAML
+ * The texts of the items of a top-level block sequence (`- ` at the start of a line; `text` has no
+ * byte order mark), as the YAML
  * library's lexer finds them: a dash inside a block scalar or a quoted string is not one. Undefined
  * for a document marker or a directive, or anything but a comment before the first item (a map);
  * anything else at the start of a line ends up in an item that does not parse alone.
  */
 function yamlItems(text: string): Iterable<string> | undefined {
   const starts: number[] = [];
-  let offset = text.startsWith('\uFEFF') ? 1 : 0;
+  let offset = 0;
   let lineStart = true;
-  for (const lexeme of new (yamlLibrary().Lexer)().lex(offset === 1 ? text.slice(1) : text)) {
+  for (const lexeme of new (yamlLibrary().Lexer)().lex(text)) {
     if (ZERO_WIDTH.has(lexeme)) continue;
     if (lineStart) {
       if (lexeme === '-') starts.push(offset);

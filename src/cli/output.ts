@@ -194,7 +194,7 @@ export function beadLine(bead: Bead, idWidth = 0): string {
   return parts.join('  ');
 }
 
-export function idWidthOf(beads: readonly Bead[]): number {
+export function idWidthOf(beads: readonly { id: string }[]): number {
   return beads.reduce((w, b) => Math.max(w, b.id.length), 0);
 }
 
@@ -218,7 +218,7 @@ async function printBeadLines(rows: readonly { id: string; bead: () => Bead }[],
     printLine(empty);
     return;
   }
-  const width = rows.reduce((w, r) => Math.max(w, r.id.length), 0);
+  const width = idWidthOf(rows);
   const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
   await writeSlices(
     (function* () {

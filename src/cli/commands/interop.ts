@@ -41,7 +41,7 @@ export function registerInterop(program: Command): void {
     .option('--json', 'print the import report as JSON')
     .action(async (file: string, options: { format?: string }, command: Command) => {
       const format = parseFormat(options.format, file);
-      // Bytes, not text: a big JSONL file is then decoded a line at a time (planImport).
+      // Bytes, not text: a big JSONL file is then decoded a line at a time (readImport).
       const read = (): Buffer => {
         try {
           return readFileSync(file === '-' ? 0 : file);
