@@ -7,7 +7,8 @@
  * the caller's job.
  */
 import { yamlLibrary } from '../ledger/yaml-library.js';
-import { bomLength, describe, listItems, withoutBom } from './list-items.js';
+import { describe, listItems } from './list-items.js';
+import { bytesSource, chunksAfterBom, type ImportSource } from './import-source.js';
 import { UsageError } from '../errors.js';
 import { formatKeyPath, validateBead, type KeyPath } from './bead-codec.js';
 import { normalizeTitle } from './bead-input.js';
@@ -275,11 +276,12 @@ interface Context {
  * string, a 33 MB export with one non-Latin-1 character anywhere takes 66 MB). Errors are thrown as
  * the beads are read, naming the line or item.
  */
-export function readImport(input: string | Buffer, format: InteropFormat, actor: string, now: string): ImportStream {
+export function readImport(input: ImportSource | string | Buffer, format: InteropFormat, actor: string, now: string): ImportStream {
+  const source = typeof input === 'string' || Buffer.isBuffer(input) ? bytesSource(input) : input;
   const ctx: Context = { actor, now, notes: new Notes() };
   const skipped: ImportPlan['skipped'] = [];
   const types = new Set<string>();
-  const read = format === 'jsonl' ? readBdJsonl(linesOf(input), ctx, skipped) : readOwnList(input, format, ctx);
+  const read = format === 'jsonl' ? readBdJsonl(linesOf(source), ctx, skipped) : readOwnList(source, format, ctx);
   return {
     beads: (function* () {
       for (const r of read) {
@@ -293,26 +295,30 @@ export function readImport(input: string | Buffer, format: InteropFormat, actor:
 }
 
 /** The whole of an import, read at once (readImport, collected). */
-export function planImport(input: string | Buffer, format: InteropFormat, actor: string, now: string): ImportPlan {
+export function planImport(input: ImportSource | string | Buffer, format: InteropFormat, actor: string, now: string): ImportPlan {
   const stream = readImport(input, format, actor, now);
   const read = [...stream.beads];
   return { beads: read.map((r) => r.bead), places: read.map((r) => r.where), depsField: stream.depsField, ...stream.summary() };
 }
 
-/** The lines of a text or of UTF-8 bytes (a byte order mark dropped), without their CR LF or LF. */
-function* linesOf(input: string | Buffer): Generator<string> {
-  if (typeof input === 'string') {
-    yield* withoutBom(input).split(/\r?\n/);
-    return;
+/** The lines of UTF-8 bytes (a byte order mark dropped), without their CR LF or LF, decoded one at a time. */
+function* linesOf(source: ImportSource): Generator<string> {
+  /** The bytes of the line being read, from the chunks before this one. */
+  let pieces: Buffer[] = [];
+  const line = (last: Buffer): string => {
+    const bytes = pieces.length === 0 ? last : Buffer.concat([...pieces, last]);
+    pieces = [];
+    return bytes.toString('utf8', 0, bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length);
+  };
+  for (const chunk of chunksAfterBom(source)) {
+    let start = 0;
+    for (let newline = chunk.indexOf(0x0a); newline >= 0; newline = chunk.indexOf(0x0a, start)) {
+      yield line(chunk.subarray(start, newline));
+      start = newline + 1;
+    }
+    if (start < chunk.length) pieces.push(chunk.subarray(start));
   }
-  let start = bomLength(input);
-  for (;;) {
-    const newline = input.indexOf(0x0a, start);
-    const end = newline < 0 ? input.length : newline;
-    yield input.toString('utf8', start, end > start && input[end - 1] === 0x0d ? end - 1 : end);
-    if (newline < 0) return;
-    start = newline + 1;
-  }
+  yield line(Buffer.alloc(0));
 }
 
 /** gt's field names (as validateBead names them) that bd's JSONL calls otherwise. */
@@ -549,11 +555,11 @@ function readComments(
 const OWN_FIELDS: ReadonlySet<string> = new Set(BEAD_KEY_ORDER);
 
 /** The beads of a JSON or YAML list, read an item at a time (list-items.ts). */
-function* readOwnList(input: string | Buffer, format: 'json' | 'yaml', ctx: Context): Generator<ReadBead> {
+function* readOwnList(source: ImportSource, format: 'json' | 'yaml', ctx: Context): Generator<ReadBead> {
   const seen = new Map<string, string>();
   const ignored = new Set<string>();
   let index = -1;
-  for (const item of listItems(input, format)) {
+  for (const item of listItems(source, format)) {
     index++;
     const place = `item ${index}`;
     if (!isObject(item)) fail(place, `expected a bead object, got ${describe(item)}`);

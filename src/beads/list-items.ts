@@ -8,44 +8,28 @@
  * so the items and the errors are those of reading the whole file.
  */
 import { UsageError } from '../errors.js';
+import { chunksAfterBom, textChunks, wholeText, type ImportSource } from './import-source.js';
 import { yamlLibrary } from '../ledger/yaml-library.js';
 
 export type ListFormat = 'json' | 'yaml';
 
-/** `text` without a byte order mark. */
-export function withoutBom(text: string): string {
-  return text.startsWith('\uFEFF') ? text.slice(1) : text;
-}
-
-/** The length of the UTF-8 byte order mark `bytes` start with: 3 or 0. */
-export function bomLength(bytes: Buffer): number {
-  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-}
-
-export function* listItems(input: string | Buffer, format: ListFormat): Generator<unknown> {
-  // Decoded once, if at all: JSON is cut over the bytes, and read whole only when the cutting fails.
-  let decoded: string | undefined;
-  const text = (): string => (decoded ??= withoutBom(typeof input === 'string' ? input : input.toString('utf8')));
-  const cut = format === 'json' ? jsonItems(input) : yamlItems(text());
+/** The items of the list, one at a time. */
+export function* listItems(source: ImportSource, format: ListFormat): Generator<unknown> {
   let index = 0;
-  if (cut) {
-    let whole = true;
-    for (const item of cut) {
-      const value = parseAlone(item, format);
-      if (value === NOT_ALONE) {
-        whole = false;
-        break;
+  for (const item of format === 'json' ? jsonItems(source) : yamlItems(source)) {
+    const value = item === NOT_ALONE ? NOT_ALONE : parseAlone(item, format);
+    if (value === NOT_ALONE) {
+      // Read whole only here: cutting reads the bytes a chunk at a time.
+      const rest = readWhole(wholeText(source), format).slice(index);
+      for (let i = 0; i < rest.length; i++) {
+        const value = rest[i];
+        rest[i] = undefined;
+        yield value;
       }
-      yield value;
-      index++;
+      return;
     }
-    if (whole) return;
-  }
-  const rest = readWhole(text(), format).slice(index);
-  for (let i = 0; i < rest.length; i++) {
-    const item = rest[i];
-    rest[i] = undefined;
-    yield item;
+    yield value;
+    index++;
   }
 }
 
@@ -120,42 +104,58 @@ function isSpace(byte: number | undefined): boolean {
 
 /**
  * The texts of the elements of a top-level JSON array, cut at the commas outside brackets and strings
- * (UTF-8 never puts an ASCII byte inside a character, so bytes do). Each element is decoded alone.
- * Undefined when the text is not an array; a malformed one ends in an element that does not parse.
+ * (UTF-8 never puts an ASCII byte inside a character, so bytes do), a chunk of bytes at a time. Each
+ * element is decoded alone. NOT_ALONE when the text is not an array; a malformed one ends in an
+ * element that does not parse.
  */
-function jsonItems(input: string | Buffer): Iterable<string> | undefined {
-  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
-  let at = bomLength(bytes);
-  while (isSpace(bytes[at])) at++;
-  if (bytes[at] !== OPEN_BRACKET) return undefined;
-  return (function* () {
-    let start = at + 1;
-    let depth = 0;
-    for (let i = start; i < bytes.length; i++) {
-      const byte = bytes[i];
-      if (byte === QUOTE) {
-        for (i++; i < bytes.length && bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++;
-      } else if (byte === OPEN_BRACKET || byte === OPEN_BRACE) depth++;
-      else if ((byte === CLOSE_BRACKET || byte === CLOSE_BRACE) && depth > 0) depth--;
-      else if (depth === 0 && (byte === COMMA || byte === CLOSE_BRACKET)) {
-        const text = bytes.toString('utf8', start, i);
-        // `[]` has no element; `[1,]` has an empty one, which does not parse.
-        if (!(byte === CLOSE_BRACKET && start === at + 1 && text.trim() === '')) yield text;
-        if (byte === CLOSE_BRACKET) {
-          // Anything but spaces after the list: a text that does not parse, for JSON.parse to name.
-          for (let j = i + 1; j < bytes.length; j++) {
-            if (isSpace(bytes[j])) continue;
-            yield '';
-            return;
-          }
+function* jsonItems(source: ImportSource): Generator<string | typeof NOT_ALONE> {
+  let where: 'before' | 'in' | 'after' = 'before';
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let elements = 0;
+  /** The bytes of the element being cut, from the chunks before this one. */
+  let pieces: Buffer[] = [];
+  for (const chunk of chunksAfterBom(source)) {
+    let from = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i];
+      if (where !== 'in') {
+        if (isSpace(byte)) continue;
+        // Anything but spaces after the list: a text that does not parse, for JSON.parse to name.
+        if (where === 'after') {
+          yield '';
           return;
         }
-        start = i + 1;
+        if (byte !== OPEN_BRACKET) {
+          yield NOT_ALONE;
+          return;
+        }
+        where = 'in';
+        from = i + 1;
+      } else if (inString) {
+        if (escaped) escaped = false;
+        else if (byte === BACKSLASH) escaped = true;
+        else if (byte === QUOTE) inString = false;
+      } else if (byte === QUOTE) inString = true;
+      else if (byte === OPEN_BRACKET || byte === OPEN_BRACE) depth++;
+      else if ((byte === CLOSE_BRACKET || byte === CLOSE_BRACE) && depth > 0) depth--;
+      else if (depth === 0 && (byte === COMMA || byte === CLOSE_BRACKET)) {
+        pieces.push(chunk.subarray(from, i));
+        const element = Buffer.concat(pieces).toString('utf8');
+        pieces = [];
+        // `[]` has no element; `[1,]` has an empty one, which does not parse.
+        if (!(byte === CLOSE_BRACKET && elements === 0 && element.trim() === '')) yield element;
+        elements++;
+        from = i + 1;
+        if (byte === CLOSE_BRACKET) where = 'after';
       }
     }
-    // No closing bracket: a text that does not parse, for JSON.parse to name what is wrong.
-    yield '';
-  })();
+    if (where === 'in') pieces.push(chunk.subarray(from));
+  }
+  // Nothing but spaces: read whole, as an empty file. No closing bracket: a text that does not parse.
+  if (where === 'before') yield NOT_ALONE;
+  else if (where === 'in') yield '';
 }
 
 // --- YAML
@@ -164,29 +164,62 @@ function jsonItems(input: string | Buffer): Iterable<string> | undefined {
 const ZERO_WIDTH = new Set(['\x02', '\x18', '\x1f']);
 
 /**
- * The texts of the items of a top-level block sequence (`- ` at the start of a line; `text` has no
- * byte order mark), as the YAML
- * library's lexer finds them: a dash inside a block scalar or a quoted string is not one. Undefined
- * for a document marker or a directive, or anything but a comment before the first item (a map);
+ * The texts of the items of a top-level block sequence (`- ` at the start of a line), as the YAML
+ * library's lexer finds them: a dash inside a block scalar or a quoted string is not one. The lexer
+ * is given the text a chunk at a time, so only the item being cut is held, never the whole text.
+ * Ends in NOT_ALONE, for the rest to be read as one document, at a document marker or a directive,
+ * at anything but a comment before the first item (a map), and when there is no item at all;
  * anything else at the start of a line ends up in an item that does not parse alone.
  */
-function yamlItems(text: string): Iterable<string> | undefined {
-  const starts: number[] = [];
+function* yamlItems(source: ImportSource): Generator<string | typeof NOT_ALONE> {
+  const lexer = new (yamlLibrary().Lexer)();
+  /** The text from the start of the item being cut (from the start of the file, before the first) up to what the lexer has been given. */
+  let held = '';
+  /** Where `held` starts in the text. */
+  let heldAt = 0;
+  /** How far into the text the lexer's lexemes have come. */
   let offset = 0;
   let lineStart = true;
-  for (const lexeme of new (yamlLibrary().Lexer)().lex(text)) {
-    if (ZERO_WIDTH.has(lexeme)) continue;
-    if (lineStart) {
-      if (lexeme === '-') starts.push(offset);
-      // A document marker or a directive anywhere: the file is read whole, which names what is wrong.
-      else if (lexeme === '---' || lexeme === '...' || lexeme.startsWith('%')) return undefined;
-      else if (starts.length === 0 && lexeme !== '\n' && !lexeme.startsWith('#')) return undefined;
+  let items = 0;
+  /** Where the items that start in the chunk being lexed start. */
+  const starts: number[] = [];
+  const lexed = (lexemes: Generator<string>): boolean => {
+    for (const lexeme of lexemes) {
+      if (ZERO_WIDTH.has(lexeme)) continue;
+      if (lineStart) {
+        if (lexeme === '-') starts.push(offset);
+        // A document marker or a directive anywhere: the file is read whole, which names what is wrong.
+        else if (lexeme === '---' || lexeme === '...' || lexeme.startsWith('%')) return false;
+        else if (items === 0 && starts.length === 0 && lexeme !== '\n' && !lexeme.startsWith('#')) return false;
+      }
+      offset += lexeme.length;
+      lineStart = lexeme.endsWith('\n');
     }
-    offset += lexeme.length;
-    lineStart = lexeme.endsWith('\n');
+    return true;
+  };
+  /** The items that end where the ones just found start: every item but the last is whole once the next starts. */
+  function* cutAtStarts(): Generator<string> {
+    for (const start of starts) {
+      if (items > 0) yield held.slice(0, start - heldAt);
+      held = held.slice(start - heldAt);
+      heldAt = start;
+      items++;
+    }
+    starts.length = 0;
   }
-  if (starts.length === 0) return undefined;
-  return (function* () {
-    for (let i = 0; i < starts.length; i++) yield text.slice(starts[i], starts[i + 1] ?? text.length);
-  })();
+  for (const chunk of textChunks(source)) {
+    held += chunk;
+    if (!lexed(lexer.lex(chunk, true))) {
+      yield NOT_ALONE;
+      return;
+    }
+    yield* cutAtStarts();
+  }
+  if (!lexed(lexer.lex('', false))) {
+    yield NOT_ALONE;
+    return;
+  }
+  yield* cutAtStarts();
+  if (items === 0) yield NOT_ALONE;
+  else yield held;
 }

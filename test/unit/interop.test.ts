@@ -11,6 +11,7 @@ import {
   type StampedField,
 } from '../../src/beads/bead.js';
 import { exportBeads, exportTable, formatFromPath, planImport, type InteropFormat } from '../../src/beads/interop.js';
+import { bytesSource } from '../../src/beads/import-source.js';
 import { EntityTable } from '../../src/ledger/entity-table.js';
 import { UsageError } from '../../src/errors.js';
 import { labelProblem, normalizeTitle } from '../../src/beads/bead-input.js';
@@ -66,6 +67,11 @@ describe('planImport: bd JSONL', () => {
     const bad = `${text}\r\n{"id":"bd-c","title":"x","status":"weird"}`;
     expect(usageError(() => planImport(Buffer.from(bad), 'jsonl', ACTOR, NOW)).message).toMatch(/^line 3 \(bd-c\)/);
     expect(usageError(() => plan(bad)).message).toMatch(/^line 3 \(bd-c\)/);
+    // Read a chunk at a time, however the chunks split the mark, a character or a CR LF.
+    for (let size = 1; size <= 9; size++) {
+      expect(planImport(bytesSource(`\uFEFF${text}\r\n\r\n`, size), 'jsonl', ACTOR, NOW)).toEqual(fromText);
+      expect(usageError(() => planImport(bytesSource(bad, size), 'jsonl', ACTOR, NOW)).message).toMatch(/^line 3 \(bd-c\)/);
+    }
   });
 
   it('imports the example record of the reference (§1.6)', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseDocument, stringify } from 'yaml';
 import { listItems, type ListFormat } from '../../src/beads/list-items.js';
+import { bytesSource } from '../../src/beads/import-source.js';
 import { sized } from '../helpers/stress.js';
 import { damage, editsOf } from '../helpers/damage.js';
 
@@ -30,17 +31,18 @@ function whole(text: string, format: ListFormat): unknown[] | string {
 }
 
 /** What listItems gives: every item, or the start of the error it ends with (as whole() names it). */
-function cut(input: string | Buffer, format: ListFormat): unknown[] | string {
+function cut(input: string | Buffer, format: ListFormat, chunk?: number): unknown[] | string {
   const items: unknown[] = [];
   try {
-    for (const item of listItems(input, format)) items.push(item);
+    for (const item of listItems(bytesSource(input, chunk), format)) items.push(item);
     return items;
   } catch (error) {
     return (error as Error).message.slice(0, 12);
   }
 }
 
-const item = fc.jsonValue({ maxDepth: 3 });
+// Text beyond ASCII too: characters of two to four UTF-8 bytes that a chunk boundary can split.
+const item = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.jsonValue({ maxDepth: 3, stringUnit: 'grapheme' }));
 const list = fc.array(item, { maxLength: 6 });
 
 /** A text of the list as people and tools write it: compact, pretty, YAML block or flow style. */
@@ -53,16 +55,20 @@ const written = fc.oneof(
   })),
 );
 
+/** Bytes read at a time: as few as one, so that characters, lexemes and items are split everywhere. */
+const chunk = fc.integer({ min: 1, max: 40 });
+
 const edits = editsOf([' ', '\n', '#', ':', '-', '"', "'", '|', '\\', ',', '[', ']', '{', '}', '&a ', '*a', '---\n', 'x', 'é']);
 
 describe('listItems: the items of a list, one at a time, as reading the whole file gives them', () => {
   it('any list, in any style, from text or bytes', () => {
     fc.assert(
-      fc.property(written, ({ format, text, items }) => {
+      fc.property(written, chunk, ({ format, text, items }, size) => {
         const expected = whole(text, format);
         expect(Array.isArray(expected) && expected.length).toBe(items.length);
         expect(cut(text, format)).toEqual(expected);
-        expect(cut(Buffer.from(`\uFEFF${text}`), format)).toEqual(expected);
+        expect(cut(text, format, size)).toEqual(expected);
+        expect(cut(Buffer.from(`\uFEFF${text}`), format, size)).toEqual(expected);
         expect(cut(`${text.trimEnd()} x`, format)).toEqual(typeof whole(`${text.trimEnd()} x`, format) === 'string' ? (whole(`${text.trimEnd()} x`, format) as string).slice(0, 12) : whole(`${text.trimEnd()} x`, format));
       }),
       { numRuns: sized(200, 1000) },
@@ -71,11 +77,13 @@ describe('listItems: the items of a list, one at a time, as reading the whole fi
 
   it('damaged files: the same items, or the same error', () => {
     fc.assert(
-      fc.property(written, edits, ({ format, text }, edit) => {
-        const damaged = damage(text, edit);
+      fc.property(written, edits, chunk, ({ format, text }, edit, size) => {
+        // As UTF-8, half a surrogate pair an edit split is a replacement character.
+        const damaged = Buffer.from(damage(text, edit)).toString('utf8');
         const expected = whole(damaged, format);
-        expect(cut(damaged, format)).toEqual(typeof expected === 'string' ? expected.slice(0, 12) : expected);
-        expect(cut(Buffer.from(damaged), format)).toEqual(typeof expected === 'string' ? expected.slice(0, 12) : expected);
+        const named = typeof expected === 'string' ? expected.slice(0, 12) : expected;
+        expect(cut(damaged, format)).toEqual(named);
+        expect(cut(damaged, format, size)).toEqual(named);
       }),
       { numRuns: sized(300, 3000) },
     );

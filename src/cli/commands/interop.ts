@@ -1,9 +1,10 @@
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { withLedger, globalsOf, readView } from '../context.js';
 import { printJson, printLine, writeSlices } from '../output.js';
 import { exportTable, formatFromPath, readImport, type InteropFormat } from '../../beads/interop.js';
 import { applyImport } from '../../beads/bead-import.js';
+import { bytesSource, IMPORT_CHUNK, type ImportSource } from '../../beads/import-source.js';
 import { UsageError } from '../../errors.js';
 import { oneOf } from '../options.js';
 import { plural } from '../../ledger/wording.js';
@@ -32,6 +33,52 @@ function writeFileSlices(path: string, slices: Iterable<string>): void {
   }
 }
 
+/**
+ * The bytes of an import. A file is read a chunk at a time, from its start again should the write be
+ * retried, so that a big file is never held whole; standard input, which cannot be read twice, is.
+ */
+function importSource(file: string): ImportSource & { close(): void } {
+  const cannotRead = (error: unknown): UsageError => new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  if (file === '-') {
+    try {
+      return { ...bytesSource(readFileSync(0)), close: () => {} };
+    } catch (error) {
+      throw cannotRead(error);
+    }
+  }
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw cannotRead(error);
+  }
+  // A folder opens; reading it is what fails.
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw new UsageError(`cannot read ${file}: it is a folder`, 'name the file to import');
+  }
+  const read = <T>(what: () => T): T => {
+    try {
+      return what();
+    } catch (error) {
+      throw cannotRead(error);
+    }
+  };
+  return {
+    *chunks() {
+      for (let position = 0; ; ) {
+        const chunk = Buffer.allocUnsafe(IMPORT_CHUNK);
+        const length = read(() => readSync(fd, chunk, 0, IMPORT_CHUNK, position));
+        if (length === 0) return;
+        position += length;
+        yield chunk.subarray(0, length);
+      }
+    },
+    whole: () => read(() => readFileSync(fd)),
+    close: () => closeSync(fd),
+  };
+}
+
 export function registerInterop(program: Command): void {
   program
     .command('import')
@@ -41,31 +88,24 @@ export function registerInterop(program: Command): void {
     .option('--json', 'print the import report as JSON')
     .action(async (file: string, options: { format?: string }, command: Command) => {
       const format = parseFormat(options.format, file);
-      // Bytes, not text: a big JSONL file is then decoded a line at a time (readImport).
-      const read = (): Buffer => {
-        try {
-          return readFileSync(file === '-' ? 0 : file);
-        } catch (error) {
-          throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-        }
-      };
-      // Read before the ledger is opened, so that a bad path fails first; let go of once imported, so
-      // that a big file is not held through the rest of the write. A write that is retried reads a
-      // file again.
-      let input: Buffer | undefined = read();
-      await withLedger(command, async (ledger) => {
-        const { result } = await ledger.write((tx) => {
-          const report = applyImport(tx, readImport(input ?? read(), format, tx.actor.name, tx.now));
-          if (file !== '-') input = undefined;
-          const count = report.created.length + report.updated.length;
-          return { result: report, message: `import ${count} bead${count === 1 ? '' : 's'} from ${file === '-' ? 'stdin' : file}` };
+      // Opened (standard input: read) before the ledger is, so that a bad path fails first.
+      const source = importSource(file);
+      try {
+        await withLedger(command, async (ledger) => {
+          const { result } = await ledger.write((tx) => {
+            const report = applyImport(tx, readImport(source, format, tx.actor.name, tx.now));
+            const count = report.created.length + report.updated.length;
+            return { result: report, message: `import ${count} bead${count === 1 ? '' : 's'} from ${file === '-' ? 'stdin' : file}` };
+          });
+          if (globalsOf(command).json) return printJson(result);
+          printLine(`imported ${result.created.length} new, ${result.updated.length} updated, ${result.unchanged.length} unchanged, ${result.skipped.length} skipped`);
+          if (result.declaredTypes.length > 0) printLine(`declared types in gt.yaml: ${result.declaredTypes.join(', ')}`);
+          for (const s of result.skipped) printLine(`  skipped ${s.id}: ${s.reason}`);
+          for (const n of result.notes) printLine(`  note: ${n}`);
         });
-        if (globalsOf(command).json) return printJson(result);
-        printLine(`imported ${result.created.length} new, ${result.updated.length} updated, ${result.unchanged.length} unchanged, ${result.skipped.length} skipped`);
-        if (result.declaredTypes.length > 0) printLine(`declared types in gt.yaml: ${result.declaredTypes.join(', ')}`);
-        for (const s of result.skipped) printLine(`  skipped ${s.id}: ${s.reason}`);
-        for (const n of result.notes) printLine(`  note: ${n}`);
-      });
+      } finally {
+        source.close();
+      }
     });
 
   program
