@@ -1,8 +1,9 @@
-import { deflateSync } from 'node:zlib';
-import { mkdirSync, renameSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { hashObject, objectHeader, type ObjectType } from './object-format.js';
+import { runGit } from './git-command.js';
 
 /**
  * Writes loose objects the way git does: into a temporary file in the object's fan-out directory, then
@@ -71,5 +72,21 @@ export class LooseObjectWriter {
       }
       return oid;
     }
+  }
+
+  /**
+   * The text of a blob this writer wrote (write leaves it loose): read back synchronously, for a
+   * transaction that let go of a file's text once it was stored. Should a concurrent `git gc` have
+   * packed it since (only an object that was already reachable can be), git reads it from the pack.
+   */
+  readBlobBack(oid: string): string {
+    let data: Buffer;
+    try {
+      data = inflateSync(readFileSync(join(this.objectsDir, oid.slice(0, 2), oid.slice(2))));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return runGit(dirname(this.objectsDir), ['cat-file', 'blob', oid]);
+    }
+    return data.toString('utf8', data.indexOf(0) + 1);
   }
 }

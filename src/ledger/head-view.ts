@@ -92,6 +92,7 @@ export function viewOfHead(head: Head, kinds: EntityKinds, store: ShardStore, de
     const source: TableSource = {
       shards: Object.keys(kh.shards),
       rowsOf: (shard) => store.load(dir, kh.shards[shard]![0]),
+      peekRowsOf: (shard) => store.peek(dir, kh.shards[shard]![0]),
       shardOf,
       sizeHint: kh.loose.length + Object.values(kh.shards).reduce((n, [, count]) => n + count, 0),
       derived: derive,

@@ -152,7 +152,7 @@ export async function buildHead(source: HeadSource, store: ShardStore, kinds: En
         if (child.mode !== TREE_MODE && placementOf(path) !== undefined) files.push({ path: logicalPath(path), id: child.name.slice(0, -'.yaml'.length), blob: child.oid });
       }
       const previous = base?.kinds[shard.dir]?.shards[shard.name];
-      const reuse = previous && store.has(shard.dir, previous[0]) ? byFile(store.load(shard.dir, previous[0])) : new Map<string, ShardRow>();
+      const reuse = previous && store.has(shard.dir, previous[0]) ? byFile(store.peek(shard.dir, previous[0])) : new Map<string, ShardRow>();
       const rows = (await rowsOfFiles(source, files, reuse)).map((row) =>
         placementOf(`${shard.dir}/${shard.name}/${row.id}.yaml`) === 'placed' ? row : { ...row, misplaced: true as const },
       );

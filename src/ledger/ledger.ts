@@ -18,7 +18,8 @@ import { checkPrefix } from './names.js';
 import { LEDGER_SCHEMA_VERSION, type LedgerConfig } from './config.js';
 import { encodeConfig } from './config-codec.js';
 import { repairConfig } from './config-repair.js';
-import type { EntityTable, Identified } from './entity-table.js';
+import { statusField, type EntityTable, type Identified } from './entity-table.js';
+import { asciiJson } from './ascii-json.js';
 import { RefConflictError, RepositoryError } from '../errors.js';
 import { stampWrite, type Causal } from './merge/causal.js';
 import { replicaId } from './replica.js';
@@ -43,6 +44,14 @@ export interface LedgerOptions {
 export function staleLockMs(): number {
   const fromEnv = Number(process.env.GT_LOCK_STALE_MS);
   return Number.isFinite(fromEnv) && fromEnv > 0 ? Math.max(2000, fromEnv) : 5000;
+}
+
+/** Where a transaction puts the text of a file it need not hold (see LedgerTransaction.record): git's object store. */
+export interface TextStorage {
+  /** Stores a file's text, returning its blob id. */
+  store(text: string): string;
+  /** The text stored under a blob id. */
+  read(oid: string): string;
 }
 
 /** Changed files a transaction holds as text (see LedgerTransaction.record). */
@@ -76,8 +85,8 @@ export class LedgerTransaction {
     readonly writer: string,
     /** Versions of an entity file on other agents' branches that differ from this view's. */
     readonly pendingElsewhere: (path: string) => Promise<{ agent: string; value: unknown }[]> = async () => [],
-    /** Stores a file's text in git, returning its blob id: for the files past HELD_TEXTS (see record). */
-    private readonly storeText?: (text: string) => string,
+    /** Where the files past HELD_TEXTS go as they are put (see record). */
+    private readonly storage?: TextStorage,
   ) {
     this.tableMap = new Map([...view.tables].map(([dir, table]) => [dir, table.fork()]));
     for (const [dir, table] of this.tableMap) Object.defineProperty(this, dir, { value: table, enumerable: true });
@@ -91,21 +100,23 @@ export class LedgerTransaction {
     now: string,
     writer: string,
     pendingElsewhere?: (path: string) => Promise<{ agent: string; value: unknown }[]>,
-    storeText?: (text: string) => string,
+    storage?: TextStorage,
   ): Transaction<T> {
-    return new LedgerTransaction(view, actor, now, writer, pendingElsewhere, storeText) as unknown as Transaction<T>;
+    return new LedgerTransaction(view, actor, now, writer, pendingElsewhere, storage) as unknown as Transaction<T>;
   }
 
   /**
    * Records a changed file. Past HELD_TEXTS changed files, an entity file goes to git as it is put and
-   * only its blob id is held: an import of 50,000 beads would otherwise hold every file's text until
-   * the tree is written. A blob written for a transaction that does not land is garbage git prunes.
+   * only its blob id is held, and its table row is read back from git if anything asks for it: an
+   * import of 50,000 beads would otherwise hold every file's text, and every row, until the tree is
+   * written. A blob written for a transaction that does not land is garbage git prunes.
    */
-  private record<T extends { id: string }>(table: EntityTable<T>, path: string, value: T, text: string): void {
-    if (this.storeText && this.changes.size >= HELD_TEXTS && !this.changes.has(path)) {
-      this.changes.set(path, { oid: this.storeText(text) });
-      // The table's row too is held as text, a third of the parsed value's size.
-      table.setAsText(value);
+  private record<T extends { id: string }>(kind: EntityKind<T>, table: EntityTable<T>, path: string, value: T, text: string): void {
+    const storage = this.storage;
+    if (storage && this.changes.size >= HELD_TEXTS && !this.changes.has(path)) {
+      const oid = storage.store(text);
+      this.changes.set(path, { oid });
+      table.setStored(kind.idOf(value), statusField(value), () => asciiJson(kind.decode(storage.read(oid), path)));
     } else {
       this.changes.set(path, { text, value });
       table.set(value);
@@ -121,9 +132,9 @@ export class LedgerTransaction {
   /** Writes a record (src/ledger/record-kind.ts), stamping the edit time and the write of every field it changes. */
   put<T extends { id: string }>(kind: RecordKind<T>, value: T): T {
     const table = this.tableOf<T>(kind);
-    const before = table.get(value.id);
+    const before = table.getOnce(value.id);
     const stamped = this.stampCausal(kind, before, kind.touch(before, kind.validate(value), this.now));
-    this.record(table, entityPath(kind.dir, stamped.id), stamped, kind.encode(stamped));
+    this.record(kind, table, entityPath(kind.dir, stamped.id), stamped, kind.encode(stamped));
     return stamped;
   }
 
@@ -133,8 +144,8 @@ export class LedgerTransaction {
    */
   putEntity<T extends { id: string }>(kind: EntityKind<T>, given: T): T {
     const table = this.tableOf<T>(kind);
-    const value = this.stampCausal(kind, table.get(kind.idOf(given)), given);
-    this.record(table, entityPath(kind.dir, kind.idOf(value)), value, kind.encode(value));
+    const value = this.stampCausal(kind, table.getOnce(kind.idOf(given)), given);
+    this.record(kind, table, entityPath(kind.dir, kind.idOf(value)), value, kind.encode(value));
     return value;
   }
 
@@ -348,7 +359,10 @@ export class Ledger {
         const parentHead = this.views.headOf(parentKey);
         const parentSnapshot = () => this.snapshot(target.parent);
         const when = new Date(this.now());
-        const tx = LedgerTransaction.of(view, this.actor, when.toISOString(), this.writer, (path) => this.pendingElsewhere(path, target.parent), (text) => this.repo.writer.write('blob', Buffer.from(text, 'utf8')));
+        const tx = LedgerTransaction.of(view, this.actor, when.toISOString(), this.writer, (path) => this.pendingElsewhere(path, target.parent), {
+          store: (text) => this.repo.writer.write('blob', Buffer.from(text, 'utf8')),
+          read: (oid) => this.repo.writer.readBlobBack(oid),
+        });
         const { result, message } = await mutate(tx);
         // Unchanged files drop out when the tree is written: an identical tree means nothing to commit.
         const changes = tx.fileChanges;
@@ -590,6 +604,9 @@ export class Ledger {
 
   /** Saves the index (keeping what the current refs reach) and stops helper processes. */
   close(): void {
+    // Saving may fold the index's log into its base, which means loading all of it: the views are no
+    // longer needed, and should not be held beside it (after an import, 50 MB at 50,000 beads).
+    this.views.release();
     if (this.loadedIndex) this.saveIndex();
     this.repo.close();
   }

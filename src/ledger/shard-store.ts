@@ -36,7 +36,13 @@ const VERSION = 1;
 /** Shard files no kept view refers to are removed only past this age: a command still reading one is never robbed. */
 const PRUNE_AGE_MS = 10 * 60_000;
 
-function parseRows(text: string): ShardRow[] | undefined {
+/**
+ * The rows of a shard file. Read as text, each field is a slice of the whole file, which lives as long
+ * as any row does; read as bytes (`own`), each field is a string of its own, so that a row let go of
+ * is freed whatever becomes of the others (a transaction replacing rows one by one, see peek).
+ */
+function parseRows(text: string, bytes?: Buffer): ShardRow[] | undefined {
+  const field = bytes ? (from: number, to: number) => bytes.toString('latin1', from, to) : (from: number, to: number) => text.slice(from, to);
   const rows: ShardRow[] = [];
   let at = 0;
   while (at < text.length) {
@@ -46,7 +52,7 @@ function parseRows(text: string): ShardRow[] | undefined {
     const b = text.indexOf('\t', a + 1);
     const c = text.indexOf('\t', b + 1);
     if (a < 0 || c < 0 || c > end) return undefined;
-    const row: ShardRow = { id: text.slice(at, a), blob: text.slice(a + 1, b), status: text.slice(b + 1, c), text: text.slice(c + 1, end) };
+    const row: ShardRow = { id: field(at, a), blob: field(a + 1, b), status: field(b + 1, c), text: field(c + 1, end) };
     rows.push(row.id.startsWith(MISPLACED) ? { ...row, id: row.id.slice(1), misplaced: true } : row);
     at = end + 1;
   }
@@ -86,16 +92,32 @@ export class ShardStore {
 
   /** The rows of a shard that has been stored (see has); synchronous, so that a table can load a shard when asked for one entity. */
   load(kind: string, oid: string): ShardRow[] {
+    return this.read(kind, oid, true);
+  }
+
+  /**
+   * Like load, but a shard not in memory is not kept there: for an earlier version of a shard, read
+   * to compare with its new one (after an import that rewrote every shard, 40 MB at 50,000 beads).
+   */
+  peek(kind: string, oid: string): ShardRow[] {
+    return this.read(kind, oid, false);
+  }
+
+  private read(kind: string, oid: string, keep: boolean): ShardRow[] {
     const key = `${kind}/${oid}`;
     const known = this.memory.get(key);
     if (known) {
-      this.keep(key, known);
+      if (keep) this.keep(key, known);
       return known;
     }
     let rows: ShardRow[] | undefined;
     this.stats.filesRead++;
     try {
-      rows = parseRows(readFileSync(this.pathOf(kind, oid), 'latin1'));
+      if (keep) rows = parseRows(readFileSync(this.pathOf(kind, oid), 'latin1'));
+      else {
+        const bytes = readFileSync(this.pathOf(kind, oid));
+        rows = parseRows(bytes.toString('latin1'), bytes);
+      }
     } catch {
       rows = undefined;
     }
@@ -107,7 +129,7 @@ export class ShardStore {
       rmSync(this.dir, { recursive: true, force: true });
       throw new CacheDamagedError(`${kind} shard ${oid.slice(0, 12)}`);
     }
-    this.keep(key, rows);
+    if (keep) this.keep(key, rows);
     return rows;
   }
 
@@ -115,6 +137,11 @@ export class ShardStore {
     this.memory.delete(key);
     this.memory.set(key, rows);
     if (this.memory.size > IN_MEMORY) this.memory.delete(this.memory.keys().next().value!);
+  }
+
+  /** Lets go of the shards kept in memory (the files stay). */
+  forget(): void {
+    this.memory.clear();
   }
 
   /** Stores a shard's rows (atomically: a reader sees the whole file or none). */
