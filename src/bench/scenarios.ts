@@ -2,11 +2,11 @@
  * The timed commands, run against a private copy of a fixture repository: reads (warm), the native
  * git floor, writes, the cold build (every cache dropped), and `gt merge` of 10 agent branches.
  */
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { prepareAgentBranches } from './agents.js';
-import { copyRepo, git } from './git-tools.js';
+import { copyRepo, git, initRepo } from './git-tools.js';
 import type { Fixture } from './ledger-fixture.js';
 import { statsOf, timeGt, timeShell, type ProcessSample, type Stats } from './measure.js';
 
@@ -119,7 +119,34 @@ export async function runScenarios(fixture: Fixture, name: string, opts: Scenari
     () => copyRepo(opts.merge.repo, mergeRepo),
   );
 
-  for (const dir of [repo, mergeRepo]) rmSync(dir, { recursive: true, force: true });
+  // Bulk import, the command that writes the most at once, measured for its memory above all: one run
+  // each (at 50,000 beads an import takes seconds). The ledger's own export goes into a fresh ledger,
+  // as JSONL and as a YAML list, then back into this one with every title changed.
+  const exports = `${repo}-exports`;
+  mkdirSync(exports, { recursive: true });
+  const jsonl = join(exports, 'beads.jsonl');
+  const yaml = join(exports, 'beads.yaml');
+  const changed = join(exports, 'changed.jsonl');
+  await timeGt(['export', '-o', jsonl], repo);
+  await timeGt(['export', '-o', yaml], repo);
+  writeFileSync(changed, readFileSync(jsonl, 'utf8').replace(/"title":"/g, '"title":"changed '));
+  const fresh = `${repo}-fresh`;
+  const once = async (key: string, label: string, run: () => Promise<ProcessSample>, before?: () => Promise<void>): Promise<void> => {
+    await before?.();
+    const stats = statsOf([await run()]);
+    rows.push({ key, label, ...stats });
+    log(`  ${label.padEnd(36)} ${stats.medianMs.toFixed(1).padStart(8)} ms ${((stats.maxRssKb ?? 0) / 1024).toFixed(0).padStart(5)} MB`);
+  };
+  const freshLedger = async (): Promise<void> => {
+    initRepo(fresh);
+    git(['commit', '-q', '--allow-empty', '-m', 'start'], fresh);
+    await timeGt(['init'], fresh);
+  };
+  await once('import-jsonl', 'gt import, fresh ledger (JSONL)', () => timeGt(['import', jsonl], fresh), freshLedger);
+  await once('import-yaml', 'gt import, fresh ledger (YAML list)', () => timeGt(['import', yaml], fresh), freshLedger);
+  await once('import-changed', 'gt import, every bead changed', () => timeGt(['import', changed], repo));
+
+  for (const dir of [repo, mergeRepo, exports, fresh]) rmSync(dir, { recursive: true, force: true });
   return { rows, native, merge: opts.merge, load: [loadBefore, loadavg()[0]!] };
 }
 
