@@ -47,8 +47,9 @@ export function linesAfterKey(text: string, key: string): string[] {
 }
 
 const VERSION = 1;
-/** An update is made from an earlier text while at most one entity in this many changed. */
+/** An update is made from an earlier text while at most one entity in this many changed, or this many at all. */
 const UPDATE_SHARE = 32;
+const UPDATE_MIN = 256;
 /** How far back along the heads writes were based on to look for a text to start from. */
 const MAX_HOPS = 64;
 const EMPTY_KIND: KindHead = { tree: '', shards: {}, loose: [] };
@@ -138,7 +139,7 @@ export class DerivedStore {
       const changed = changedIds(this.store, dir, before, kind);
       // An update looks up each changed id (readiness: who it blocks, a text search): past a share of
       // the table (an import that rewrote every bead: 41 s at 50,000), working it all out is cheaper.
-      if (!changed || changed.size * UPDATE_SHARE > table.idSet().size) return undefined;
+      if (!changed || changed.size > Math.max(UPDATE_MIN, table.idSet().size / UPDATE_SHARE)) return undefined;
       return derivation.update(text, changed, table);
     }
     return undefined;

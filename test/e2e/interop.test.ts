@@ -113,6 +113,14 @@ describe('import and export', () => {
     expect(r.gt(['check']).status).toBe(0);
     // And again: nothing changes.
     expect(r.gtJson<{ unchanged: string[] }>('import', file).unchanged.length).toBe(count);
+    // Every bead changed: each is read from the ledger, compared and rewritten; the next reads work
+    // readiness out whole (over 1 in 32 beads changed, and over 256) and agree with it.
+    writeFileSync(file, `${lines.map((l) => l.replace('"title":"Bead ', '"title":"Changed ')).join('\n')}\n`);
+    expect(r.gtJson<{ updated: string[] }>('import', file).updated.length).toBe(count);
+    expect(r.gtJson<{ title: string }[]>('show', 'bd-n5')[0]!.title).toBe('Changed 5');
+    expect(r.gtJson<{ id: string }[]>('ready').map((b) => b.id)).toEqual(['bd-n0']);
+    expect(r.gtJson<unknown[]>('blocked').length).toBe(count - 1);
+    expect(r.gt(['check']).status).toBe(0);
   });
 
   it('export → import into a fresh repository reproduces every bead, in all three formats', () => {

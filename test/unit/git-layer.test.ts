@@ -188,6 +188,26 @@ describe('index', () => {
     expect(reader.commit('c2')).toEqual({ tree: 'root2', parents: ['c1'] });
     expect(reader.file('beads/x0.yaml', 'o0')).toBeUndefined();
   });
+
+  it('a write whose trees alone are more than the log takes keeps its commits only, and does not load the index', () => {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const first = LedgerIndex.open(dir);
+    first.setCommit('c1', 'root1', []);
+    first.save(() => ['c1']);
+    // 256 shard trees of 200 entries each: what an import rewriting every bead of 50,000 leaves.
+    const importer = LedgerIndex.open(dir);
+    importer.setCommit('c2', 'root2', ['c1']);
+    for (let t = 0; t < 256; t++) importer.setTree(`s${t}`, Array.from({ length: 200 }, (_, i) => ({ mode: '100644', name: `bead-${t}-${i}.yaml`, oid: `${t}`.padStart(40, '0') })));
+    importer.save(() => {
+      throw new Error('a process that never read the index must not load it to fold one large write');
+    });
+    expect(importer.isLoaded).toBe(false);
+    expect(statSync(join(dir, 'index.log')).size).toBeLessThan(1024);
+    const reader = LedgerIndex.open(dir);
+    expect(reader.commit('c2')).toEqual({ tree: 'root2', parents: ['c1'] });
+    expect(reader.tree('s0')).toBeUndefined();
+  });
 });
 
 describe('index compaction', () => {
