@@ -93,11 +93,6 @@ export class DerivedStore {
     this.dir = join(stateDir, `derived-v${VERSION}`);
   }
 
-  /** Lets go of the texts kept in memory (the files stay). */
-  forget(): void {
-    this.texts.clear();
-  }
-
   private pathOf(name: string, kind: string, tree: string): string {
     return join(this.dir, name, kind, tree);
   }

@@ -276,12 +276,6 @@ export class EntityTable<T extends Identified> implements ReadonlyMap<string, T>
     this.lazy?.changed.add(id);
   }
 
-  /** Adds a row as JSON text; it is parsed if and when it is asked for. */
-  setText(id: string, status: string, text: string): void {
-    this.changing(id);
-    this.rows.set(id, { status, text });
-  }
-
   set(value: T): void {
     this.changing(value.id);
     this.rows.set(value.id, { status: statusField(value), value });

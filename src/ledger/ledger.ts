@@ -604,9 +604,6 @@ export class Ledger {
 
   /** Saves the index (keeping what the current refs reach) and stops helper processes. */
   close(): void {
-    // Saving may fold the index's log into its base, which means loading all of it: the views are no
-    // longer needed, and should not be held beside it (after an import, 50 MB at 50,000 beads).
-    this.views.release();
     if (this.loadedIndex) this.saveIndex();
     this.repo.close();
   }

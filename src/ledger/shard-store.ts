@@ -139,11 +139,6 @@ export class ShardStore {
     if (this.memory.size > IN_MEMORY) this.memory.delete(this.memory.keys().next().value!);
   }
 
-  /** Lets go of the shards kept in memory (the files stay). */
-  forget(): void {
-    this.memory.clear();
-  }
-
   /** Stores a shard's rows (atomically: a reader sees the whole file or none). */
   put(kind: string, oid: string, rows: ShardRow[], keepInMemory = true): void {
     this.stats.shardsStored++;

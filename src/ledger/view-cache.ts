@@ -42,14 +42,6 @@ export class ViewCache {
     return { ...this.store.stats };
   }
 
-  /** Lets go of every view, shard and derived text kept in memory: what is on disk stays. */
-  release(): void {
-    this.recent.clear();
-    this.last = undefined;
-    this.store.forget();
-    this.derived.forget();
-  }
-
   private remember(key: string, head: Head, view: LedgerView): LedgerView {
     this.recent.delete(key);
     this.recent.set(key, { head, view });
