@@ -1,8 +1,9 @@
 /**
  * The items of the top-level list of a JSON or YAML file, parsed one at a time: an import of a list of
  * 50,000 beads never holds them all parsed (as one document, the YAML library's nodes for such a list
- * take over a gigabyte). The list is cut into its items first, by JSON's brackets and quotes over the
- * bytes, or by the YAML library's lexer; each item is then parsed alone by JSON.parse or the YAML
+ * take over a gigabyte), nor its whole text. The list is cut into its items first, a chunk of bytes at
+ * a time (import-source.ts), by JSON's brackets and quotes over the bytes, or by the YAML library's
+ * lexer fed the text a chunk at a time; each item is then parsed alone by JSON.parse or the YAML
  * library. Whatever the cutting cannot vouch for (a list that is not one, an item that does not parse
  * alone, such as an alias of an anchor in another item) is read as one document from that item on,
  * so the items and the errors are those of reading the whole file.
