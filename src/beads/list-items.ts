@@ -208,19 +208,21 @@ function* yamlItems(source: ImportSource): Generator<string | typeof NOT_ALONE> 
     }
     starts.length = 0;
   }
-  for (const chunk of textChunks(source)) {
-    held += chunk;
-    if (!lexed(lexer.lex(chunk, true))) {
+  /** The lexemes of each chunk as it comes, then of what the lexer held back for the end. */
+  function* rounds(): Generator<Generator<string>> {
+    for (const chunk of textChunks(source)) {
+      held += chunk;
+      yield lexer.lex(chunk, true);
+    }
+    yield lexer.lex('', false);
+  }
+  for (const lexemes of rounds()) {
+    if (!lexed(lexemes)) {
       yield NOT_ALONE;
       return;
     }
     yield* cutAtStarts();
   }
-  if (!lexed(lexer.lex('', false))) {
-    yield NOT_ALONE;
-    return;
-  }
-  yield* cutAtStarts();
   if (items === 0) yield NOT_ALONE;
   else yield held;
 }

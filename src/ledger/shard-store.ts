@@ -37,12 +37,13 @@ const VERSION = 1;
 const PRUNE_AGE_MS = 10 * 60_000;
 
 /**
- * The rows of a shard file. Read as text, each field is a slice of the whole file, which lives as long
- * as any row does; read as bytes (`own`), each field is a string of its own, so that a row let go of
- * is freed whatever becomes of the others (a transaction replacing rows one by one, see peek).
+ * The rows of a shard file. From its text, each field is a slice of the whole file, which lives as long
+ * as any row does; from its bytes, each field is a string of its own, so that a row let go of is freed
+ * whatever becomes of the others (a transaction replacing rows one by one, see peek).
  */
-function parseRows(text: string, bytes?: Buffer): ShardRow[] | undefined {
-  const field = bytes ? (from: number, to: number) => bytes.toString('latin1', from, to) : (from: number, to: number) => text.slice(from, to);
+function parseRows(file: string | Buffer): ShardRow[] | undefined {
+  const text = typeof file === 'string' ? file : file.toString('latin1');
+  const field = typeof file === 'string' ? (from: number, to: number) => file.slice(from, to) : (from: number, to: number) => file.toString('latin1', from, to);
   const rows: ShardRow[] = [];
   let at = 0;
   while (at < text.length) {
@@ -113,11 +114,7 @@ export class ShardStore {
     let rows: ShardRow[] | undefined;
     this.stats.filesRead++;
     try {
-      if (keep) rows = parseRows(readFileSync(this.pathOf(kind, oid), 'latin1'));
-      else {
-        const bytes = readFileSync(this.pathOf(kind, oid));
-        rows = parseRows(bytes.toString('latin1'), bytes);
-      }
+      rows = parseRows(keep ? readFileSync(this.pathOf(kind, oid), 'latin1') : readFileSync(this.pathOf(kind, oid)));
     } catch {
       rows = undefined;
     }

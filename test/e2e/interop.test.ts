@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRepo, type TestRepo } from '../helpers/repo.js';
 
@@ -50,6 +50,13 @@ describe('import and export', () => {
     const dangling = join(r.dir, '..', 'dangling.jsonl');
     writeFileSync(dangling, '{"id":"bd-y","title":"y","dependencies":[{"issue_id":"bd-y","depends_on_id":"bd-nope","type":"blocks"}]}\n');
     expect(r.gt(['import', dangling]).stderr).toContain('bd-y → bd-nope');
+    // A file that is not there, or a folder: one line, a usage error, nothing written.
+    const missing = r.gt(['import', join(r.dir, '..', 'no-such.jsonl')]);
+    expect([missing.status, missing.stderr.trim().split('\n')[0]]).toEqual([2, expect.stringMatching(/cannot read .*no-such\.jsonl: ENOENT/)]);
+    const folderPath = join(r.dir, '..', 'folder.jsonl');
+    mkdirSync(folderPath);
+    const folder = r.gt(['import', folderPath]);
+    expect([folder.status, folder.stderr]).toEqual([2, expect.stringContaining('it is a folder')]);
     expect(r.git('rev-parse', 'gt/ledger')).toBe(tip);
   });
 

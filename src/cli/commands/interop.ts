@@ -38,32 +38,20 @@ function writeFileSlices(path: string, slices: Iterable<string>): void {
  * retried, so that a big file is never held whole; standard input, which cannot be read twice, is.
  */
 function importSource(file: string): ImportSource & { close(): void } {
-  const cannotRead = (error: unknown): UsageError => new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  if (file === '-') {
+  const read = <T>(what: () => T): T => {
     try {
-      return { ...bytesSource(readFileSync(0)), close: () => {} };
+      return what();
     } catch (error) {
-      throw cannotRead(error);
+      throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-  }
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (error) {
-    throw cannotRead(error);
-  }
+  };
+  if (file === '-') return { ...bytesSource(read(() => readFileSync(0))), close: () => {} };
+  const fd = read(() => openSync(file, 'r'));
   // A folder opens; reading it is what fails.
   if (fstatSync(fd).isDirectory()) {
     closeSync(fd);
     throw new UsageError(`cannot read ${file}: it is a folder`, 'name the file to import');
   }
-  const read = <T>(what: () => T): T => {
-    try {
-      return what();
-    } catch (error) {
-      throw cannotRead(error);
-    }
-  };
   return {
     *chunks() {
       for (let position = 0; ; ) {
