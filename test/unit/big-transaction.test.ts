@@ -1,29 +1,22 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openLedger } from '../../src/kinds.js';
 import { createBead, updateBead } from '../../src/beads/bead-service.js';
 import { LooseObjectWriter } from '../../src/git/object-writer.js';
-import type { Ledger } from '../../src/ledger/ledger.js';
-import { gtRepo, type TestRepo } from '../helpers/repo.js';
+import { useGtRepo } from '../helpers/repo.js';
+import { useLedgers } from '../helpers/ledgers.js';
 
 /**
  * Past 1,000 changed files a transaction stores each file in git as it is put and holds no row for it
  * (ledger.ts, record): whatever asks for such an entity in the same transaction reads it back from git.
  */
 describe('a transaction of thousands of files', () => {
-  let repo: TestRepo | undefined;
-  const open: Ledger[] = [];
-  afterEach(() => {
-    for (const l of open.splice(0)) l.close();
-    repo?.cleanup();
-  });
+  const repo = useGtRepo();
+  const ledgerAt = useLedgers();
 
   it('reads back what it stored, as it was put, and commits it all', async () => {
-    repo = gtRepo();
-    const ledger = openLedger({ cwd: repo.dir, actor: '' });
-    open.push(ledger);
+    const ledger = ledgerAt(repo.dir);
     const count = 1_050;
     const { result } = await ledger.write((tx) => {
       const ids = Array.from({ length: count }, (_, i) => createBead(tx, { title: `bead ${i}`, labels: [`n${i}`] }).id);
@@ -41,14 +34,13 @@ describe('a transaction of thousands of files', () => {
       return { result: { ids, seen }, message: 'many beads' };
     });
     expect(result.seen).toEqual({ title: `bead ${count - 10}`, labels: [`n${count - 10}`], text: expect.objectContaining({ title: `bead ${count - 1}` }), all: count, status: 'open' });
-    const view = await openLedger({ cwd: repo.dir, actor: '' }).view();
+    const view = await ledgerAt(repo.dir).view();
     expect(view.beads.size).toBe(count);
     expect(view.beads.get(result.ids[count - 10]!)?.title).toBe('renamed in the same transaction');
     expect(view.beads.get(result.ids[count - 1]!)?.labels).toEqual([`n${count - 1}`]);
   });
 
   it('a blob it wrote is read back from a pack when git gc packed it meanwhile', () => {
-    repo = gtRepo();
     const objects = join(repo.dir, '.git', 'objects');
     const writer = new LooseObjectWriter(objects);
     const oid = writer.write('blob', Buffer.from('id: x\ntitle: Zoë\n', 'utf8'));

@@ -1,11 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openLedger } from '../../src/kinds.js';
 import { createBead, updateBead } from '../../src/beads/bead-service.js';
 import { shardOf } from '../../src/ledger/layout.js';
-import type { Ledger } from '../../src/ledger/ledger.js';
-import { gtRepo, type TestRepo } from '../helpers/repo.js';
+import { useGtRepo } from '../helpers/repo.js';
+import { useLedgers } from '../helpers/ledgers.js';
 
 /**
  * A long-lived process (gt mcp, gt watch, gt dashboard) keeps one Ledger open. When another process
@@ -13,21 +12,10 @@ import { gtRepo, type TestRepo } from '../helpers/repo.js';
  * there is one, from git when there is none (a fetch, a native merge).
  */
 describe('a long-lived process following a moving ledger', () => {
-  let repo: TestRepo | undefined;
-  const open: Ledger[] = [];
-  afterEach(() => {
-    for (const l of open.splice(0)) l.close();
-    repo?.cleanup();
-  });
-
-  const ledgerAt = (dir: string): Ledger => {
-    const l = openLedger({ cwd: dir, actor: '' });
-    open.push(l);
-    return l;
-  };
+  const repo = useGtRepo();
+  const ledgerAt = useLedgers();
 
   it('reads only the changed shard, whoever moved the ledger', async () => {
-    repo = gtRepo();
     const dir = repo.dir;
     const writer = ledgerAt(dir);
     const { result: ids } = await writer.write((tx) => ({
